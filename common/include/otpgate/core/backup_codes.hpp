@@ -1,0 +1,42 @@
+// One-time backup codes: shown once at enrollment, stored only as hashes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "otpgate/core/random.hpp"
+#include "otpgate/core/secret.hpp"
+
+namespace otpgate::core {
+
+inline constexpr unsigned max_backup_codes = 64;  // one bit each in the state record
+inline constexpr unsigned min_backup_code_digits = 8;
+inline constexpr unsigned max_backup_code_digits = 16;
+
+struct BackupCodeHashes {
+    std::string salt_hex;           // one random salt for the set
+    unsigned iterations = 0;        // PBKDF2-HMAC-SHA256
+    std::vector<std::string> hashes_hex;  // in the order the codes were shown
+};
+
+struct NewBackupCodes {
+    std::vector<SecretString> codes;  // plain text, to print once
+    BackupCodeHashes stored;
+};
+
+inline constexpr unsigned default_backup_iterations = 20000;
+
+NewBackupCodes make_backup_codes(RandomSource& random, unsigned count, unsigned digits,
+                                 unsigned iterations = default_backup_iterations);
+
+// "12345-67890": grouped for reading; the dash is ignored when typed.
+std::string format_backup_code(std::string_view digits);
+
+// The index of the code equal to `digits`, whether spent or not. Hashes
+// once and compares against every stored hash in constant time.
+std::optional<unsigned> find_backup_code(const BackupCodeHashes& stored, std::string_view digits);
+
+}  // namespace otpgate::core

@@ -1,0 +1,31 @@
+// Deciding whether a typed code is a valid, unused TOTP or backup code.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "otpgate/core/enrollment.hpp"
+#include "otpgate/core/state_store.hpp"
+
+namespace otpgate::core {
+
+enum class CodeVerdict {
+    accepted_totp,
+    accepted_backup,
+    wrong,
+    replayed,  // a TOTP step or backup code that was already used
+};
+
+std::string_view to_string(CodeVerdict verdict);
+
+// Bring the state in line with the enrollment: a new enrollment id means a
+// new set of backup codes, so the spent-code mask starts empty. The last
+// used TOTP step is kept: time only moves on, so keeping it is always safe.
+void adopt_enrollment(UserState& state, const Enrollment& enrollment);
+
+// `digits` must already be normalized (digits only). On acceptance `state`
+// is updated in memory; the caller commits it while still holding the lock.
+CodeVerdict check_code(const Enrollment& enrollment, UserState& state, std::string_view digits,
+                       std::int64_t unix_time, unsigned totp_window);
+
+}  // namespace otpgate::core

@@ -1,0 +1,86 @@
+// otpgate.conf and module arguments: one option setter for both.
+// Order of precedence: built-in defaults < config file < module arguments.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "otpgate/core/logger.hpp"
+#include "otpgate/core/otp.hpp"
+#include "otpgate/core/result.hpp"
+
+namespace otpgate::core {
+
+struct Config {
+    // Where each user's enrollment lives; %u is the user name, %h the home
+    // directory, %% a percent sign. Read and written with the user's rights.
+    std::string enrollment_path = "%h/.otpgate";
+    // Root-owned directory holding what the module changes at every login.
+    std::filesystem::path state_dir = OTPGATE_DEFAULT_STATE_DIR;
+
+    std::string issuer;  // empty: the host name
+    TotpParameters totp;  // for new enrollments
+    unsigned totp_window = 1;  // steps accepted before and after now
+    unsigned secret_bits = 160;
+
+    unsigned backup_code_count = 10;
+    unsigned backup_code_digits = 10;
+
+    unsigned max_attempts = 3;
+    unsigned fail_delay_ms = 2000;
+    std::string prompt = "Verification code: ";
+
+    bool nullok = false;
+    bool debug = false;
+};
+
+inline constexpr std::string_view default_config_path = OTPGATE_DEFAULT_CONFIG;
+
+// Where a setting came from, for error messages ("otpgate.conf:12").
+struct SettingOrigin {
+    std::string source;  // file path, or "module argument"
+    unsigned line = 0;   // 0 for module arguments
+    [[nodiscard]] std::string describe() const;
+};
+
+// Applies one `key = value` to the config. Unknown keys and bad values are
+// reported through the logger with their origin; returns false for a bad
+// value so callers can fail closed.
+bool apply_setting(Config& config, std::string_view key, std::string_view value,
+                   const SettingOrigin& origin, Logger& logger);
+
+// Parses config text. Unknown keys are warnings; bad values and syntax
+// errors are errors (returned false after everything was reported).
+bool parse_config_text(Config& config, std::string_view text, const std::string& source_name,
+                       Logger& logger);
+
+enum class ConfigRequirement {
+    optional,  // the default path: a missing file means built-in defaults
+    required,  // named explicitly (config= or --config): it must exist
+};
+
+// Reads a config file defensively: no symlinks, a regular file owned by
+// root or by the caller, not writable by group or others, at most 64 KiB.
+Result<void> load_config_file(Config& config, const std::filesystem::path& path,
+                              ConfigRequirement requirement, Logger& logger);
+
+// Module arguments: `debug`, `nullok`, `config=PATH`, any `key=value`.
+struct ModuleArguments {
+    std::optional<std::filesystem::path> config_path;
+    std::vector<std::pair<std::string, std::string>> settings;
+};
+
+ModuleArguments split_module_arguments(const std::vector<std::string_view>& argv);
+
+// Loads the file named by the arguments (or the default), then applies the
+// arguments on top. False when anything was invalid: the caller fails closed.
+bool load_module_config(Config& config, const ModuleArguments& arguments, Logger& logger);
+
+// Every key the parser accepts, for documentation checks.
+std::vector<std::string_view> known_config_keys();
+
+}  // namespace otpgate::core

@@ -1,0 +1,41 @@
+// What a user set up: the method and its secret, and backup code hashes.
+// The enrollment changes only when the user (or root) enrolls again; what
+// changes at every login lives in the state store.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "otpgate/core/backup_codes.hpp"
+#include "otpgate/core/otp.hpp"
+#include "otpgate/core/result.hpp"
+#include "otpgate/core/secret.hpp"
+
+namespace otpgate::core {
+
+enum class Method { totp };
+
+std::string_view to_string(Method method);
+
+struct Enrollment {
+    // Random, new at every write: the state store uses it to tell a fresh
+    // set of backup codes from the one whose spent codes it remembers.
+    std::string id;
+    Method method = Method::totp;
+    std::int64_t created = 0;  // Unix time
+    SecretBytes totp_secret;
+    TotpParameters totp;
+    BackupCodeHashes backup;
+};
+
+inline constexpr int enrollment_format_version = 1;
+
+// A `key = value` text with a version line, documented in otpgate.conf(5).
+SecretString serialize_enrollment(const Enrollment& enrollment);
+
+// Strict: every required key once, every value valid, unknown keys refused
+// (a future version's file must not be half-understood).
+Result<Enrollment> parse_enrollment(std::string_view text);
+
+}  // namespace otpgate::core

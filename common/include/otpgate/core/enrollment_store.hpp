@@ -1,0 +1,35 @@
+// Finds, reads and writes a user's enrollment file, always with that user's
+// file-system rights and never through a symlink.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "otpgate/core/config.hpp"
+#include "otpgate/core/enrollment.hpp"
+#include "otpgate/core/result.hpp"
+#include "otpgate/core/user_account.hpp"
+
+namespace otpgate::core {
+
+// Expands %u, %h and %% in the configured path. invalid_input when the
+// result is not absolute or the template has an unknown escape.
+Result<std::filesystem::path> enrollment_path_for(const std::string& path_template,
+                                                  const UserAccount& account);
+
+class EnrollmentStore {
+public:
+    explicit EnrollmentStore(std::string path_template) : m_template(std::move(path_template)) {}
+
+    // not_found: the user has not enrolled. unsafe: the file was refused
+    // (the message says why). corrupt: it could not be parsed.
+    [[nodiscard]] Result<Enrollment> load(const UserAccount& account) const;
+    [[nodiscard]] Result<void> save(const UserAccount& account, const Enrollment& enrollment) const;
+    [[nodiscard]] Result<void> remove(const UserAccount& account) const;
+    [[nodiscard]] Result<std::filesystem::path> path_of(const UserAccount& account) const;
+
+private:
+    std::string m_template;
+};
+
+}  // namespace otpgate::core

@@ -1,0 +1,42 @@
+// The second-factor dialogue of one login, independent of PAM: the module
+// supplies a Conversation and maps the outcome to a PAM return code.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "otpgate/core/clock.hpp"
+#include "otpgate/core/config.hpp"
+#include "otpgate/core/logger.hpp"
+#include "otpgate/core/secret.hpp"
+
+namespace otpgate::core {
+
+class Conversation {
+public:
+    virtual ~Conversation() = default;
+    // Asks with echo off. nullopt when the conversation failed or the
+    // application gave no answer.
+    virtual std::optional<SecretString> ask_hidden(std::string_view prompt) = 0;
+    virtual void show_error(std::string_view message) = 0;
+};
+
+enum class LoginOutcome {
+    success,             // a valid, unused code was given
+    denied,              // wrong or replayed codes, unenrolled, refused files
+    not_applicable,      // unenrolled and nullok: let the rest of the stack decide
+    conversation_failed, // the application could not ask
+    unavailable,         // state or enrollment could not be read or written
+};
+
+std::string_view to_string(LoginOutcome outcome);
+
+// Strips what people type between digits: spaces, dashes, dots, tabs.
+// Returns nullopt when anything else than digits remains.
+std::optional<SecretString> normalize_typed_code(std::string_view typed);
+
+LoginOutcome run_login(const std::string& user_name, const Config& config,
+                       Conversation& conversation, Logger& logger, const Clock& clock);
+
+}  // namespace otpgate::core

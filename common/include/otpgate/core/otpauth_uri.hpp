@@ -1,0 +1,21 @@
+// otpauth:// URIs as authenticator apps read them (Key Uri Format).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "otpgate/core/otp.hpp"
+#include "otpgate/core/secret.hpp"
+
+namespace otpgate::core {
+
+std::string percent_encode(std::string_view text);
+
+// otpauth://totp/ISSUER:USER?secret=...&issuer=...&algorithm=...&digits=...&period=...
+SecretString totp_uri(std::string_view issuer, std::string_view account_name,
+                      const SecretBytes& secret, const TotpParameters& params);
+
+// The machine's host name, for the default issuer.
+std::string host_name();
+
+}  // namespace otpgate::core

@@ -1,0 +1,73 @@
+// Per-user login state (used TOTP steps, spent backup codes) in a
+// root-owned directory the user cannot write.
+//
+// One file per user holds two fixed-size slots, each with a sequence number
+// and a SHA-256 checksum. An update writes the slot not holding the current
+// record and fdatasyncs: one small in-place write per login, no rename. A
+// crash mid-write damages at most the slot being written, and the reader
+// falls back to the other, so the old or the new record always survives.
+// An exclusive flock held from read to write serializes concurrent logins
+// of one user; different users never share a lock.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "otpgate/core/result.hpp"
+#include "otpgate/core/unique_fd.hpp"
+
+namespace otpgate::core {
+
+struct UserState {
+    std::string enrollment_id;  // which enrollment the backup mask belongs to
+    std::optional<std::int64_t> last_totp_step;
+    std::uint64_t backup_used_mask = 0;
+};
+
+inline constexpr std::size_t state_slot_size = 256;
+inline constexpr std::size_t state_file_size = 2 * state_slot_size;
+
+class LockedState {
+public:
+    LockedState(UniqueFd fd, std::filesystem::path path, UserState state, std::uint64_t sequence);
+    LockedState(LockedState&&) noexcept = default;
+    LockedState& operator=(LockedState&&) noexcept = default;
+    ~LockedState() = default;  // closing the descriptor releases the lock
+
+    [[nodiscard]] UserState& state() noexcept { return m_state; }
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return m_path; }
+    // Durably records state(); on failure the previous record stays valid.
+    [[nodiscard]] Result<void> commit();
+
+private:
+    UniqueFd m_fd;
+    std::filesystem::path m_path;
+    UserState m_state;
+    std::uint64_t m_sequence = 0;
+};
+
+class StateStore {
+public:
+    explicit StateStore(std::filesystem::path directory) : m_directory(std::move(directory)) {}
+
+    // Opens (creating if needed) and locks the user's state file, then reads
+    // it. unsafe when the directory or file is not as it must be; corrupt
+    // when neither slot is valid (fail closed: spent codes must stay spent).
+    [[nodiscard]] Result<LockedState> lock(const std::string& user_name) const;
+
+    // Deletes a user's state (root resetting a user). not_found if none.
+    [[nodiscard]] Result<void> remove(const std::string& user_name) const;
+
+    [[nodiscard]] const std::filesystem::path& directory() const noexcept { return m_directory; }
+
+private:
+    std::filesystem::path m_directory;
+};
+
+// Slot encoding, exposed for tests of torn and corrupted records.
+void encode_state_slot(const UserState& state, std::uint64_t sequence, std::uint8_t* slot);
+std::optional<std::pair<UserState, std::uint64_t>> decode_state_slot(const std::uint8_t* slot);
+
+}  // namespace otpgate::core

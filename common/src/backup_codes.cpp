@@ -1,0 +1,79 @@
+#include "otpgate/core/backup_codes.hpp"
+
+#include <stdexcept>
+
+#include <openssl/evp.h>
+
+#include "otpgate/core/hex.hpp"
+
+namespace otpgate::core {
+namespace {
+
+constexpr std::size_t hash_size = 32;
+
+SecretBytes hash_code(std::string_view digits, const std::vector<std::uint8_t>& salt,
+                      unsigned iterations) {
+    SecretBytes out(hash_size);
+    if (PKCS5_PBKDF2_HMAC(digits.data(), static_cast<int>(digits.size()), salt.data(),
+                          static_cast<int>(salt.size()), static_cast<int>(iterations), EVP_sha256(),
+                          static_cast<int>(out.size()), out.data()) != 1) {
+        throw std::runtime_error("PBKDF2 failed");
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<unsigned> find_backup_code(const BackupCodeHashes& stored, std::string_view digits) {
+    const auto salt = hex_decode(stored.salt_hex);
+    if (!salt || stored.iterations == 0 || digits.empty() || digits.size() > 64) {
+        return std::nullopt;
+    }
+    const SecretBytes typed_hash = hash_code(digits, *salt, stored.iterations);
+    std::optional<unsigned> found;
+    for (unsigned i = 0; i < stored.hashes_hex.size(); ++i) {
+        const auto candidate = hex_decode(stored.hashes_hex[i]);
+        const bool same = candidate && constant_time_equal(candidate->data(), candidate->size(),
+                                                           typed_hash.data(), typed_hash.size());
+        if (same && !found) {
+            found = i;
+        }
+    }
+    return found;
+}
+
+NewBackupCodes make_backup_codes(RandomSource& random, unsigned count, unsigned digits,
+                                 unsigned iterations) {
+    if (count > max_backup_codes || digits < min_backup_code_digits ||
+        digits > max_backup_code_digits) {
+        throw std::invalid_argument("backup codes: count or length out of range");
+    }
+    NewBackupCodes out;
+    const SecretBytes salt = random_bytes(random, 16);
+    const std::vector<std::uint8_t> salt_copy(salt.begin(), salt.end());
+    out.stored.salt_hex = hex_encode(salt.data(), salt.size());
+    out.stored.iterations = iterations;
+    while (out.codes.size() < count) {
+        SecretString code = random_digits(random, digits);
+        // Duplicates would make two codes one; with 10^10 values this almost never loops.
+        bool duplicate = false;
+        for (const auto& earlier : out.codes) {
+            duplicate = duplicate || earlier.view() == code.view();
+        }
+        if (duplicate) {
+            continue;
+        }
+        const SecretBytes hash = hash_code(code.view(), salt_copy, iterations);
+        out.stored.hashes_hex.push_back(hex_encode(hash.data(), hash.size()));
+        out.codes.push_back(std::move(code));
+    }
+    return out;
+}
+
+std::string format_backup_code(std::string_view digits) {
+    const std::size_t half = (digits.size() + 1) / 2;
+    return std::string(digits.substr(0, half)) + "-" + std::string(digits.substr(half));
+}
+
+
+}  // namespace otpgate::core

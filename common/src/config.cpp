@@ -1,0 +1,294 @@
+#include "otpgate/core/config.hpp"
+
+#include <charconv>
+#include <functional>
+#include <map>
+
+#include <unistd.h>
+
+#include "otpgate/core/safe_file.hpp"
+
+namespace otpgate::core {
+namespace {
+
+std::string_view trim(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    const auto last = text.find_last_not_of(" \t\r");
+    return text.substr(first, last - first + 1);
+}
+
+std::optional<unsigned> parse_unsigned(std::string_view text, unsigned min, unsigned max) {
+    unsigned value = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc{} || ptr != end || text.empty() || value < min || value > max) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<bool> parse_bool(std::string_view text) {
+    if (text == "yes" || text == "true" || text == "on" || text == "1") {
+        return true;
+    }
+    if (text == "no" || text == "false" || text == "off" || text == "0") {
+        return false;
+    }
+    return std::nullopt;
+}
+
+bool has_control_characters(std::string_view text) {
+    for (const char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// A setter returns an empty string on success, or what was wrong with the value.
+using Setter = std::function<std::string(Config&, std::string_view)>;
+
+Setter unsigned_setter(unsigned Config::*field, unsigned min, unsigned max) {
+    return [field, min, max](Config& config, std::string_view value) -> std::string {
+        const auto parsed = parse_unsigned(value, min, max);
+        if (!parsed) {
+            return "expected a whole number from " + std::to_string(min) + " to " +
+                   std::to_string(max);
+        }
+        config.*field = *parsed;
+        return {};
+    };
+}
+
+Setter bool_setter(bool Config::*field) {
+    return [field](Config& config, std::string_view value) -> std::string {
+        const auto parsed = parse_bool(value);
+        if (!parsed) {
+            return "expected yes or no";
+        }
+        config.*field = *parsed;
+        return {};
+    };
+}
+
+Setter text_setter(std::string Config::*field, bool allow_empty) {
+    return [field, allow_empty](Config& config, std::string_view value) -> std::string {
+        if (!allow_empty && value.empty()) {
+            return "must not be empty";
+        }
+        if (value.size() > 256 || has_control_characters(value)) {
+            return "must be at most 256 printable characters";
+        }
+        config.*field = std::string(value);
+        return {};
+    };
+}
+
+const std::map<std::string_view, Setter>& setters() {
+    static const std::map<std::string_view, Setter> table = {
+        {"enrollment_path", text_setter(&Config::enrollment_path, false)},
+        {"state_dir",
+         [](Config& config, std::string_view value) -> std::string {
+             if (value.empty() || value.front() != '/' || has_control_characters(value)) {
+                 return "expected an absolute path";
+             }
+             config.state_dir = std::string(value);
+             return {};
+         }},
+        {"issuer", text_setter(&Config::issuer, true)},
+        {"totp_algorithm",
+         [](Config& config, std::string_view value) -> std::string {
+             const auto algorithm = parse_hash_algorithm(value);
+             if (!algorithm) {
+                 return "expected SHA1, SHA256 or SHA512";
+             }
+             config.totp.algorithm = *algorithm;
+             return {};
+         }},
+        {"totp_digits",
+         [](Config& config, std::string_view value) -> std::string {
+             const auto digits = parse_unsigned(value, min_otp_digits, max_otp_digits);
+             if (!digits) {
+                 return "expected 6, 7 or 8";
+             }
+             config.totp.digits = *digits;
+             return {};
+         }},
+        {"totp_period",
+         [](Config& config, std::string_view value) -> std::string {
+             const auto period = parse_unsigned(value, 10, 300);
+             if (!period) {
+                 return "expected seconds from 10 to 300";
+             }
+             config.totp.period = *period;
+             return {};
+         }},
+        {"totp_window", unsigned_setter(&Config::totp_window, 0, 10)},
+        {"secret_bits",
+         [](Config& config, std::string_view value) -> std::string {
+             const auto bits = parse_unsigned(value, 128, 512);
+             if (!bits || *bits % 8 != 0) {
+                 return "expected a multiple of 8 from 128 to 512";
+             }
+             config.secret_bits = *bits;
+             return {};
+         }},
+        {"backup_code_count", unsigned_setter(&Config::backup_code_count, 0, 64)},
+        {"backup_code_digits", unsigned_setter(&Config::backup_code_digits, 9, 16)},
+        {"max_attempts", unsigned_setter(&Config::max_attempts, 1, 10)},
+        {"fail_delay_ms", unsigned_setter(&Config::fail_delay_ms, 0, 60000)},
+        {"prompt", text_setter(&Config::prompt, false)},
+        {"nullok", bool_setter(&Config::nullok)},
+        {"debug", bool_setter(&Config::debug)},
+    };
+    return table;
+}
+
+// Values may be written in double quotes to keep leading or trailing spaces.
+std::optional<std::string_view> unquote(std::string_view value) {
+    if (!value.empty() && value.front() == '"') {
+        if (value.size() < 2 || value.back() != '"') {
+            return std::nullopt;
+        }
+        return value.substr(1, value.size() - 2);
+    }
+    return value;
+}
+
+}  // namespace
+
+std::string SettingOrigin::describe() const {
+    return line == 0 ? source : source + ":" + std::to_string(line);
+}
+
+bool apply_setting(Config& config, std::string_view key, std::string_view value,
+                   const SettingOrigin& origin, Logger& logger) {
+    const auto& table = setters();
+    const auto found = table.find(key);
+    if (found == table.end()) {
+        logger.warning(origin.describe() + ": unknown key '" + std::string(key) + "' ignored");
+        return true;
+    }
+    const std::string problem = found->second(config, value);
+    if (!problem.empty()) {
+        logger.error(origin.describe() + ": bad value for " + std::string(key) + ": " + problem);
+        return false;
+    }
+    return true;
+}
+
+bool parse_config_text(Config& config, std::string_view text, const std::string& source_name,
+                       Logger& logger) {
+    bool all_good = true;
+    unsigned line_number = 0;
+    while (!text.empty()) {
+        ++line_number;
+        const auto newline = text.find('\n');
+        std::string_view line = text.substr(0, newline);
+        text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
+
+        line = trim(line);
+        if (line.empty() || line.front() == '#') {
+            continue;
+        }
+        const SettingOrigin origin{source_name, line_number};
+        const auto equals = line.find('=');
+        if (equals == std::string_view::npos) {
+            logger.error(origin.describe() + ": expected 'key = value'");
+            all_good = false;
+            continue;
+        }
+        const std::string_view key = trim(line.substr(0, equals));
+        const auto value = unquote(trim(line.substr(equals + 1)));
+        if (!value) {
+            logger.error(origin.describe() + ": unterminated quote");
+            all_good = false;
+            continue;
+        }
+        all_good = apply_setting(config, key, *value, origin, logger) && all_good;
+    }
+    return all_good;
+}
+
+Result<void> load_config_file(Config& config, const std::filesystem::path& path,
+                              ConfigRequirement requirement, Logger& logger) {
+    FileRules rules;
+    rules.owner = geteuid();
+    rules.also_allow_root_owner = true;
+    rules.forbidden_mode_bits = 0022;
+    rules.max_size = 64 * 1024;
+    const auto text = read_checked(path, rules);
+    if (!text) {
+        if (text.error().kind == ErrorKind::not_found && requirement == ConfigRequirement::optional) {
+            logger.debug("no config file " + path.string() + ", using built-in defaults");
+            return {};
+        }
+        return make_error(text.error().kind, "config file " + text.error().message);
+    }
+    if (!parse_config_text(config, text->view(), path.string(), logger)) {
+        return make_error(ErrorKind::invalid_input, "config file " + path.string() + " has errors");
+    }
+    return {};
+}
+
+ModuleArguments split_module_arguments(const std::vector<std::string_view>& argv) {
+    ModuleArguments out;
+    for (const std::string_view argument : argv) {
+        const auto equals = argument.find('=');
+        if (equals == std::string_view::npos) {
+            // Bare flags in Linux-PAM style: `debug`, `nullok`.
+            out.settings.emplace_back(std::string(argument), "yes");
+            continue;
+        }
+        const std::string key(argument.substr(0, equals));
+        const std::string value(argument.substr(equals + 1));
+        if (key == "config") {
+            out.config_path = value;
+        } else {
+            out.settings.emplace_back(key, value);
+        }
+    }
+    return out;
+}
+
+bool load_module_config(Config& config, const ModuleArguments& arguments, Logger& logger) {
+    // `debug` among the arguments should also cover messages about the file.
+    for (const auto& [key, value] : arguments.settings) {
+        if (key == "debug" && parse_bool(value).value_or(false)) {
+            logger.set_debug(true);
+        }
+    }
+    const auto requirement =
+        arguments.config_path ? ConfigRequirement::required : ConfigRequirement::optional;
+    const std::filesystem::path path =
+        arguments.config_path.value_or(std::filesystem::path(default_config_path));
+    bool all_good = true;
+    if (path.is_relative()) {
+        logger.error("config=" + path.string() + ": expected an absolute path");
+        all_good = false;
+    } else if (const auto loaded = load_config_file(config, path, requirement, logger); !loaded) {
+        logger.error(loaded.error().message);
+        all_good = false;
+    }
+    const SettingOrigin origin{"module argument", 0};
+    for (const auto& [key, value] : arguments.settings) {
+        all_good = apply_setting(config, key, value, origin, logger) && all_good;
+    }
+    logger.set_debug(config.debug || logger.debug_enabled());
+    return all_good;
+}
+
+std::vector<std::string_view> known_config_keys() {
+    std::vector<std::string_view> keys;
+    for (const auto& entry : setters()) {
+        keys.push_back(entry.first);
+    }
+    return keys;
+}
+
+}  // namespace otpgate::core

@@ -1,0 +1,164 @@
+#include "otpgate/core/enrollment.hpp"
+
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "otpgate/core/base32.hpp"
+#include "otpgate/core/hex.hpp"
+
+namespace otpgate::core {
+namespace {
+
+void append(SecretString& out, std::string_view text) {
+    for (const char c : text) {
+        out.push_back(c);
+    }
+}
+
+void append_line(SecretString& out, std::string_view key, std::string_view value) {
+    append(out, key);
+    append(out, " = ");
+    append(out, value);
+    append(out, "\n");
+}
+
+std::string_view trim(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t");
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+template <typename Number>
+std::optional<Number> parse_number(std::string_view text) {
+    Number value{};
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc{} || ptr != end) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+Error corrupt(const std::string& what) {
+    return make_error(ErrorKind::corrupt, what);
+}
+
+}  // namespace
+
+std::string_view to_string(Method method) {
+    switch (method) {
+        case Method::totp: return "totp";
+    }
+    return "?";
+}
+
+SecretString serialize_enrollment(const Enrollment& enrollment) {
+    SecretString out;
+    append(out, "# otpgate enrollment, written by `otpgate`; do not edit by hand.\n");
+    append_line(out, "version", std::to_string(enrollment_format_version));
+    append_line(out, "id", enrollment.id);
+    append_line(out, "method", to_string(enrollment.method));
+    append_line(out, "created", std::to_string(enrollment.created));
+    const SecretString secret = base32_encode(enrollment.totp_secret);
+    append_line(out, "totp_secret", secret.view());
+    append_line(out, "totp_algorithm", to_string(enrollment.totp.algorithm));
+    append_line(out, "totp_digits", std::to_string(enrollment.totp.digits));
+    append_line(out, "totp_period", std::to_string(enrollment.totp.period));
+    append_line(out, "backup_salt", enrollment.backup.salt_hex);
+    append_line(out, "backup_iterations", std::to_string(enrollment.backup.iterations));
+    for (const auto& hash : enrollment.backup.hashes_hex) {
+        append_line(out, "backup_code", hash);
+    }
+    return out;
+}
+
+Result<Enrollment> parse_enrollment(std::string_view text) {
+    static const std::set<std::string_view> single_keys = {
+        "version",     "id",          "method",      "created",           "totp_secret",
+        "totp_algorithm", "totp_digits", "totp_period", "backup_salt", "backup_iterations"};
+    std::map<std::string_view, std::string_view> values;
+    std::vector<std::string_view> backup_hashes;
+
+    unsigned line_number = 0;
+    while (!text.empty()) {
+        ++line_number;
+        const auto newline = text.find('\n');
+        const std::string_view line = trim(text.substr(0, newline));
+        text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
+        if (line.empty() || line.front() == '#') {
+            continue;
+        }
+        const auto equals = line.find('=');
+        const std::string where = "line " + std::to_string(line_number);
+        if (equals == std::string_view::npos) {
+            return corrupt(where + ": expected 'key = value'");
+        }
+        const std::string_view key = trim(line.substr(0, equals));
+        const std::string_view value = trim(line.substr(equals + 1));
+        if (key == "backup_code") {
+            backup_hashes.push_back(value);
+        } else if (single_keys.count(key) == 0) {
+            return corrupt(where + ": unknown key '" + std::string(key) + "'");
+        } else if (!values.emplace(key, value).second) {
+            return corrupt(where + ": '" + std::string(key) + "' appears twice");
+        }
+    }
+    for (const auto key : single_keys) {
+        if (values.count(key) == 0) {
+            return corrupt("missing '" + std::string(key) + "'");
+        }
+    }
+
+    if (parse_number<int>(values["version"]) != enrollment_format_version) {
+        return corrupt("unsupported version '" + std::string(values["version"]) + "'");
+    }
+    Enrollment enrollment;
+    enrollment.id = std::string(values["id"]);
+    if (enrollment.id.size() != 32 || !is_lower_hex(enrollment.id)) {
+        return corrupt("bad id");
+    }
+    if (values["method"] != "totp") {
+        return corrupt("unknown method '" + std::string(values["method"]) + "'");
+    }
+    const auto created = parse_number<std::int64_t>(values["created"]);
+    if (!created) {
+        return corrupt("bad created time");
+    }
+    enrollment.created = *created;
+    auto secret = base32_decode(values["totp_secret"]);
+    if (!secret || secret->size() < 10 || secret->size() > 64) {
+        return corrupt("bad totp_secret");
+    }
+    enrollment.totp_secret = std::move(*secret);
+    const auto algorithm = parse_hash_algorithm(values["totp_algorithm"]);
+    const auto digits = parse_number<unsigned>(values["totp_digits"]);
+    const auto period = parse_number<unsigned>(values["totp_period"]);
+    if (!algorithm || !digits || *digits < min_otp_digits || *digits > max_otp_digits || !period ||
+        *period < 10 || *period > 300) {
+        return corrupt("bad TOTP parameters");
+    }
+    enrollment.totp = TotpParameters{*algorithm, *digits, *period};
+
+    enrollment.backup.salt_hex = std::string(values["backup_salt"]);
+    const auto iterations = parse_number<unsigned>(values["backup_iterations"]);
+    if (!hex_decode(enrollment.backup.salt_hex) || enrollment.backup.salt_hex.size() < 16 ||
+        !iterations || *iterations < 1000 || *iterations > 10'000'000) {
+        return corrupt("bad backup code parameters");
+    }
+    enrollment.backup.iterations = *iterations;
+    if (backup_hashes.size() > max_backup_codes) {
+        return corrupt("more than " + std::to_string(max_backup_codes) + " backup codes");
+    }
+    for (const auto hash : backup_hashes) {
+        if (hash.size() != 64 || !is_lower_hex(hash)) {
+            return corrupt("bad backup_code hash");
+        }
+        enrollment.backup.hashes_hex.emplace_back(hash);
+    }
+    return enrollment;
+}
+
+}  // namespace otpgate::core
