@@ -5,6 +5,23 @@
 
 namespace otpgate::pam {
 
+PamLogger::PamLogger(pam_handle_t* pamh) : m_pamh(pamh) {
+    const void* rhost = nullptr;
+    if (pam_get_item(pamh, PAM_RHOST, &rhost) == PAM_SUCCESS && rhost != nullptr) {
+        std::string host(static_cast<const char*>(rhost));
+        // The remote host is the client's word: keep it printable and short.
+        for (char& c : host) {
+            const auto u = static_cast<unsigned char>(c);
+            if (u < 0x21 || u > 0x7e) {
+                c = '?';
+            }
+        }
+        if (!host.empty()) {
+            m_suffix = "; rhost=" + host.substr(0, 255);
+        }
+    }
+}
+
 void PamLogger::log(core::Severity severity, std::string_view message) {
     int priority = LOG_INFO;
     switch (severity) {
@@ -14,7 +31,8 @@ void PamLogger::log(core::Severity severity, std::string_view message) {
         case core::Severity::info: priority = LOG_INFO; break;
         case core::Severity::debug: priority = LOG_DEBUG; break;
     }
-    pam_syslog(m_pamh, priority, "%.*s", static_cast<int>(message.size()), message.data());
+    pam_syslog(m_pamh, priority, "%.*s%s", static_cast<int>(message.size()), message.data(),
+               m_suffix.c_str());
 }
 
 }  // namespace otpgate::pam

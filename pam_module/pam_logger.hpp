@@ -4,17 +4,22 @@
 
 #include <security/pam_modules.h>
 
+#include <string>
+
 #include "otpgate/core/logger.hpp"
 
 namespace otpgate::pam {
 
 class PamLogger final : public core::Logger {
 public:
-    explicit PamLogger(pam_handle_t* pamh) : m_pamh(pamh) {}
+    explicit PamLogger(pam_handle_t* pamh);
     void log(core::Severity severity, std::string_view message) override;
 
 private:
     pam_handle_t* m_pamh;
+    // "; rhost=203.0.113.7" when the application names the remote host, so
+    // that failures can be traced (and fed to fail2ban) like pam_unix's.
+    std::string m_suffix;
 };
 
 }  // namespace otpgate::pam

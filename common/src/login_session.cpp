@@ -86,6 +86,16 @@ AttemptResult check_attempt(const std::string& user_name, const Enrollment& enro
     return AttemptResult::rejected;
 }
 
+// User names come from the client; a log line must not let one forge lines.
+std::string printable_name(std::string_view name) {
+    std::string out;
+    for (const char c : name.substr(0, 64)) {
+        const auto u = static_cast<unsigned char>(c);
+        out.push_back(u < 0x20 || u >= 0x7f ? '?' : c);
+    }
+    return out;
+}
+
 }  // namespace
 
 std::string_view to_string(LoginOutcome outcome) {
@@ -121,7 +131,8 @@ LoginOutcome run_login(const std::string& user_name, const Config& config,
                        Conversation& conversation, Logger& logger, const Clock& clock) {
     Standing standing{Standing::Kind::refused, std::nullopt};
     if (auto valid = validate_user_name(user_name); !valid) {
-        logger.error("refusing user name: " + valid.error().message);
+        logger.error("refusing user name '" + printable_name(user_name) + "': " +
+                     valid.error().message);
     } else {
         standing = find_standing(user_name, config, logger);
     }
@@ -133,7 +144,8 @@ LoginOutcome run_login(const std::string& user_name, const Config& config,
     for (unsigned attempt = 1; attempt <= config.max_attempts; ++attempt) {
         const std::optional<SecretString> answer = conversation.ask_hidden(config.prompt);
         if (!answer) {
-            logger.error("the application could not ask user " + user_name + " for a code");
+            logger.error("the application could not ask user " + printable_name(user_name) +
+                         " for a code");
             return LoginOutcome::conversation_failed;
         }
         if (standing.kind == Standing::Kind::enrolled) {
@@ -155,7 +167,7 @@ LoginOutcome run_login(const std::string& user_name, const Config& config,
         }
     }
     const char* why = standing.kind == Standing::Kind::enrolled ? "" : " (not enrolled or refused)";
-    logger.notice("second factor failed for user " + user_name + " after " +
+    logger.notice("second factor failed for user " + printable_name(user_name) + " after " +
                   std::to_string(config.max_attempts) + " attempts" + why);
     return LoginOutcome::denied;
 }

@@ -87,8 +87,11 @@ Result<void> create_state_file(int dir_fd, const std::string& name, const std::f
     std::array<std::uint8_t, state_file_size> initial{};
     encode_state_slot(UserState{}, 0, initial.data());
     const ssize_t written = ::pwrite(temp.get(), initial.data(), initial.size(), 0);
+    // Locked until the temporary name is gone (temp closes on return): a
+    // racing login that opens the file once it is linked waits for the lock,
+    // and then finds it with the one link it insists on.
     const bool ok = written == static_cast<ssize_t>(initial.size()) && fchmod(temp.get(), 0600) == 0 &&
-                    fsync(temp.get()) == 0;
+                    fsync(temp.get()) == 0 && flock(temp.get(), LOCK_EX) == 0;
     const int error_number = errno;
     bool linked = false;
     int link_error = 0;
@@ -197,6 +200,10 @@ Result<LockedState> StateStore::lock(const std::string& user_name) const {
         return state_error(errno == ELOOP ? ErrorKind::unsafe : ErrorKind::unavailable, path,
                            errno == ELOOP ? "is a symbolic link" : "cannot open: " + errno_text(errno));
     }
+    // Checked once locked: see create_state_file.
+    if (lock_exclusive(fd.get()) != 0) {
+        return state_error(ErrorKind::io, path, "cannot lock: " + errno_text(errno));
+    }
     struct stat info {};
     if (fstat(fd.get(), &info) != 0) {
         return state_error(ErrorKind::io, path, "cannot stat: " + errno_text(errno));
@@ -205,9 +212,6 @@ Result<LockedState> StateStore::lock(const std::string& user_name) const {
         return state_error(ErrorKind::unsafe, path,
                            "must be a regular file with one link, owned by uid " +
                                std::to_string(geteuid()) + " and private to it");
-    }
-    if (lock_exclusive(fd.get()) != 0) {
-        return state_error(ErrorKind::io, path, "cannot lock: " + errno_text(errno));
     }
     std::array<std::uint8_t, state_file_size + 1> bytes{};
     const ssize_t got = ::pread(fd.get(), bytes.data(), bytes.size(), 0);

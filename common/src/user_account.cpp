@@ -23,7 +23,11 @@ Result<UserAccount> lookup_with(Lookup&& lookup, const std::string& what) {
             size *= 2;
             continue;
         }
-        if (rc != 0) {
+        // getpwnam_r(3) allows "not found" as ENOENT or ESRCH too, not only
+        // as 0 with no entry; nss_wrapper, for one, answers ENOENT.
+        if (rc == ENOENT || rc == ESRCH) {
+            found = nullptr;
+        } else if (rc != 0) {
             return make_error(ErrorKind::unavailable,
                               "cannot look up user " + what + ": " + errno_text(rc));
         }

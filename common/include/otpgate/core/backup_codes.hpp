@@ -13,7 +13,7 @@
 namespace otpgate::core {
 
 inline constexpr unsigned max_backup_codes = 64;  // one bit each in the state record
-inline constexpr unsigned min_backup_code_digits = 8;
+inline constexpr unsigned min_backup_code_digits = 9;  // longer than any TOTP code (check_code)
 inline constexpr unsigned max_backup_code_digits = 16;
 
 struct BackupCodeHashes {

@@ -1,0 +1,37 @@
+// otpgate backup-codes: a new set of backup codes for the same secret.
+#include "code_confirmation.hpp"
+#include "commands.hpp"
+#include "output.hpp"
+#include "otpgate/core/enrollment_store.hpp"
+#include "otpgate/core/new_enrollment.hpp"
+
+namespace otpgate::cli {
+
+ExitCode renew_backup_codes(const CommandContext& context) {
+    auto loaded = load_enrollment(context);
+    if (const auto* failure = std::get_if<Failure>(&loaded)) {
+        return report(*failure);
+    }
+    auto& enrollment = std::get<core::Enrollment>(loaded);
+    if (!context.target.named_by_root) {
+        if (const auto refused = confirm_possession(context, enrollment)) {
+            return report(*refused);
+        }
+    }
+    // A new id comes with the new codes, so the marks of spent old codes in
+    // the state store no longer apply: every new code starts unused.
+    const std::vector<core::SecretString> codes =
+        core::renew_backup_codes(enrollment, context.config, context.random);
+    const core::EnrollmentStore store(context.config.enrollment_path);
+    if (auto saved = store.save(context.target.account, enrollment); !saved) {
+        Failure failure = storage_failure(saved.error(), enrollment_of(context));
+        failure.message += "; the old backup codes stay valid";
+        return report(failure);
+    }
+    print("New backup codes for user " + context.user_name() +
+          ". The old ones no longer work; the authenticator app stays as it is.\n");
+    print_backup_codes(codes);
+    return ExitCode::ok;
+}
+
+}  // namespace otpgate::cli

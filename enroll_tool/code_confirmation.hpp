@@ -1,0 +1,43 @@
+// Asking for a code until one is accepted, and proving possession of an
+// enrollment before changing it.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <variant>
+
+#include "command_context.hpp"
+#include "exit_code.hpp"
+#include "otpgate/core/enrollment.hpp"
+#include "terminal.hpp"
+
+namespace otpgate::cli {
+
+inline constexpr unsigned max_code_tries = 3;
+
+enum class CodeCheck { accepted, wrong, replayed };
+
+// A checker's verdict on one code, or a reason to stop asking (a state
+// file that cannot be locked or written).
+using CheckResult = std::variant<CodeCheck, Failure>;
+using CodeChecker = std::function<CheckResult(std::string_view digits)>;
+
+// Asks up to max_code_tries times. nullopt once a code is accepted;
+// otherwise why not: ExitCode::not_verified after wrong codes or at end of
+// input, or the checker's failure.
+std::optional<Failure> ask_until_accepted(CodeReader& codes, std::string_view prompt,
+                                          const CodeChecker& check);
+
+// The user shows a valid, unused TOTP or backup code of `enrollment`
+// before it is changed. As root the code is checked against the state
+// store under its lock and recorded, so it cannot be used again at login.
+// An ordinary user cannot lock the root-owned state: the code is checked
+// on its own and nothing is recorded.
+std::optional<Failure> confirm_possession(const CommandContext& context,
+                                          const core::Enrollment& enrollment);
+
+// "Enter the 6-digit code from your app: "
+std::string code_prompt(unsigned digits, bool backup_codes_accepted);
+
+}  // namespace otpgate::cli

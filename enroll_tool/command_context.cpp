@@ -1,0 +1,42 @@
+#include "command_context.hpp"
+
+#include <filesystem>
+
+#include "otpgate/core/enrollment_store.hpp"
+
+namespace otpgate::cli {
+
+std::variant<core::Config, Failure> load_configuration(const std::optional<std::string>& path,
+                                                       core::Logger& logger) {
+    core::Config config;
+    const auto requirement =
+        path ? core::ConfigRequirement::required : core::ConfigRequirement::optional;
+    const std::filesystem::path file = path ? std::filesystem::path(*path)
+                                            : std::filesystem::path(core::default_config_path);
+    if (file.empty()) {
+        return Failure{ExitCode::config, "--config: empty path"};
+    }
+    if (auto loaded = core::load_config_file(config, file, requirement, logger); !loaded) {
+        return Failure{ExitCode::config, loaded.error().message};
+    }
+    logger.set_debug(config.debug);
+    return config;
+}
+
+std::string enrollment_of(const CommandContext& context) {
+    return "the enrollment of user " + context.user_name();
+}
+
+std::variant<core::Enrollment, Failure> load_enrollment(const CommandContext& context) {
+    const core::EnrollmentStore store(context.config.enrollment_path);
+    auto enrollment = store.load(context.target.account);
+    if (enrollment) {
+        return std::move(enrollment.value());
+    }
+    if (enrollment.error().kind == core::ErrorKind::not_found) {
+        return Failure{ExitCode::not_enrolled, "user " + context.user_name() + " is not enrolled"};
+    }
+    return storage_failure(enrollment.error(), enrollment_of(context));
+}
+
+}  // namespace otpgate::cli

@@ -1,0 +1,44 @@
+// Everything a command needs, prepared once in main: the configuration,
+// the target user, and the things that vary (clock, randomness, input).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "exit_code.hpp"
+#include "otpgate/core/clock.hpp"
+#include "otpgate/core/config.hpp"
+#include "otpgate/core/enrollment.hpp"
+#include "otpgate/core/logger.hpp"
+#include "otpgate/core/random.hpp"
+#include "target_user.hpp"
+#include "terminal.hpp"
+
+namespace otpgate::cli {
+
+struct CommandContext {
+    core::Config config;
+    TargetUser target;
+    // Root may lock the root-owned state store; an ordinary user may not.
+    bool may_use_state = false;
+    const core::Clock& clock;
+    core::RandomSource& random;
+    CodeReader& codes;
+    core::Logger& logger;
+
+    [[nodiscard]] const std::string& user_name() const noexcept { return target.account.name; }
+};
+
+// The default file may be missing (built-in defaults); a file named with
+// --config must exist. Errors are reported through the logger first.
+std::variant<core::Config, Failure> load_configuration(const std::optional<std::string>& path,
+                                                       core::Logger& logger);
+
+// The target user's enrollment; not enrolled is ExitCode::not_enrolled.
+std::variant<core::Enrollment, Failure> load_enrollment(const CommandContext& context);
+
+// "the enrollment of user alice", for messages.
+std::string enrollment_of(const CommandContext& context);
+
+}  // namespace otpgate::cli

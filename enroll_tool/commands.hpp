@@ -1,0 +1,24 @@
+// The otpgate subcommands. Each returns the process exit code after
+// printing what it did, or one error line on stderr.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "command_context.hpp"
+#include "exit_code.hpp"
+#include "qr_render.hpp"
+
+namespace otpgate::cli {
+
+struct EnrollOptions {
+    std::optional<std::string> issuer;  // overrides the config and the host name
+    QrStyle qr = QrStyle::automatic;
+};
+
+ExitCode enroll_totp(const CommandContext& context, const EnrollOptions& options);
+ExitCode show_status(const CommandContext& context);
+ExitCode disable_enrollment(const CommandContext& context);
+ExitCode renew_backup_codes(const CommandContext& context);
+
+}  // namespace otpgate::cli

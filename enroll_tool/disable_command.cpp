@@ -1,0 +1,76 @@
+// otpgate disable: remove an enrollment. A user proves possession first;
+// root naming a user with --user resets that user completely.
+#include "code_confirmation.hpp"
+#include "commands.hpp"
+#include "output.hpp"
+#include "otpgate/core/enrollment_store.hpp"
+#include "otpgate/core/state_store.hpp"
+
+namespace otpgate::cli {
+namespace {
+
+void explain_consequence(const CommandContext& context) {
+    if (context.config.nullok) {
+        print("Logins of " + context.user_name() + " no longer ask for a code.\n");
+    } else {
+        print("Logins that require otpgate are refused for " + context.user_name() +
+              " until the user enrolls again (nullok is off).\n");
+    }
+}
+
+// Root resetting a user: no code, and the login state goes too, which is
+// also the way out of a corrupt state file. Works when the enrollment file
+// itself is unreadable or refused, since removing it is the point.
+ExitCode reset_user(const CommandContext& context) {
+    const core::EnrollmentStore store(context.config.enrollment_path);
+    const auto removed = store.remove(context.target.account);
+    if (!removed && removed.error().kind != core::ErrorKind::not_found) {
+        return report(storage_failure(removed.error(), enrollment_of(context)));
+    }
+    const core::StateStore states(context.config.state_dir);
+    const auto state_removed = states.remove(context.user_name());
+    if (!state_removed && state_removed.error().kind != core::ErrorKind::not_found) {
+        if (removed) {
+            print("Removed the enrollment of user " + context.user_name() + ".\n");
+        }
+        return report(storage_failure(state_removed.error(),
+                                      "the login state of user " + context.user_name()));
+    }
+    if (!removed && !state_removed) {
+        return report({ExitCode::not_enrolled, "user " + context.user_name() + " is not enrolled"});
+    }
+    if (removed) {
+        print("Removed the enrollment of user " + context.user_name() + ".\n");
+    } else {
+        print("User " + context.user_name() + " was not enrolled.\n");
+    }
+    if (state_removed) {
+        print("Removed the login state of user " + context.user_name() + ".\n");
+    }
+    explain_consequence(context);
+    return ExitCode::ok;
+}
+
+}  // namespace
+
+ExitCode disable_enrollment(const CommandContext& context) {
+    if (context.target.named_by_root) {
+        return reset_user(context);
+    }
+    const auto loaded = load_enrollment(context);
+    if (const auto* failure = std::get_if<Failure>(&loaded)) {
+        return report(*failure);
+    }
+    if (const auto refused = confirm_possession(context, std::get<core::Enrollment>(loaded))) {
+        return report(*refused);
+    }
+    const core::EnrollmentStore store(context.config.enrollment_path);
+    if (auto removed = store.remove(context.target.account); !removed) {
+        return report(storage_failure(removed.error(), enrollment_of(context)));
+    }
+    print("Code accepted. Removed the enrollment of user " + context.user_name() + ".\n");
+    explain_consequence(context);
+    return ExitCode::ok;
+}
+
+}  // namespace otpgate::cli

@@ -1,0 +1,180 @@
+// otpgate enroll totp: show a new secret, confirm a code from the app,
+// and only then replace whatever was enrolled before.
+#include <cstdlib>
+
+#include "code_confirmation.hpp"
+#include "commands.hpp"
+#include "output.hpp"
+#include "otpgate/core/base32.hpp"
+#include "otpgate/core/code_check.hpp"
+#include "otpgate/core/enrollment_store.hpp"
+#include "otpgate/core/new_enrollment.hpp"
+#include "otpgate/core/otpauth_uri.hpp"
+#include "otpgate/core/state_store.hpp"
+
+namespace otpgate::cli {
+namespace {
+
+constexpr std::size_t max_issuer_length = 256;
+
+std::variant<std::string, Failure> choose_issuer(const CommandContext& context,
+                                                 const EnrollOptions& options) {
+    std::string issuer = options.issuer ? *options.issuer
+                         : context.config.issuer.empty() ? core::host_name()
+                                                         : context.config.issuer;
+    if (issuer.empty() || issuer.size() > max_issuer_length) {
+        return Failure{ExitCode::usage, "--issuer: expected 1 to 256 characters"};
+    }
+    for (const char c : issuer) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) {
+            return Failure{ExitCode::usage, "--issuer: control characters are not allowed"};
+        }
+    }
+    return issuer;
+}
+
+// Re-enrolling is how a broken file gets fixed, so only files that were
+// refused for safety (or cannot be read at all) stop the command.
+std::optional<Failure> announce_existing(const CommandContext& context) {
+    const core::EnrollmentStore store(context.config.enrollment_path);
+    const auto existing = store.load(context.target.account);
+    if (existing) {
+        print("User " + context.user_name() + " is already enrolled (TOTP since " +
+              format_utc(existing->created) +
+              "). The current secret stays valid until a code from the new one is confirmed.\n\n");
+        return std::nullopt;
+    }
+    switch (existing.error().kind) {
+        case core::ErrorKind::not_found: return std::nullopt;
+        case core::ErrorKind::corrupt:
+            print_warning("the current enrollment cannot be read and will be replaced: " +
+                          existing.error().message);
+            return std::nullopt;
+        default: return storage_failure(existing.error(), enrollment_of(context));
+    }
+}
+
+void show_new_secret(const CommandContext& context, const core::Enrollment& enrollment,
+                     const std::string& issuer, QrStyle qr_style) {
+    const core::SecretString uri =
+        core::totp_uri(issuer, context.user_name(), enrollment.totp_secret, enrollment.totp);
+    if (context.target.named_by_root) {
+        print("Enrolling user " + context.user_name() + ".\n\n");
+    }
+    const QrStyle style =
+        resolve_qr_style(qr_style, is_terminal(STDOUT_FILENO), std::getenv("TERM"));
+    if (style != QrStyle::none) {
+        const auto qr = render_qr(uri.view(), style);
+        if (qr) {
+            print("Scan this QR code with your authenticator app:\n\n");
+            print(qr->view());
+            print("\n");
+        } else {
+            print_warning("cannot draw the QR code (" + qr.error().message +
+                          "); enter the secret by hand");
+        }
+    }
+    const core::SecretString secret = core::base32_encode(enrollment.totp_secret);
+    const core::SecretString grouped = core::group_in_fours(secret.view());
+    print("Or add it by hand:\n");
+    print("  Secret:     ");
+    print(grouped.view());
+    print("\n  URI:        ");
+    print(uri.view());
+    print("\n  Parameters: " + describe_totp(enrollment.totp) + "\n\n");
+}
+
+// As root, the confirming code is marked used so it cannot log in a second
+// time; the lock is taken before anything is saved, so a broken state
+// directory leaves everything as it was.
+std::variant<std::optional<core::LockedState>, Failure> lock_state_if_root(
+    const CommandContext& context) {
+    if (!context.may_use_state) {
+        return std::optional<core::LockedState>{};
+    }
+    const core::StateStore states(context.config.state_dir);
+    auto locked = states.lock(context.user_name());
+    if (!locked) {
+        Failure failure =
+            storage_failure(locked.error(), "the login state of user " + context.user_name());
+        failure.message += "; nothing was changed";
+        return failure;
+    }
+    return std::optional<core::LockedState>(std::move(locked.value()));
+}
+
+// Replaces the old enrollment; as root, also marks the confirming step used.
+std::optional<Failure> save_confirmed(const CommandContext& context,
+                                      const core::Enrollment& enrollment,
+                                      std::int64_t confirmed_step) {
+    auto state = lock_state_if_root(context);
+    if (auto* failure = std::get_if<Failure>(&state)) {
+        return std::move(*failure);
+    }
+    const core::EnrollmentStore store(context.config.enrollment_path);
+    if (auto saved = store.save(context.target.account, enrollment); !saved) {
+        Failure failure = storage_failure(saved.error(), enrollment_of(context));
+        failure.message += "; nothing was changed";
+        return failure;
+    }
+    if (auto& locked = std::get<std::optional<core::LockedState>>(state)) {
+        core::UserState& record = locked->state();
+        core::adopt_enrollment(record, enrollment);
+        if (!record.last_totp_step || *record.last_totp_step < confirmed_step) {
+            record.last_totp_step = confirmed_step;
+        }
+        if (auto committed = locked->commit(); !committed) {
+            // The enrollment is in place and the backup codes must still be
+            // shown; the only loss is that the confirming code stays usable.
+            print_warning("the confirming code could not be marked as used and stays valid for "
+                          "one login until it expires: " + committed.error().message);
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+ExitCode enroll_totp(const CommandContext& context, const EnrollOptions& options) {
+    const auto issuer = choose_issuer(context, options);
+    if (const auto* failure = std::get_if<Failure>(&issuer)) {
+        return report(*failure);
+    }
+    if (const auto refused = announce_existing(context)) {
+        return report(*refused);
+    }
+    const core::NewEnrollment fresh =
+        core::make_totp_enrollment(context.config, context.random, context.clock.now());
+    const core::Enrollment& enrollment = fresh.enrollment;
+    show_new_secret(context, enrollment, std::get<std::string>(issuer), options.qr);
+
+    std::int64_t confirmed_step = 0;
+    const auto not_confirmed = ask_until_accepted(
+        context.codes, code_prompt(enrollment.totp.digits, false),
+        [&](std::string_view digits) -> CheckResult {
+            const core::TotpVerdict verdict =
+                core::verify_totp(enrollment.totp_secret, digits, context.clock.now(),
+                                  enrollment.totp, context.config.totp_window, std::nullopt);
+            if (verdict.match != core::TotpMatch::accepted) {
+                return CodeCheck::wrong;
+            }
+            confirmed_step = verdict.step;
+            return CodeCheck::accepted;
+        });
+    if (not_confirmed) {
+        return report(*not_confirmed);
+    }
+
+    if (const auto not_saved = save_confirmed(context, enrollment, confirmed_step)) {
+        return report(*not_saved);
+    }
+    const auto path = core::EnrollmentStore(context.config.enrollment_path)
+                          .path_of(context.target.account);
+    print("Code confirmed. TOTP is now enrolled for user " + context.user_name() +
+          (path ? " (" + path->string() + ").\n" : ".\n"));
+    print_backup_codes(fresh.backup_codes);
+    return ExitCode::ok;
+}
+
+}  // namespace otpgate::cli

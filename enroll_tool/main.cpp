@@ -1,0 +1,185 @@
+// otpgate: the command that enrolls users in otpgate's second factor.
+// Parses the command line with CLI11, prepares the context, runs one
+// command, and turns anything thrown into exit code 70.
+#include <cstdio>
+#include <exception>
+#include <new>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "command_context.hpp"
+#include "commands.hpp"
+#include "exit_code.hpp"
+#include "output.hpp"
+#include "otpgate/core/logger.hpp"
+
+namespace otpgate::cli {
+namespace {
+
+struct ParsedCommandLine {
+    std::string config_path;
+    std::string user;
+    std::string issuer;
+    std::string qr = "auto";
+};
+
+// Only the command that was chosen matters; CLI11 records which.
+struct Subcommands {
+    CLI::App* enroll_totp = nullptr;
+    CLI::App* status = nullptr;
+    CLI::App* disable = nullptr;
+    CLI::App* backup_codes = nullptr;
+    // To tell "not given" from "given empty".
+    std::vector<const CLI::Option*> user_options;
+    const CLI::Option* config_option = nullptr;
+    const CLI::Option* issuer_option = nullptr;
+
+    [[nodiscard]] bool user_given() const {
+        for (const CLI::Option* option : user_options) {
+            if (option->count() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+};
+
+void add_user_option(CLI::App& command, ParsedCommandLine& parsed, Subcommands& commands) {
+    commands.user_options.push_back(
+        command.add_option("--user", parsed.user, "Act for this user (root only, unless it is you)")
+            ->type_name("NAME"));
+}
+
+Subcommands define_command_line(CLI::App& app, ParsedCommandLine& parsed) {
+    app.footer(std::string(exit_code_table()));
+    app.set_version_flag("--version", "otpgate " OTPGATE_VERSION);
+    app.require_subcommand(1);
+    // Subcommands inherit this: `otpgate status --config FILE` works too.
+    app.fallthrough();
+    Subcommands commands;
+    commands.config_option =
+        app.add_option("--config", parsed.config_path,
+                       "Configuration file (default " + std::string(core::default_config_path) +
+                           ", which may be missing; a file named here must exist)")
+            ->type_name("PATH");
+    CLI::App* enroll = app.add_subcommand("enroll", "Enroll in a second factor");
+    enroll->require_subcommand(1);
+    commands.enroll_totp = enroll->add_subcommand(
+        "totp", "Set up an authenticator app: show a QR code and the secret, confirm a code, "
+                "print backup codes. Replaces an earlier enrollment once the code is confirmed");
+    add_user_option(*commands.enroll_totp, parsed, commands);
+    commands.issuer_option =
+        commands.enroll_totp
+            ->add_option("--issuer", parsed.issuer,
+                         "Name shown in the app (default: issuer from the config, else the host "
+                         "name)")
+            ->type_name("TEXT");
+    commands.enroll_totp
+        ->add_option("--qr", parsed.qr,
+                     "QR code style: auto (ansi at a terminal, else utf8), ansi (black on white, "
+                     "any theme), utf8 (for light terminals), utf8i (for dark terminals), ascii, "
+                     "none")
+        ->check(CLI::IsMember(qr_style_names()))
+        ->type_name("STYLE")
+        ->capture_default_str();
+
+    commands.status = app.add_subcommand("status", "Show what a user has enrolled");
+    add_user_option(*commands.status, parsed, commands);
+    commands.disable = app.add_subcommand(
+        "disable", "Remove an enrollment (asks for a current code unless root names the user)");
+    add_user_option(*commands.disable, parsed, commands);
+    commands.backup_codes = app.add_subcommand(
+        "backup-codes",
+        "Replace the backup codes with a new set (asks for a current code unless root names "
+        "the user)");
+    add_user_option(*commands.backup_codes, parsed, commands);
+    return commands;
+}
+
+ExitCode run_chosen(const CommandContext& context, const Subcommands& commands,
+                    const ParsedCommandLine& parsed) {
+    if (commands.enroll_totp->parsed()) {
+        EnrollOptions options;
+        if (commands.issuer_option->count() > 0) {
+            options.issuer = parsed.issuer;
+        }
+        options.qr = parse_qr_style(parsed.qr).value_or(QrStyle::automatic);
+        return enroll_totp(context, options);
+    }
+    if (commands.status->parsed()) {
+        return show_status(context);
+    }
+    if (commands.disable->parsed()) {
+        return disable_enrollment(context);
+    }
+    if (commands.backup_codes->parsed()) {
+        return renew_backup_codes(context);
+    }
+    return report({ExitCode::usage, "no command given (see otpgate --help)"});
+}
+
+ExitCode run(int argc, char** argv) {
+    CLI::App app{"otpgate: TOTP second factor for logins (pam_otpgate.so); enroll and manage users",
+                 "otpgate"};
+    ParsedCommandLine parsed;
+    const Subcommands commands = define_command_line(app, parsed);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::Success& done) {
+        return static_cast<ExitCode>(app.exit(done));  // --help, --version: printed on stdout
+    } catch (const CLI::ParseError& error) {
+        return report({ExitCode::usage, std::string(error.what()) + " (see otpgate --help)"});
+    }
+
+    core::StderrLogger logger("otpgate");
+    const std::optional<std::string> config_path =
+        commands.config_option->count() > 0 ? std::optional<std::string>(parsed.config_path)
+                                            : std::nullopt;
+    auto config = load_configuration(config_path, logger);
+    if (const auto* failure = std::get_if<Failure>(&config)) {
+        return report(*failure);
+    }
+    const std::optional<std::string> user =
+        commands.user_given() ? std::optional<std::string>(parsed.user) : std::nullopt;
+    auto target = resolve_target_user(user);
+    if (const auto* failure = std::get_if<Failure>(&target)) {
+        return report(*failure);
+    }
+
+    const core::SystemClock clock;
+    core::OpenSslRandom random;
+    CodeReader codes;
+    const CommandContext context{std::move(std::get<core::Config>(config)),
+                                 std::move(std::get<TargetUser>(target)),
+                                 invoked_by_root(),
+                                 clock,
+                                 random,
+                                 codes,
+                                 logger};
+    const ExitCode code = run_chosen(context, commands, parsed);
+    if (!stdout_healthy()) {
+        return report({ExitCode::storage, "cannot write to standard output"});
+    }
+    return code;
+}
+
+}  // namespace
+}  // namespace otpgate::cli
+
+int main(int argc, char** argv) {
+    // Nothing escapes: bugs and resource failures become exit code 70 with
+    // one line on stderr, never a crash or a half-understood success.
+    try {
+        return static_cast<int>(otpgate::cli::run(argc, argv));
+    } catch (const std::bad_alloc&) {
+        std::fputs("otpgate: error: out of memory\n", stderr);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "otpgate: error: internal error: %s\n", error.what());
+    } catch (...) {
+        std::fputs("otpgate: error: internal error of unknown kind\n", stderr);
+    }
+    return static_cast<int>(otpgate::cli::ExitCode::internal);
+}

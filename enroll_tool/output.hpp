@@ -1,0 +1,32 @@
+// What the commands print on stdout, and how times and parameters read.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "otpgate/core/otp.hpp"
+#include "otpgate/core/secret.hpp"
+
+namespace otpgate::cli {
+
+void print(std::string_view text);
+
+// For notes on stderr that are not errors ("otpgate: warning: ...").
+void print_warning(std::string_view text);
+
+// "2023-11-14 22:13:30 UTC"
+std::string format_utc(std::int64_t unix_time);
+
+// "SHA1, 6 digits, new code every 30 seconds"
+std::string describe_totp(const core::TotpParameters& params);
+
+// The plain backup codes, numbered, with the note that they are shown once.
+void print_backup_codes(const std::vector<core::SecretString>& codes);
+
+// Whether everything printed so far reached stdout (a full disk or a closed
+// pipe would otherwise lose backup codes silently).
+bool stdout_healthy();
+
+}  // namespace otpgate::cli

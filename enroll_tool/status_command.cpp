@@ -1,0 +1,96 @@
+// otpgate status: what is enrolled, and (for root) what the logins used.
+#include <bit>
+#include <filesystem>
+#include <system_error>
+
+#include "commands.hpp"
+#include "output.hpp"
+#include "otpgate/core/enrollment_store.hpp"
+#include "otpgate/core/state_store.hpp"
+
+namespace otpgate::cli {
+namespace {
+
+std::string label(std::string_view name) {
+    std::string out(name);
+    out += ':';
+    out.resize(17, ' ');
+    return out;
+}
+
+void print_field(std::string_view name, const std::string& value) {
+    print(label(name) + value + "\n");
+}
+
+// The login state of the user, or nullopt when no login has been recorded
+// yet. Looked for first so that asking for the status never creates a file.
+std::variant<std::optional<core::UserState>, Failure> read_state(const CommandContext& context) {
+    const std::filesystem::path path = context.config.state_dir / context.user_name();
+    std::error_code error;
+    const auto kind = std::filesystem::symlink_status(path, error).type();
+    if (kind == std::filesystem::file_type::not_found) {
+        return std::optional<core::UserState>{};
+    }
+    const core::StateStore states(context.config.state_dir);
+    auto locked = states.lock(context.user_name());
+    if (!locked) {
+        return storage_failure(locked.error(), "the login state of user " + context.user_name());
+    }
+    return std::optional<core::UserState>(locked->state());
+}
+
+std::uint64_t mask_of_first(std::size_t count) {
+    return count >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1;
+}
+
+}  // namespace
+
+ExitCode show_status(const CommandContext& context) {
+    auto loaded = load_enrollment(context);
+    if (auto* failure = std::get_if<Failure>(&loaded)) {
+        if (failure->code == ExitCode::not_enrolled) {
+            print("User " + context.user_name() + " is not enrolled.\n");
+            return ExitCode::not_enrolled;
+        }
+        return report(*failure);
+    }
+    const auto& enrollment = std::get<core::Enrollment>(loaded);
+    const std::size_t issued = enrollment.backup.hashes_hex.size();
+
+    print_field("User", context.user_name());
+    print_field("Method", "TOTP (" + describe_totp(enrollment.totp) + ")");
+    print_field("Enrolled", format_utc(enrollment.created));
+    const core::EnrollmentStore store(context.config.enrollment_path);
+    if (const auto path = store.path_of(context.target.account)) {
+        print_field("Enrollment file", path->string());
+    }
+    if (!context.may_use_state) {
+        print_field("Backup codes", std::to_string(issued) + " issued (how many are unused is "
+                                                             "known to root only)");
+        return ExitCode::ok;
+    }
+
+    const auto state = read_state(context);
+    if (const auto* failure = std::get_if<Failure>(&state)) {
+        print_field("Backup codes", std::to_string(issued) + " issued");
+        return report(*failure);
+    }
+    const auto& record = std::get<std::optional<core::UserState>>(state);
+    std::size_t used = 0;
+    if (record && record->enrollment_id == enrollment.id) {
+        used = static_cast<std::size_t>(
+            std::popcount(record->backup_used_mask & mask_of_first(issued)));
+    }
+    print_field("Backup codes", std::to_string(issued) + " issued, " +
+                                    std::to_string(issued - used) + " unused");
+    if (record && record->last_totp_step) {
+        const std::int64_t step_start =
+            *record->last_totp_step * static_cast<std::int64_t>(enrollment.totp.period);
+        print_field("Last TOTP step", format_utc(step_start) + " (the newest code used)");
+    } else {
+        print_field("Last TOTP step", "none used yet");
+    }
+    return ExitCode::ok;
+}
+
+}  // namespace otpgate::cli

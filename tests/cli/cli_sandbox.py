@@ -1,0 +1,205 @@
+"""A throwaway world for running the real otpgate command.
+
+Users come from nss_wrapper files, homes and the state directory live in a
+temporary directory, and time is pinned with libfaketime so that tests can
+step the clock instead of sleeping. Nothing outside the temporary directory
+is written.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77  # ctest SKIP_RETURN_CODE
+
+FAKETIME_LIBRARY = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+NSS_WRAPPER_LIBRARY = "libnss_wrapper.so"
+PAM_WRAPPER_LIBRARY = "libpam_wrapper.so"
+
+# Ten seconds into a 30-second step: 1700000020 = 2023-11-14 22:13:40 UTC.
+START_TIME = 1700000020
+
+USERS = {"alice": 4301, "bob": 4302}
+
+
+def require(*programs):
+    """Exits with the skip code when a tool the test needs is missing."""
+    missing = [p for p in programs if shutil.which(p) is None]
+    for library in (FAKETIME_LIBRARY, "/usr/lib/x86_64-linux-gnu/" + NSS_WRAPPER_LIBRARY):
+        if not os.path.exists(library):
+            missing.append(library)
+    if os.geteuid() != 0:
+        missing.append("root (the tests switch to throwaway users)")
+    if missing:
+        print("skipped: missing " + ", ".join(missing))
+        sys.exit(SKIP)
+
+
+class Sandbox:
+    def __init__(self, otpgate, config_lines=()):
+        self.otpgate = os.path.abspath(otpgate)
+        self.root = tempfile.mkdtemp(prefix="otpgate-cli-")
+        # Throwaway users must be able to reach their homes inside it.
+        os.chmod(self.root, 0o755)
+        self.now = START_TIME
+        self.state_dir = os.path.join(self.root, "state")
+        self._write_users()
+        self.config = os.path.join(self.root, "otpgate.conf")
+        lines = [
+            "enrollment_path = %h/.otpgate",
+            "state_dir = " + self.state_dir,
+            "fail_delay_ms = 0",
+            "max_attempts = 1",
+            'issuer = "otpgate test"',
+        ] + list(config_lines)
+        self.write_file(self.config, "\n".join(lines) + "\n", 0o644)
+        self.faketime_file = os.path.join(self.root, "faketime")
+        self.set_time(self.now)
+
+    # --- the world -------------------------------------------------------
+
+    def _write_users(self):
+        passwd = ["root:x:0:0:root:%s:/bin/sh" % self.home("root")]
+        group = ["root:x:0:"]
+        os.makedirs(self.home("root"), mode=0o700)
+        for name, uid in USERS.items():
+            passwd.append("%s:x:%d:%d:%s:%s:/bin/sh" % (name, uid, uid, name, self.home(name)))
+            group.append("%s:x:%d:" % (name, uid))
+            os.makedirs(self.home(name), mode=0o755)
+            os.chown(self.home(name), uid, uid)
+        self.passwd = os.path.join(self.root, "passwd")
+        self.group = os.path.join(self.root, "group")
+        self.write_file(self.passwd, "\n".join(passwd) + "\n", 0o644)
+        self.write_file(self.group, "\n".join(group) + "\n", 0o644)
+
+    def home(self, user):
+        return os.path.join(self.root, "home", user)
+
+    def enrollment_file(self, user):
+        return os.path.join(self.home(user), ".otpgate")
+
+    def state_file(self, user):
+        return os.path.join(self.state_dir, user)
+
+    @staticmethod
+    def write_file(path, text, mode):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(path, mode)
+
+    def set_time(self, unix_time):
+        self.now = unix_time
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(unix_time))
+        self.write_file(self.faketime_file, stamp + "\n", 0o644)
+
+    def advance(self, seconds):
+        self.set_time(self.now + seconds)
+
+    def cleanup(self):
+        if os.environ.get("OTPGATE_KEEP_TEST_DIR"):
+            print("kept " + self.root)
+            return
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # --- running things ----------------------------------------------------
+
+    def env(self, extra_preload=()):
+        env = {
+            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+            "LANG": "C.UTF-8",
+            "TZ": "UTC",
+            "HOME": self.home("root"),
+            "NSS_WRAPPER_PASSWD": self.passwd,
+            "NSS_WRAPPER_GROUP": self.group,
+            "FAKETIME_TIMESTAMP_FILE": self.faketime_file,
+            "FAKETIME_NO_CACHE": "1",
+            "LD_PRELOAD": " ".join(list(extra_preload) + [NSS_WRAPPER_LIBRARY, FAKETIME_LIBRARY]),
+        }
+        return env
+
+    def command(self, args, as_uid=None, config=True):
+        """The argv that runs otpgate with the test config (unless `config` is
+        False), optionally as a throwaway user."""
+        argv = [self.otpgate] + (["--config", self.config] if config else []) + list(args)
+        if as_uid is not None:
+            # libfaketime in a process that starts as root leaves a semaphore
+            # the throwaway uid cannot open: preload it after the switch.
+            argv = ["setpriv", "--reuid=%d" % as_uid, "--regid=%d" % as_uid, "--clear-groups",
+                    "--", "env", "LD_PRELOAD=" + self.env()["LD_PRELOAD"]] + argv
+        return argv
+
+    def env_for(self, as_uid):
+        env = self.env()
+        if as_uid is not None:
+            env["LD_PRELOAD"] = NSS_WRAPPER_LIBRARY
+        return env
+
+    def run(self, args, as_uid=None, stdin_text=None, config=True):
+        return subprocess.run(self.command(args, as_uid, config), env=self.env_for(as_uid),
+                              input=(stdin_text or "").encode(), capture_output=True, timeout=30)
+
+    def run_answering(self, args, answer, as_uid=None):
+        """Runs a command that prints a secret and then reads codes from a pipe,
+        the way a provisioning script drives it: `answer(stdout_so_far)` gives
+        the text to send (or None to close stdin at once)."""
+        with subprocess.Popen(self.command(args, as_uid), env=self.env_for(as_uid),
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) as process:
+            seen = b""
+            while b"Parameters:" not in seen:
+                line = process.stdout.readline()
+                if not line:
+                    break
+                seen += line
+            text = answer(seen.decode("utf-8"))
+            if text is not None:
+                process.stdin.write(text.encode())
+            process.stdin.close()
+            rest = process.stdout.read()
+            errors = process.stderr.read()
+            process.wait(timeout=30)
+        return subprocess.CompletedProcess(process.args, process.returncode, seen + rest, errors)
+
+
+# --- what otpgate prints ---------------------------------------------------
+
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def printed_secret(text):
+    match = re.search(r"^\s*Secret:\s+([A-Z2-7 ]+?)\s*$", text, re.M)
+    assert match, "no secret in:\n" + text
+    return match.group(1)
+
+
+def printed_uri(text):
+    match = re.search(r"^\s*URI:\s+(otpauth://\S+)\s*$", text, re.M)
+    assert match, "no URI in:\n" + text
+    return match.group(1)
+
+
+def printed_backup_codes(text):
+    return re.findall(r"^\s+\d+\.\s+(\d+-\d+)\s*$", text, re.M)
+
+
+def uri_parameters(uri):
+    query = uri.split("?", 1)[1]
+    return dict(part.split("=", 1) for part in query.split("&"))
+
+
+def totp_code(secret, unix_time, uri=None):
+    """The code an authenticator app shows, from oathtool (an independent implementation)."""
+    params = uri_parameters(uri) if uri else {}
+    argv = ["oathtool", "--totp=" + params.get("algorithm", "SHA1").lower(),
+            "--digits=" + params.get("digits", "6"),
+            "--time-step-size=%ss" % params.get("period", "30"),
+            "-b", "-N", "@%d" % unix_time, secret.replace(" ", "")]
+    return subprocess.run(argv, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def wrong_code(code):
+    return "".join(str((int(c) + 5) % 10) for c in code)

@@ -1,0 +1,168 @@
+"""The whole journey at a real terminal: enroll with the QR code, then log in
+through the real pam_otpgate.so.
+
+`otpgate enroll totp --user alice` runs in a pty (pexpect). The QR code it
+draws is turned back into pixels and decoded with zbarimg; the code typed at
+the prompt comes from oathtool. Then pamtester, under pam_wrapper and
+nss_wrapper, logs alice in with the module: a code of the next time step
+works once, its replay and a wrong code are refused, and so is the code that
+confirmed the enrollment. The clock is pinned with libfaketime and stepped,
+never waited for.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import unittest
+
+import pexpect
+
+import cli_sandbox
+import qr_decode
+
+OTPGATE = None
+MODULE = None
+SERVICE = "otpgate-cli-test"
+
+
+class EnrollThenLogIn(unittest.TestCase):
+    def setUp(self):
+        self.sandbox = cli_sandbox.Sandbox(OTPGATE)
+        self.addCleanup(self.sandbox.cleanup)
+        self.service_dir = os.path.join(self.sandbox.root, "pam.d")
+        os.mkdir(self.service_dir)
+        cli_sandbox.Sandbox.write_file(
+            os.path.join(self.service_dir, SERVICE),
+            "auth required %s config=%s\naccount required pam_permit.so\n"
+            % (os.path.abspath(MODULE), self.sandbox.config), 0o644)
+        cli_sandbox.Sandbox.write_file(os.path.join(self.service_dir, "other"),
+                                       "auth required pam_deny.so\n"
+                                       "account required pam_deny.so\n", 0o644)
+
+    def log_in(self, user, code):
+        """pamtester's exit code: 0 when the module let the user in."""
+        env = self.sandbox.env(extra_preload=[cli_sandbox.PAM_WRAPPER_LIBRARY])
+        env.update({"PAM_WRAPPER": "1", "PAM_WRAPPER_SERVICE_DIR": self.service_dir})
+        result = subprocess.run(["pamtester", "-v", SERVICE, user, "authenticate"], env=env,
+                                input=(code + "\n").encode(), capture_output=True, timeout=30)
+        output = result.stdout.decode() + result.stderr.decode()
+        # The module's own prompt: proof that pam_wrapper ran our stack, not /etc/pam.d.
+        self.assertIn("Verification code: ", output)
+        return result.returncode, output
+
+    def enroll_at_terminal(self, user):
+        env = self.sandbox.env()
+        env["TERM"] = "xterm-256color"
+        child = pexpect.spawn(OTPGATE, ["--config", self.sandbox.config, "enroll", "totp",
+                                        "--user", user],
+                              env=env, dimensions=(80, 200), encoding="utf-8", timeout=20)
+        self.addCleanup(child.close, force=True)
+        child.expect_exact("Enter the 6-digit code from your app: ")
+        shown = child.before.replace("\r", "")
+        secret = cli_sandbox.printed_secret(shown)
+        uri = cli_sandbox.printed_uri(shown)
+        code = cli_sandbox.totp_code(secret, self.sandbox.now, uri)
+        child.sendline(code)
+        child.expect(pexpect.EOF)
+        rest = child.before.replace("\r", "")
+        child.close()
+        self.assertEqual(child.exitstatus, 0, shown + rest)
+        self.assertNotIn(code, rest, "the typed code must not be echoed")
+        return shown, rest, secret, uri, code
+
+    def test_enroll_at_terminal_then_log_in_with_the_module(self):
+        shown, rest, secret, uri, confirming_code = self.enroll_at_terminal("alice")
+
+        # At a terminal the default style is ansi: colours around half blocks.
+        self.assertIn("\x1b[30;107m", shown)
+        self.assertEqual(qr_decode.decode(shown, self.sandbox.root), uri)
+        self.assertEqual(cli_sandbox.uri_parameters(uri)["secret"], secret.replace(" ", ""))
+        self.assertRegex(secret, r"^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$")
+
+        backup_codes = cli_sandbox.printed_backup_codes(rest)
+        self.assertEqual(len(backup_codes), 10, rest)
+        self.assertIn("shown\nonly once", rest)
+        enrollment = os.stat(self.sandbox.enrollment_file("alice"))
+        self.assertEqual((enrollment.st_uid, enrollment.st_mode & 0o777), (4301, 0o600))
+
+        # The code that confirmed the enrollment was recorded: no login with it.
+        self.assertNotEqual(self.log_in("alice", confirming_code)[0], 0)
+
+        self.sandbox.advance(30)
+        next_code = cli_sandbox.totp_code(secret, self.sandbox.now, uri)
+        rc, output = self.log_in("alice", next_code)
+        self.assertEqual(rc, 0, output)
+        self.assertNotEqual(self.log_in("alice", next_code)[0], 0, "a replayed code must fail")
+        self.assertNotEqual(self.log_in("alice", cli_sandbox.wrong_code(next_code))[0], 0)
+
+        rc, output = self.log_in("alice", backup_codes[3])
+        self.assertEqual(rc, 0, output)
+        self.assertNotEqual(self.log_in("alice", backup_codes[3])[0], 0,
+                            "a spent backup code must fail")
+
+        status = self.sandbox.run(["status", "--user", "alice"])
+        self.assertEqual(status.returncode, 0, status.stderr)
+        self.assertRegex(status.stdout.decode(), r"Backup codes:\s+10 issued, 9 unused")
+
+    def test_re_enrolling_keeps_the_old_secret_until_confirmed(self):
+        _, _, secret, uri, _ = self.enroll_at_terminal("alice")
+        env = self.sandbox.env()
+        env["TERM"] = "xterm-256color"
+        child = pexpect.spawn(OTPGATE, ["--config", self.sandbox.config, "enroll", "totp",
+                                        "--user", "alice"],
+                              env=env, dimensions=(80, 200), encoding="utf-8", timeout=20)
+        self.addCleanup(child.close, force=True)
+        child.expect_exact("already enrolled")
+        child.expect_exact("Enter the 6-digit code from your app: ")
+        child.sendeof()  # Ctrl-D: give up
+        child.expect(pexpect.EOF)
+        child.close()
+        self.assertEqual(child.exitstatus, 1)
+        self.assertIn("no code given; nothing was changed", child.before)
+
+        self.sandbox.advance(30)
+        rc, output = self.log_in("alice", cli_sandbox.totp_code(secret, self.sandbox.now, uri))
+        self.assertEqual(rc, 0, output)
+
+    def test_ctrl_c_at_the_prompt_restores_echo(self):
+        env = self.sandbox.env()
+        env["TERM"] = "dumb"  # auto then draws utf8, without colours
+        # The shell survives the Ctrl-C (a trap, which children do not inherit)
+        # to show what the terminal was left like.
+        script = 'trap : INT; "$@"; echo "exit=$?"; stty -a'
+        child = pexpect.spawn("/bin/sh", ["-c", script, "sh", OTPGATE, "--config",
+                                          self.sandbox.config, "enroll", "totp", "--user",
+                                          "alice"],
+                              env=env, dimensions=(80, 200), encoding="utf-8", timeout=20)
+        self.addCleanup(child.close, force=True)
+        child.expect_exact("Enter the 6-digit code from your app: ")
+        self.assertNotIn("\x1b[", child.before)
+        child.sendintr()
+        child.expect(r"exit=(\d+)")
+        self.assertNotEqual(child.match.group(1), "0")
+        child.expect(pexpect.EOF)
+        self.assertRegex(child.before, r"(^|\s)echo(\s|;|$)", "echo is still off")
+        self.assertFalse(os.path.exists(self.sandbox.enrollment_file("alice")))
+
+
+class Linking(unittest.TestCase):
+    @staticmethod
+    def needed(path):
+        dynamic = subprocess.run(["readelf", "-d", path], capture_output=True, text=True,
+                                 check=True).stdout
+        return [line for line in dynamic.splitlines() if "(NEEDED)" in line]
+
+    def test_only_the_command_links_libqrencode(self):
+        self.assertTrue(any("libqrencode" in line for line in self.needed(OTPGATE)))
+        self.assertFalse(any("libqrencode" in line for line in self.needed(MODULE)))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--otpgate", required=True)
+    parser.add_argument("--module", required=True)
+    options, rest = parser.parse_known_args()
+    OTPGATE, MODULE = os.path.abspath(options.otpgate), os.path.abspath(options.module)
+    cli_sandbox.require("oathtool", "zbarimg", "pamtester", "readelf")
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
