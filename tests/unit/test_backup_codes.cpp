@@ -1,0 +1,127 @@
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "otpgate/core/backup_codes.hpp"
+#include "otpgate/core/enrollment.hpp"
+#include "test_support.hpp"
+
+namespace otpgate::core {
+namespace {
+
+constexpr unsigned fast_iterations = 1000;  // the minimum an enrollment file accepts
+
+TEST(BackupCodes, CountLengthUniquenessAndStoredForm) {
+    OpenSslRandom random;
+    const auto made = make_backup_codes(random, 12, 10, fast_iterations);
+    ASSERT_EQ(made.codes.size(), 12u);
+    ASSERT_EQ(made.stored.hashes_hex.size(), 12u);
+    EXPECT_EQ(made.stored.iterations, fast_iterations);
+    EXPECT_EQ(made.stored.salt_hex.size(), 32u);
+    std::set<std::string> codes;
+    std::set<std::string> hashes;
+    for (std::size_t i = 0; i < made.codes.size(); ++i) {
+        const std::string code = test::text_of(made.codes[i]);
+        ASSERT_EQ(code.size(), 10u);
+        EXPECT_EQ(code.find_first_not_of("0123456789"), std::string::npos) << code;
+        codes.insert(code);
+        EXPECT_EQ(made.stored.hashes_hex[i].size(), 64u);
+        hashes.insert(made.stored.hashes_hex[i]);
+    }
+    EXPECT_EQ(codes.size(), 12u);
+    EXPECT_EQ(hashes.size(), 12u);
+}
+
+TEST(BackupCodes, EveryCodeIsFoundAtItsIndex) {
+    OpenSslRandom random;
+    const auto made = make_backup_codes(random, 5, 12, fast_iterations);
+    for (unsigned i = 0; i < made.codes.size(); ++i) {
+        EXPECT_EQ(find_backup_code(made.stored, made.codes[i].view()), std::optional<unsigned>(i));
+    }
+}
+
+TEST(BackupCodes, HashesArePbkdf2AsPythonComputesThem) {
+    OpenSslRandom random;
+    const auto made = make_backup_codes(random, 2, 10, fast_iterations);
+    for (std::size_t i = 0; i < made.codes.size(); ++i) {
+        const auto result = test::run_command(
+            {"/usr/bin/python3", "-c",
+             "import hashlib,sys; print(hashlib.pbkdf2_hmac('sha256', sys.argv[1].encode(), "
+             "bytes.fromhex(sys.argv[2]), int(sys.argv[3])).hex())",
+             test::text_of(made.codes[i]), made.stored.salt_hex, std::to_string(made.stored.iterations)});
+        ASSERT_EQ(result.exit_code, 0);
+        EXPECT_EQ(result.output, made.stored.hashes_hex[i] + "\n");
+    }
+}
+
+TEST(BackupCodes, HashesFromTheHandWrittenEnrollmentAreFound) {
+    // tests/data/enrollment_v1.txt holds hashes made by Python's hashlib.
+    const auto enrollment = parse_enrollment(test::read_file(test::data_path("enrollment_v1.txt")));
+    ASSERT_TRUE(enrollment.ok()) << enrollment.error().message;
+    EXPECT_EQ(find_backup_code(enrollment->backup, "1234567890"), std::optional<unsigned>(0));
+    EXPECT_EQ(find_backup_code(enrollment->backup, "9876543210123"), std::optional<unsigned>(1));
+    EXPECT_FALSE(find_backup_code(enrollment->backup, "1234567891").has_value());
+}
+
+TEST(BackupCodes, WrongCodesAreNotFound) {
+    OpenSslRandom random;
+    const auto made = make_backup_codes(random, 3, 10, fast_iterations);
+    const std::string code = test::text_of(made.codes[0]);
+    std::string off_by_one = code;
+    off_by_one.back() = off_by_one.back() == '9' ? '0' : static_cast<char>(off_by_one.back() + 1);
+    EXPECT_FALSE(find_backup_code(made.stored, off_by_one).has_value());
+    EXPECT_FALSE(find_backup_code(made.stored, code.substr(1)).has_value());
+    EXPECT_FALSE(find_backup_code(made.stored, code + "0").has_value());
+    EXPECT_FALSE(find_backup_code(made.stored, "").has_value());
+    EXPECT_FALSE(find_backup_code(made.stored, std::string(65, '1')).has_value());
+    // The same code under other parameters is a different hash.
+    BackupCodeHashes other = made.stored;
+    other.iterations = fast_iterations + 1;
+    EXPECT_FALSE(find_backup_code(other, code).has_value());
+    other = made.stored;
+    other.salt_hex[0] = other.salt_hex[0] == '0' ? '1' : '0';
+    EXPECT_FALSE(find_backup_code(other, code).has_value());
+    other.salt_hex = "not hex";
+    EXPECT_FALSE(find_backup_code(other, code).has_value());
+}
+
+TEST(BackupCodes, DuplicateDrawsAreSkipped) {
+    // Two 64-bit values of salt, then one value per digit.
+    std::vector<std::uint64_t> script = {0x1111, 0x2222};
+    for (const std::uint64_t digit : {std::uint64_t{1}, std::uint64_t{1}, std::uint64_t{2}}) {
+        script.insert(script.end(), 10, digit);
+    }
+    test::ScriptedRandom random(script);
+    const auto made = make_backup_codes(random, 2, 10, fast_iterations);
+    ASSERT_EQ(made.codes.size(), 2u);
+    EXPECT_EQ(made.codes[0].view(), "1111111111");
+    EXPECT_EQ(made.codes[1].view(), "2222222222");
+    EXPECT_EQ(random.remaining(), 0u);
+}
+
+TEST(BackupCodes, Limits) {
+    OpenSslRandom random;
+    EXPECT_THROW(static_cast<void>(make_backup_codes(random, max_backup_codes + 1, 10, fast_iterations)),
+                 std::invalid_argument);
+    EXPECT_THROW(static_cast<void>(make_backup_codes(random, 1, max_backup_code_digits + 1, fast_iterations)),
+                 std::invalid_argument);
+    // A code no longer than a TOTP code could never be told apart from one.
+    EXPECT_GT(min_backup_code_digits, max_otp_digits);
+    EXPECT_THROW(static_cast<void>(make_backup_codes(random, 1, max_otp_digits, fast_iterations)),
+                 std::invalid_argument);
+    const auto none = make_backup_codes(random, 0, 10, fast_iterations);
+    EXPECT_TRUE(none.codes.empty());
+    EXPECT_TRUE(none.stored.hashes_hex.empty());
+    const auto longest = make_backup_codes(random, 1, max_backup_code_digits, fast_iterations);
+    EXPECT_EQ(longest.codes[0].size(), max_backup_code_digits);
+}
+
+TEST(BackupCodes, Format) {
+    EXPECT_EQ(format_backup_code("1234567890"), "12345-67890");
+    EXPECT_EQ(format_backup_code("123456789"), "12345-6789");
+    EXPECT_EQ(format_backup_code("1234567890123456"), "12345678-90123456");
+}
+
+}  // namespace
+}  // namespace otpgate::core

@@ -1,0 +1,244 @@
+// Config text and the option setter shared by the file and module arguments.
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "otpgate/core/config.hpp"
+
+namespace otpgate::core {
+namespace {
+
+// What a key accepts and refuses, and how to see the value it set.
+struct KeyCase {
+    std::string key;
+    std::vector<std::pair<std::string, std::function<bool(const Config&)>>> good;
+    std::vector<std::string> bad;
+};
+
+std::vector<KeyCase> key_cases() {
+    const std::string long_text(257, 'x');
+    return {
+        {"enrollment_path",
+         {{"/srv/otp/%u", [](const Config& c) { return c.enrollment_path == "/srv/otp/%u"; }},
+          {"%h/.config/otpgate", [](const Config& c) { return c.enrollment_path == "%h/.config/otpgate"; }}},
+         {"", long_text, "/a\x01"}},
+        {"state_dir",
+         {{"/var/lib/x", [](const Config& c) { return c.state_dir == "/var/lib/x"; }}},
+         {"", "var/lib/x", "./x", "/var/\x1b"}},
+        {"issuer",
+         {{"Example Co", [](const Config& c) { return c.issuer == "Example Co"; }},
+          {"", [](const Config& c) { return c.issuer.empty(); }}},
+         {long_text, "a\tb"}},
+        {"totp_algorithm",
+         {{"SHA1", [](const Config& c) { return c.totp.algorithm == HashAlgorithm::sha1; }},
+          {"sha256", [](const Config& c) { return c.totp.algorithm == HashAlgorithm::sha256; }},
+          {"SHA-512", [](const Config& c) { return c.totp.algorithm == HashAlgorithm::sha512; }}},
+         {"", "MD5", "SHA3", "sha 1"}},
+        {"totp_digits",
+         {{"6", [](const Config& c) { return c.totp.digits == 6; }},
+          {"7", [](const Config& c) { return c.totp.digits == 7; }},
+          {"8", [](const Config& c) { return c.totp.digits == 8; }}},
+         {"", "5", "9", "-6", "+6", "6.0", "six", "6 6", "0x6"}},
+        {"totp_period",
+         {{"10", [](const Config& c) { return c.totp.period == 10; }},
+          {"300", [](const Config& c) { return c.totp.period == 300; }}},
+         {"9", "301", "0", "30s", "99999999999999999999"}},
+        {"totp_window",
+         {{"0", [](const Config& c) { return c.totp_window == 0; }},
+          {"10", [](const Config& c) { return c.totp_window == 10; }}},
+         {"11", "-1", "one"}},
+        {"secret_bits",
+         {{"128", [](const Config& c) { return c.secret_bits == 128; }},
+          {"136", [](const Config& c) { return c.secret_bits == 136; }},
+          {"512", [](const Config& c) { return c.secret_bits == 512; }}},
+         {"120", "130", "520", "160b"}},
+        {"backup_code_count",
+         {{"0", [](const Config& c) { return c.backup_code_count == 0; }},
+          {"64", [](const Config& c) { return c.backup_code_count == 64; }}},
+         {"65", "-1", ""}},
+        {"backup_code_digits",
+         {{"9", [](const Config& c) { return c.backup_code_digits == 9; }},
+          {"16", [](const Config& c) { return c.backup_code_digits == 16; }}},
+         // 8 would look like a TOTP code and could never be accepted.
+         {"8", "17", "x"}},
+        {"max_attempts",
+         {{"1", [](const Config& c) { return c.max_attempts == 1; }},
+          {"10", [](const Config& c) { return c.max_attempts == 10; }}},
+         {"0", "11"}},
+        {"fail_delay_ms",
+         {{"0", [](const Config& c) { return c.fail_delay_ms == 0; }},
+          {"60000", [](const Config& c) { return c.fail_delay_ms == 60000; }}},
+         {"60001", "1e3"}},
+        {"prompt",
+         {{"Code: ", [](const Config& c) { return c.prompt == "Code: "; }}},
+         {"", long_text, "Code:\x01"}},
+        {"nullok",
+         {{"yes", [](const Config& c) { return c.nullok; }},
+          {"true", [](const Config& c) { return c.nullok; }},
+          {"on", [](const Config& c) { return c.nullok; }},
+          {"1", [](const Config& c) { return c.nullok; }},
+          {"no", [](const Config& c) { return !c.nullok; }},
+          {"false", [](const Config& c) { return !c.nullok; }},
+          {"off", [](const Config& c) { return !c.nullok; }},
+          {"0", [](const Config& c) { return !c.nullok; }}},
+         {"", "maybe", "2"}},
+        {"debug",
+         {{"yes", [](const Config& c) { return c.debug; }},
+          {"no", [](const Config& c) { return !c.debug; }}},
+         {"", "verbose"}},
+    };
+}
+
+TEST(ConfigKeys, EveryKnownKeyIsCoveredHere) {
+    std::set<std::string> tested;
+    for (const auto& c : key_cases()) {
+        tested.insert(c.key);
+    }
+    std::set<std::string> known;
+    for (const auto key : known_config_keys()) {
+        known.emplace(key);
+    }
+    EXPECT_EQ(tested, known);
+}
+
+TEST(ConfigKeys, GoodValuesParseFromAFile) {
+    for (const auto& c : key_cases()) {
+        for (const auto& [value, holds] : c.good) {
+            SCOPED_TRACE(c.key + " = '" + value + "'");
+            Config config;
+            CapturingLogger logger;
+            // Line 3, after a comment and a blank line; quoted so that the
+            // empty and blank-edged values survive.
+            const std::string text = "# comment\n\n" + c.key + " = \"" + value + "\"\n";
+            EXPECT_TRUE(parse_config_text(config, text, "/etc/test.conf", logger));
+            EXPECT_TRUE(holds(config));
+            EXPECT_TRUE(logger.lines().empty());
+        }
+    }
+}
+
+TEST(ConfigKeys, BadValuesAreRefusedWithFileAndLine) {
+    for (const auto& c : key_cases()) {
+        for (const auto& value : c.bad) {
+            SCOPED_TRACE(c.key + " = '" + value + "'");
+            Config config;
+            const Config defaults;
+            CapturingLogger logger;
+            const std::string text = "# comment\n\n" + c.key + " = \"" + value + "\"\n";
+            EXPECT_FALSE(parse_config_text(config, text, "/etc/test.conf", logger));
+            ASSERT_EQ(logger.lines().size(), 1u);
+            EXPECT_EQ(logger.lines()[0].severity, Severity::error);
+            EXPECT_NE(logger.lines()[0].message.find("/etc/test.conf:3:"), std::string::npos)
+                << logger.lines()[0].message;
+            EXPECT_NE(logger.lines()[0].message.find(c.key), std::string::npos);
+            // A refused value leaves the setting as it was.
+            const auto serialize = [](const Config& x) {
+                return x.enrollment_path + "|" + x.state_dir.string() + "|" + x.issuer + "|" +
+                       std::to_string(static_cast<int>(x.totp.algorithm)) + "|" +
+                       std::to_string(x.totp.digits) + "|" + std::to_string(x.totp.period) + "|" +
+                       std::to_string(x.totp_window) + "|" + std::to_string(x.secret_bits) + "|" +
+                       std::to_string(x.backup_code_count) + "|" +
+                       std::to_string(x.backup_code_digits) + "|" + std::to_string(x.max_attempts) +
+                       "|" + std::to_string(x.fail_delay_ms) + "|" + x.prompt + "|" +
+                       std::to_string(x.nullok) + std::to_string(x.debug);
+            };
+            EXPECT_EQ(serialize(config), serialize(defaults));
+        }
+    }
+}
+
+TEST(ConfigText, UnknownKeyIsAWarningWithFileAndLineAndLoadingContinues) {
+    Config config;
+    CapturingLogger logger;
+    const std::string text = "max_attempts = 4\ncolour = blue\nmax_attempts = 5\n";
+    EXPECT_TRUE(parse_config_text(config, text, "my.conf", logger));
+    ASSERT_EQ(logger.lines().size(), 1u);
+    EXPECT_EQ(logger.lines()[0].severity, Severity::warning);
+    EXPECT_NE(logger.lines()[0].message.find("my.conf:2"), std::string::npos);
+    EXPECT_NE(logger.lines()[0].message.find("colour"), std::string::npos);
+    EXPECT_EQ(config.max_attempts, 5u);
+}
+
+TEST(ConfigText, EveryErrorIsReportedAndGoodLinesStillApply) {
+    Config config;
+    CapturingLogger logger;
+    const std::string text =
+        "max_attempts = 0\n"
+        "prompt = \"Code: \"\n"
+        "just some words\n"
+        "issuer = \"unterminated\n"
+        "totp_digits = 7\n";
+    EXPECT_FALSE(parse_config_text(config, text, "c.conf", logger));
+    ASSERT_EQ(logger.lines().size(), 3u);
+    EXPECT_NE(logger.lines()[0].message.find("c.conf:1:"), std::string::npos);
+    EXPECT_NE(logger.lines()[1].message.find("c.conf:3:"), std::string::npos);
+    EXPECT_NE(logger.lines()[2].message.find("c.conf:4:"), std::string::npos);
+    for (const auto& line : logger.lines()) {
+        EXPECT_EQ(line.severity, Severity::error);
+    }
+    EXPECT_EQ(config.prompt, "Code: ");
+    EXPECT_EQ(config.totp.digits, 7u);
+    EXPECT_EQ(config.max_attempts, Config{}.max_attempts);
+}
+
+TEST(ConfigText, QuotedValuesKeepSpaces) {
+    Config config;
+    CapturingLogger logger;
+    EXPECT_TRUE(parse_config_text(config, "prompt = \"  One-time code:  \"\nissuer=\" \"\n", "q", logger));
+    EXPECT_EQ(config.prompt, "  One-time code:  ");
+    EXPECT_EQ(config.issuer, " ");
+}
+
+TEST(ConfigText, UnquotedValuesAreTrimmedAndLayoutIsFree) {
+    Config config;
+    CapturingLogger logger;
+    const std::string text =
+        "   # indented comment\r\n"
+        "\t prompt   =   Code here:   \r\n"
+        "issuer=Acme\n"
+        "\n"
+        "max_attempts =5";  // no final newline
+    EXPECT_TRUE(parse_config_text(config, text, "q", logger));
+    EXPECT_EQ(config.prompt, "Code here:");
+    EXPECT_EQ(config.issuer, "Acme");
+    EXPECT_EQ(config.max_attempts, 5u);
+    EXPECT_TRUE(logger.lines().empty());
+}
+
+TEST(ConfigText, EmptyTextKeepsDefaults) {
+    Config config;
+    CapturingLogger logger;
+    EXPECT_TRUE(parse_config_text(config, "", "q", logger));
+    EXPECT_EQ(config.max_attempts, 3u);
+    EXPECT_EQ(config.enrollment_path, "%h/.otpgate");
+    EXPECT_TRUE(logger.lines().empty());
+}
+
+TEST(ApplySetting, ModuleArgumentOriginHasNoLine) {
+    Config config;
+    CapturingLogger logger;
+    EXPECT_FALSE(apply_setting(config, "max_attempts", "99", SettingOrigin{"module argument", 0}, logger));
+    ASSERT_EQ(logger.lines().size(), 1u);
+    EXPECT_EQ(logger.lines()[0].message.rfind("module argument: bad value for max_attempts", 0), 0u)
+        << logger.lines()[0].message;
+    EXPECT_EQ((SettingOrigin{"f.conf", 12}.describe()), "f.conf:12");
+    EXPECT_EQ((SettingOrigin{"module argument", 0}.describe()), "module argument");
+}
+
+TEST(SplitModuleArguments, FlagsConfigAndSettings) {
+    const auto arguments =
+        split_module_arguments({"debug", "nullok", "config=/etc/otp.conf", "max_attempts=5",
+                                "prompt=Code: x", "issuer="});
+    ASSERT_TRUE(arguments.config_path.has_value());
+    EXPECT_EQ(*arguments.config_path, "/etc/otp.conf");
+    const std::vector<std::pair<std::string, std::string>> expected = {
+        {"debug", "yes"}, {"nullok", "yes"}, {"max_attempts", "5"}, {"prompt", "Code: x"}, {"issuer", ""}};
+    EXPECT_EQ(arguments.settings, expected);
+    EXPECT_FALSE(split_module_arguments({}).config_path.has_value());
+}
+
+}  // namespace
+}  // namespace otpgate::core

@@ -1,0 +1,214 @@
+// The enrollment text format and enrollment_path_for.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "otpgate/core/enrollment.hpp"
+#include "otpgate/core/enrollment_store.hpp"
+#include "test_support.hpp"
+
+namespace otpgate::core {
+namespace {
+
+const std::string hash_a = "a2d3f825ad5713be56bdd49ea4b38a24c8cbde4e3eec58678be950e1e144d975";
+const std::string hash_b = "b95bad9454a24950efe72193c13a7f65cc9425f9ebb8c2f058a4fd190c254f9b";
+
+Enrollment sample() {
+    Enrollment e;
+    e.id = "0123456789abcdef0123456789abcdef";
+    e.method = Method::totp;
+    e.created = 1700000000;
+    e.totp_secret = test::bytes_of("12345678901234567890123456789012");
+    e.totp = TotpParameters{HashAlgorithm::sha256, 8, 60};
+    e.backup.salt_hex = "00112233445566778899aabbccddeeff";
+    e.backup.iterations = 1000;
+    e.backup.hashes_hex = {hash_a, hash_b};
+    return e;
+}
+
+void expect_same(const Enrollment& a, const Enrollment& b) {
+    EXPECT_EQ(a.id, b.id);
+    EXPECT_EQ(a.method, b.method);
+    EXPECT_EQ(a.created, b.created);
+    EXPECT_EQ(a.totp_secret, b.totp_secret);
+    EXPECT_EQ(a.totp.algorithm, b.totp.algorithm);
+    EXPECT_EQ(a.totp.digits, b.totp.digits);
+    EXPECT_EQ(a.totp.period, b.totp.period);
+    EXPECT_EQ(a.backup.salt_hex, b.backup.salt_hex);
+    EXPECT_EQ(a.backup.iterations, b.backup.iterations);
+    EXPECT_EQ(a.backup.hashes_hex, b.backup.hashes_hex);
+}
+
+std::string fixture() {
+    return test::read_file(test::data_path("enrollment_v1.txt"));
+}
+
+// The fixture with one line replaced (or removed, when `with` is empty).
+std::string replace_line(const std::string& text, const std::string& starting_with,
+                         const std::string& with) {
+    std::string out;
+    std::size_t start = 0;
+    bool replaced = false;
+    while (start < text.size()) {
+        auto end = text.find('\n', start);
+        end = end == std::string::npos ? text.size() : end + 1;
+        const std::string line = text.substr(start, end - start);
+        if (!replaced && line.rfind(starting_with, 0) == 0) {
+            out += with.empty() ? "" : with + "\n";
+            replaced = true;
+        } else {
+            out += line;
+        }
+        start = end;
+    }
+    EXPECT_TRUE(replaced) << starting_with;
+    return out;
+}
+
+TEST(EnrollmentFormat, HandWrittenFileParses) {
+    const auto parsed = parse_enrollment(fixture());
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+    expect_same(*parsed, sample());
+}
+
+TEST(EnrollmentFormat, SerializeParseRoundTrip) {
+    for (const auto algorithm : {HashAlgorithm::sha1, HashAlgorithm::sha256, HashAlgorithm::sha512}) {
+        Enrollment e = sample();
+        e.totp.algorithm = algorithm;
+        e.created = -5;  // clocks before 1970 are odd but representable
+        const auto parsed = parse_enrollment(serialize_enrollment(e).view());
+        ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+        expect_same(*parsed, e);
+    }
+    Enrollment no_codes = sample();
+    no_codes.backup.hashes_hex.clear();
+    const auto parsed = parse_enrollment(serialize_enrollment(no_codes).view());
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+    expect_same(*parsed, no_codes);
+}
+
+TEST(EnrollmentFormat, MissingKeysAreRefused) {
+    for (const char* key : {"version", "id", "method", "created", "  totp_secret", "totp_algorithm",
+                            "totp_digits", "totp_period", "backup_salt", "backup_iterations"}) {
+        SCOPED_TRACE(key);
+        const auto parsed = parse_enrollment(replace_line(fixture(), key, ""));
+        ASSERT_FALSE(parsed.ok());
+        EXPECT_EQ(parsed.error().kind, ErrorKind::corrupt);
+        EXPECT_NE(parsed.error().message.find("missing"), std::string::npos) << parsed.error().message;
+    }
+}
+
+TEST(EnrollmentFormat, DuplicateKeysAreRefused) {
+    const auto parsed = parse_enrollment(fixture() + "totp_digits = 8\n");
+    ASSERT_FALSE(parsed.ok());
+    EXPECT_EQ(parsed.error().kind, ErrorKind::corrupt);
+    EXPECT_NE(parsed.error().message.find("twice"), std::string::npos);
+}
+
+TEST(EnrollmentFormat, UnknownKeysAndSyntaxErrorsAreRefused) {
+    for (const char* extra : {"sms_number = 123\n", "totp_secret\n", "Version = 1\n"}) {
+        SCOPED_TRACE(extra);
+        const auto parsed = parse_enrollment(fixture() + extra);
+        ASSERT_FALSE(parsed.ok());
+        EXPECT_EQ(parsed.error().kind, ErrorKind::corrupt);
+    }
+}
+
+TEST(EnrollmentFormat, BadValuesAreRefused) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"version", "version = 2"},
+        {"version", "version = 0"},
+        {"version", "version = one"},
+        {"version", "version = 1.0"},
+        {"id", "id = 0123456789abcdef"},
+        {"id", "id = 0123456789ABCDEF0123456789ABCDEF"},
+        {"id", "id = 0123456789abcdef0123456789abcdeg"},
+        {"method", "method = sms"},
+        {"created", "created = yesterday"},
+        {"created", "created = "},
+        {"  totp_secret", "totp_secret = GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJ1"},  // '1' is not base32
+        {"  totp_secret", "totp_secret = GEZDGNBVGY3TQOA"},                   // 9 bytes: 10 minimum
+        {"  totp_secret", "totp_secret = " + std::string(104 + 8, 'A')},       // over 64 bytes
+        {"  totp_secret", "totp_secret = GEZDG"},                             // impossible length
+        {"totp_algorithm", "totp_algorithm = MD5"},
+        {"totp_digits", "totp_digits = 5"},
+        {"totp_digits", "totp_digits = 9"},
+        {"totp_period", "totp_period = 0"},
+        {"totp_period", "totp_period = 301"},
+        {"backup_salt", "backup_salt = 0011"},
+        {"backup_salt", "backup_salt = 00112233445566778899AABBCCDDEEFF"},
+        {"backup_salt", "backup_salt = 00112233445566778899aabbccddeef"},
+        {"backup_iterations", "backup_iterations = 999"},
+        {"backup_iterations", "backup_iterations = 10000001"},
+        {"backup_iterations", "backup_iterations = -1000"},
+        {"backup_code = a2", "backup_code = " + hash_a.substr(1)},
+        {"backup_code = a2", "backup_code = " + hash_a + "0"},
+        {"backup_code = a2", "backup_code = A2D3F825AD5713BE56BDD49EA4B38A24C8CBDE4E3EEC58678BE950E1E144D975"},
+        {"backup_code = a2", "backup_code = z2d3f825ad5713be56bdd49ea4b38a24c8cbde4e3eec58678be950e1e144d975"},
+        {"backup_code = a2", "backup_code ="},
+    };
+    for (const auto& [line, replacement] : cases) {
+        SCOPED_TRACE(replacement);
+        const auto parsed = parse_enrollment(replace_line(fixture(), line, replacement));
+        ASSERT_FALSE(parsed.ok());
+        EXPECT_EQ(parsed.error().kind, ErrorKind::corrupt);
+    }
+}
+
+TEST(EnrollmentFormat, AtMostSixtyFourBackupCodes) {
+    std::string text = replace_line(replace_line(fixture(), "backup_code = a2", ""), "backup_code = b9", "");
+    for (int i = 0; i < 64; ++i) {
+        text += "backup_code = " + hash_a + "\n";
+    }
+    EXPECT_TRUE(parse_enrollment(text).ok());
+    text += "backup_code = " + hash_b + "\n";
+    EXPECT_FALSE(parse_enrollment(text).ok());
+}
+
+TEST(EnrollmentFormat, TruncatedTextIsRefused) {
+    // Every cut before the last required value is complete loses a key or
+    // leaves a broken value.
+    const std::string text(serialize_enrollment(sample()).view());
+    const auto last_required = text.find("backup_iterations = ");
+    ASSERT_NE(last_required, std::string::npos);
+    for (std::size_t cut = 0; cut <= last_required + 20; ++cut) {
+        const auto parsed = parse_enrollment(std::string_view(text).substr(0, cut));
+        EXPECT_FALSE(parsed.ok()) << "cut at " << cut;
+    }
+    // A backup_code line cut short is a bad hash.
+    const auto second_hash = text.find(hash_b);
+    ASSERT_NE(second_hash, std::string::npos);
+    for (std::size_t cut = second_hash; cut < second_hash + 64; ++cut) {
+        EXPECT_FALSE(parse_enrollment(std::string_view(text).substr(0, cut)).ok()) << "cut at " << cut;
+    }
+}
+
+class EnrollmentPath : public ::testing::Test {
+protected:
+    UserAccount alice{"alice", 1000, 1000, "/home/alice"};
+};
+
+TEST_F(EnrollmentPath, Expansions) {
+    EXPECT_EQ(*enrollment_path_for("%h/.otpgate", alice), "/home/alice/.otpgate");
+    EXPECT_EQ(*enrollment_path_for("/var/lib/otp/%u", alice), "/var/lib/otp/alice");
+    EXPECT_EQ(*enrollment_path_for("/srv/100%%/%u.%u", alice), "/srv/100%/alice.alice");
+    EXPECT_EQ(*enrollment_path_for("/srv//x/./%u", alice), "/srv/x/alice");
+    EXPECT_EQ(*enrollment_path_for("/plain/file", alice), "/plain/file");
+}
+
+TEST_F(EnrollmentPath, BadTemplates) {
+    for (const char* bad : {"%h/%x", "/srv/%", "/srv/%U", "%u/.otpgate", "relative/%u", "", "/srv/dir/"}) {
+        SCOPED_TRACE(bad);
+        const auto path = enrollment_path_for(bad, alice);
+        ASSERT_FALSE(path.ok());
+        EXPECT_EQ(path.error().kind, ErrorKind::invalid_input);
+    }
+}
+
+TEST_F(EnrollmentPath, RelativeHomeIsRefused) {
+    const UserAccount odd{"odd", 1001, 1001, "home/odd"};
+    EXPECT_FALSE(enrollment_path_for("%h/.otpgate", odd).ok());
+}
+
+}  // namespace
+}  // namespace otpgate::core
