@@ -1,5 +1,6 @@
 #include "otpgate/core/config.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <functional>
 #include <map>
@@ -31,10 +32,14 @@ std::optional<unsigned> parse_unsigned(std::string_view text, unsigned min, unsi
 }
 
 std::optional<bool> parse_bool(std::string_view text) {
-    if (text == "yes" || text == "true" || text == "on" || text == "1") {
+    std::string lower;
+    for (const char c : text.substr(0, 8)) {
+        lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+    if (lower == "yes" || lower == "true" || lower == "on" || lower == "1") {
         return true;
     }
-    if (text == "no" || text == "false" || text == "off" || text == "0") {
+    if (lower == "no" || lower == "false" || lower == "off" || lower == "0") {
         return false;
     }
     return std::nullopt;
@@ -240,6 +245,10 @@ ModuleArguments split_module_arguments(const std::vector<std::string_view>& argv
     ModuleArguments out;
     for (const std::string_view argument : argv) {
         const auto equals = argument.find('=');
+        if (argument == "config") {
+            out.config_path = std::filesystem::path();  // reported: not an absolute path
+            continue;
+        }
         if (equals == std::string_view::npos) {
             // Bare flags in Linux-PAM style: `debug`, `nullok`.
             out.settings.emplace_back(std::string(argument), "yes");

@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include <openssl/sha.h>
+
 #include "otpgate/core/base32.hpp"
 #include "otpgate/core/hex.hpp"
 
@@ -46,6 +48,34 @@ Error corrupt(const std::string& what) {
     return make_error(ErrorKind::corrupt, what);
 }
 
+constexpr std::string_view checksum_key = "checksum";
+
+std::string sha256_hex(std::string_view text) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+    return hex_encode(digest, sizeof digest);
+}
+
+// The last line is `checksum = <SHA-256 of every byte before that line>`.
+// Writes are atomic, but a file cut short or edited by hand must never
+// parse as a smaller enrollment (one that silently lost backup codes).
+// Returns the text the checksum covers.
+Result<std::string_view> verified_body(std::string_view text) {
+    std::string_view trimmed = text.substr(0, text.find_last_not_of(" \t\r\n") + 1);
+    const auto line_start = trimmed.rfind('\n') + 1;  // npos + 1 == 0
+    const std::string_view last_line = trimmed.substr(line_start);
+    const auto equals = last_line.find('=');
+    if (trimmed.empty() || equals == std::string_view::npos ||
+        trim(last_line.substr(0, equals)) != checksum_key) {
+        return corrupt("the checksum line is missing (the file is cut short or was edited)");
+    }
+    const std::string_view body = text.substr(0, line_start);
+    if (trim(last_line.substr(equals + 1)) != sha256_hex(body)) {
+        return corrupt("the checksum does not match (the file is damaged or was edited)");
+    }
+    return body;
+}
+
 }  // namespace
 
 std::string_view to_string(Method method) {
@@ -72,10 +102,16 @@ SecretString serialize_enrollment(const Enrollment& enrollment) {
     for (const auto& hash : enrollment.backup.hashes_hex) {
         append_line(out, "backup_code", hash);
     }
+    append_line(out, checksum_key, sha256_hex(out.view()));
     return out;
 }
 
-Result<Enrollment> parse_enrollment(std::string_view text) {
+Result<Enrollment> parse_enrollment(std::string_view file_text) {
+    const auto body = verified_body(file_text);
+    if (!body) {
+        return body.error();
+    }
+    std::string_view text = *body;
     static const std::set<std::string_view> single_keys = {
         "version",     "id",          "method",      "created",           "totp_secret",
         "totp_algorithm", "totp_digits", "totp_period", "backup_salt", "backup_iterations"};

@@ -31,7 +31,16 @@ Result<std::filesystem::path> enrollment_path_for(const std::string& path_templa
         }
         switch (path_template[++i]) {
             case 'u': out += account.name; break;
-            case 'h': out += account.home; break;
+            case 'h':
+                // An empty or relative home would put every such user's
+                // enrollment at one shared path.
+                if (account.home.empty() || account.home.front() != '/' || account.home == "/") {
+                    return make_error(ErrorKind::invalid_input,
+                                      "user " + account.name + " has no usable home directory ('" +
+                                          account.home + "') for enrollment_path");
+                }
+                out += account.home;
+                break;
             case '%': out.push_back('%'); break;
             default:
                 return make_error(ErrorKind::invalid_input,

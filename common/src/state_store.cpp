@@ -158,14 +158,21 @@ std::optional<std::pair<UserState, std::uint64_t>> decode_state_slot(const std::
 }
 
 LockedState::LockedState(UniqueFd fd, std::filesystem::path path, UserState state,
-                         std::uint64_t sequence)
-    : m_fd(std::move(fd)), m_path(std::move(path)), m_state(std::move(state)), m_sequence(sequence) {}
+                         std::uint64_t sequence, std::size_t live_slot)
+    : m_fd(std::move(fd)),
+      m_path(std::move(path)),
+      m_state(std::move(state)),
+      m_sequence(sequence),
+      m_live_slot(live_slot) {}
 
 Result<void> LockedState::commit() {
     const std::uint64_t next = m_sequence + 1;
     std::array<std::uint8_t, state_slot_size> slot{};
     encode_state_slot(m_state, next, slot.data());
-    const auto offset = static_cast<off_t>((next % 2) * state_slot_size);
+    // Always the slot we did not read from, whatever its sequence number
+    // says, so the live record is never the one being overwritten.
+    const std::size_t target_slot = 1 - m_live_slot;
+    const auto offset = static_cast<off_t>(target_slot * state_slot_size);
     const ssize_t written = ::pwrite(m_fd.get(), slot.data(), slot.size(), offset);
     if (written != static_cast<ssize_t>(slot.size())) {
         const int error_number = written < 0 ? errno : EIO;
@@ -176,6 +183,7 @@ Result<void> LockedState::commit() {
         return state_error(ErrorKind::io, m_path, "cannot sync: " + errno_text(errno));
     }
     m_sequence = next;
+    m_live_slot = target_slot;
     return {};
 }
 
@@ -228,8 +236,9 @@ Result<LockedState> StateStore::lock(const std::string& user_name) const {
                            "no valid record; refusing logins rather than forgetting spent codes "
                            "(`otpgate disable --user " + user_name + "` as root resets the user)");
     }
-    auto& newest = !second || (first && first->second > second->second) ? first : second;
-    return LockedState(std::move(fd), path, std::move(newest->first), newest->second);
+    const std::size_t live_slot = !second || (first && first->second > second->second) ? 0 : 1;
+    auto& newest = live_slot == 0 ? first : second;
+    return LockedState(std::move(fd), path, std::move(newest->first), newest->second, live_slot);
 }
 
 Result<void> StateStore::remove(const std::string& user_name) const {

@@ -177,6 +177,11 @@ TEST_F(ModuleConfig, RelativeConfigPathIsAnError) {
     EXPECT_TRUE(logger.contains("config=otpgate.conf"));
 }
 
+TEST_F(ModuleConfig, ConfigWithoutAPathIsAnError) {
+    EXPECT_FALSE(load_module_config(config, split_module_arguments({"config"}), logger));
+    EXPECT_TRUE(logger.contains("expected an absolute path"));
+}
+
 TEST_F(ModuleConfig, BadArgumentValueFailsButOthersApply) {
     const auto path = write("max_attempts = 2\n");
     const std::string config_argument = "config=" + path.string();

@@ -2,6 +2,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <openssl/sha.h>
 
 #include "otpgate/core/enrollment.hpp"
 #include "otpgate/core/enrollment_store.hpp"
@@ -39,8 +40,30 @@ void expect_same(const Enrollment& a, const Enrollment& b) {
     EXPECT_EQ(a.backup.hashes_hex, b.backup.hashes_hex);
 }
 
-std::string fixture() {
+std::string fixture_file() {
     return test::read_file(test::data_path("enrollment_v1.txt"));
+}
+
+// The fixture without its final checksum line, for tests that change it.
+std::string fixture() {
+    const std::string text = fixture_file();
+    const auto last_line = text.rfind("checksum = ");
+    EXPECT_NE(last_line, std::string::npos);
+    return text.substr(0, last_line);
+}
+
+// Appends the checksum line the format requires, computed with OpenSSL
+// directly, so that a test reaches the check it is about.
+std::string sign(const std::string& body) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string line = "checksum = ";
+    for (const unsigned char b : digest) {
+        line.push_back(hex[b >> 4]);
+        line.push_back(hex[b & 0x0f]);
+    }
+    return body + line + "\n";
 }
 
 // The fixture with one line replaced (or removed, when `with` is empty).
@@ -66,9 +89,10 @@ std::string replace_line(const std::string& text, const std::string& starting_wi
 }
 
 TEST(EnrollmentFormat, HandWrittenFileParses) {
-    const auto parsed = parse_enrollment(fixture());
+    const auto parsed = parse_enrollment(fixture_file());
     ASSERT_TRUE(parsed.ok()) << parsed.error().message;
     expect_same(*parsed, sample());
+    EXPECT_EQ(sign(fixture()), fixture_file());
 }
 
 TEST(EnrollmentFormat, SerializeParseRoundTrip) {
@@ -91,7 +115,7 @@ TEST(EnrollmentFormat, MissingKeysAreRefused) {
     for (const char* key : {"version", "id", "method", "created", "  totp_secret", "totp_algorithm",
                             "totp_digits", "totp_period", "backup_salt", "backup_iterations"}) {
         SCOPED_TRACE(key);
-        const auto parsed = parse_enrollment(replace_line(fixture(), key, ""));
+        const auto parsed = parse_enrollment(sign(replace_line(fixture(), key, "")));
         ASSERT_FALSE(parsed.ok());
         EXPECT_EQ(parsed.error().kind, ErrorKind::corrupt);
         EXPECT_NE(parsed.error().message.find("missing"), std::string::npos) << parsed.error().message;
@@ -99,7 +123,7 @@ TEST(EnrollmentFormat, MissingKeysAreRefused) {
 }
 
 TEST(EnrollmentFormat, DuplicateKeysAreRefused) {
-    const auto parsed = parse_enrollment(fixture() + "totp_digits = 8\n");
+    const auto parsed = parse_enrollment(sign(fixture() + "totp_digits = 8\n"));
     ASSERT_FALSE(parsed.ok());
     EXPECT_EQ(parsed.error().kind, ErrorKind::corrupt);
     EXPECT_NE(parsed.error().message.find("twice"), std::string::npos);
@@ -108,7 +132,7 @@ TEST(EnrollmentFormat, DuplicateKeysAreRefused) {
 TEST(EnrollmentFormat, UnknownKeysAndSyntaxErrorsAreRefused) {
     for (const char* extra : {"sms_number = 123\n", "totp_secret\n", "Version = 1\n"}) {
         SCOPED_TRACE(extra);
-        const auto parsed = parse_enrollment(fixture() + extra);
+        const auto parsed = parse_enrollment(sign(fixture() + extra));
         ASSERT_FALSE(parsed.ok());
         EXPECT_EQ(parsed.error().kind, ErrorKind::corrupt);
     }
@@ -149,9 +173,11 @@ TEST(EnrollmentFormat, BadValuesAreRefused) {
     };
     for (const auto& [line, replacement] : cases) {
         SCOPED_TRACE(replacement);
-        const auto parsed = parse_enrollment(replace_line(fixture(), line, replacement));
+        const auto parsed = parse_enrollment(sign(replace_line(fixture(), line, replacement)));
         ASSERT_FALSE(parsed.ok());
         EXPECT_EQ(parsed.error().kind, ErrorKind::corrupt);
+        EXPECT_EQ(parsed.error().message.find("checksum"), std::string::npos)
+            << parsed.error().message;
     }
 }
 
@@ -160,27 +186,40 @@ TEST(EnrollmentFormat, AtMostSixtyFourBackupCodes) {
     for (int i = 0; i < 64; ++i) {
         text += "backup_code = " + hash_a + "\n";
     }
-    EXPECT_TRUE(parse_enrollment(text).ok());
+    EXPECT_TRUE(parse_enrollment(sign(text)).ok());
     text += "backup_code = " + hash_b + "\n";
-    EXPECT_FALSE(parse_enrollment(text).ok());
+    EXPECT_FALSE(parse_enrollment(sign(text)).ok());
 }
 
 TEST(EnrollmentFormat, TruncatedTextIsRefused) {
-    // Every cut before the last required value is complete loses a key or
-    // leaves a broken value.
+    // However the file is cut short, it never parses as a smaller
+    // enrollment: the checksum line is gone or no longer matches.
     const std::string text(serialize_enrollment(sample()).view());
-    const auto last_required = text.find("backup_iterations = ");
-    ASSERT_NE(last_required, std::string::npos);
-    for (std::size_t cut = 0; cut <= last_required + 20; ++cut) {
+    const auto checksum_line = text.rfind("checksum = ");
+    ASSERT_NE(checksum_line, std::string::npos);
+    for (std::size_t cut = 0; cut + 1 < text.size(); ++cut) {
         const auto parsed = parse_enrollment(std::string_view(text).substr(0, cut));
-        EXPECT_FALSE(parsed.ok()) << "cut at " << cut;
+        ASSERT_FALSE(parsed.ok()) << "cut at " << cut;
+        EXPECT_EQ(parsed.error().kind, ErrorKind::corrupt);
     }
-    // A backup_code line cut short is a bad hash.
-    const auto second_hash = text.find(hash_b);
-    ASSERT_NE(second_hash, std::string::npos);
-    for (std::size_t cut = second_hash; cut < second_hash + 64; ++cut) {
-        EXPECT_FALSE(parse_enrollment(std::string_view(text).substr(0, cut)).ok()) << "cut at " << cut;
-    }
+    // Only the final newline is optional.
+    EXPECT_TRUE(parse_enrollment(std::string_view(text).substr(0, text.size() - 1)).ok());
+}
+
+TEST(EnrollmentFormat, ChangedOrUnsignedTextIsRefused) {
+    const std::string text = fixture_file();
+    // Without the checksum line, even a complete text is refused.
+    const auto unsigned_text = parse_enrollment(fixture());
+    ASSERT_FALSE(unsigned_text.ok());
+    EXPECT_NE(unsigned_text.error().message.find("checksum"), std::string::npos);
+    // One changed digit of the period, the checksum left as it was.
+    std::string edited = text;
+    const auto period = edited.find("totp_period = 60");
+    ASSERT_NE(period, std::string::npos);
+    edited[period + 14] = '3';
+    const auto parsed = parse_enrollment(edited);
+    ASSERT_FALSE(parsed.ok());
+    EXPECT_NE(parsed.error().message.find("checksum does not match"), std::string::npos);
 }
 
 class EnrollmentPath : public ::testing::Test {
@@ -208,6 +247,19 @@ TEST_F(EnrollmentPath, BadTemplates) {
 TEST_F(EnrollmentPath, RelativeHomeIsRefused) {
     const UserAccount odd{"odd", 1001, 1001, "home/odd"};
     EXPECT_FALSE(enrollment_path_for("%h/.otpgate", odd).ok());
+}
+
+TEST_F(EnrollmentPath, EmptyOrRootHomeIsRefusedForPercentH) {
+    // Every such user would share one enrollment path.
+    for (const char* home : {"", "/"}) {
+        SCOPED_TRACE(home);
+        const UserAccount homeless{"daemon", 1, 1, home};
+        const auto path = enrollment_path_for("%h/.otpgate", homeless);
+        ASSERT_FALSE(path.ok());
+        EXPECT_NE(path.error().message.find("home directory"), std::string::npos);
+        // A template without %h does not need a home.
+        EXPECT_TRUE(enrollment_path_for("/var/lib/otp/%u", homeless).ok());
+    }
 }
 
 }  // namespace

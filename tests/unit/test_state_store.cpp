@@ -185,6 +185,29 @@ TEST_F(StateStoreTest, CorruptNewestSlotFallsBackToTheOlder) {
     EXPECT_EQ(read_step(), std::optional<std::int64_t>(300));
 }
 
+TEST_F(StateStoreTest, CommitNeverOverwritesTheLiveSlotWhateverItsSequenceParity) {
+    // A restored or hand-made file: the live record (sequence 5) sits in
+    // slot 0, where the parity rule alone would put sequence 6.
+    commit_step(1);  // creates the file
+    std::string bytes(state_file_size, '\0');
+    UserState live;
+    live.last_totp_step = 500;
+    UserState older;
+    older.last_totp_step = 200;
+    encode_state_slot(live, 5, reinterpret_cast<std::uint8_t*>(bytes.data()));
+    encode_state_slot(older, 2, reinterpret_cast<std::uint8_t*>(bytes.data()) + state_slot_size);
+    {
+        std::ofstream out(file, std::ios::binary | std::ios::trunc);
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    }
+    EXPECT_EQ(read_step(), std::optional<std::int64_t>(500));
+    commit_step(600);
+    const auto sequences = slot_sequences();
+    EXPECT_EQ(sequences[0], std::optional<std::uint64_t>(5));  // untouched
+    EXPECT_EQ(sequences[1], std::optional<std::uint64_t>(6));
+    EXPECT_EQ(read_step(), std::optional<std::int64_t>(600));
+}
+
 TEST_F(StateStoreTest, CorruptOlderSlotIsIgnored) {
     commit_step(100);
     commit_step(200);

@@ -31,7 +31,8 @@ inline constexpr std::size_t state_file_size = 2 * state_slot_size;
 
 class LockedState {
 public:
-    LockedState(UniqueFd fd, std::filesystem::path path, UserState state, std::uint64_t sequence);
+    LockedState(UniqueFd fd, std::filesystem::path path, UserState state, std::uint64_t sequence,
+                std::size_t live_slot);
     LockedState(LockedState&&) noexcept = default;
     LockedState& operator=(LockedState&&) noexcept = default;
     ~LockedState() = default;  // closing the descriptor releases the lock
@@ -46,6 +47,7 @@ private:
     std::filesystem::path m_path;
     UserState m_state;
     std::uint64_t m_sequence = 0;
+    std::size_t m_live_slot = 0;  // 0 or 1: the slot holding m_sequence
 };
 
 class StateStore {
