@@ -1,0 +1,199 @@
+// Enrollment files that must be refused. In each case alice enrolled
+// properly and her file was then damaged or replaced; she types the code
+// that her real secret gives, and it must not let her in.
+#include <security/pam_appl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "otpgate/core/enrollment.hpp"
+#include "pam_fixture.hpp"
+
+namespace otpgate::pam_tests {
+namespace {
+
+class EnrollmentFileTest : public PamTest {
+  protected:
+    void SetUp() override {
+        PamTest::SetUp();
+        if (!HasFatalFailure()) {
+            m_alice = enroll("alice");
+            m_file = sandbox().enrollment_file("alice");
+            m_text = std::string(core::serialize_enrollment(m_alice.enrollment).view());
+        }
+    }
+
+    [[nodiscard]] const std::filesystem::path& file() const { return m_file; }
+    [[nodiscard]] const std::string& valid_text() const { return m_text; }
+    [[nodiscard]] const KnownEnrollment& enrolled() const { return m_alice; }
+
+    // Replaces alice's file with `content`, owned by alice with `mode`.
+    void replace_file(std::string_view content, mode_t mode = 0600) {
+        std::filesystem::remove(file());
+        write_file(file(), content, mode);
+        const TestUser& alice = sandbox().user("alice");
+        change_owner(file(), alice.uid, alice.gid);
+    }
+
+    LoginResult login_with_valid_code() {
+        const std::string code = code_at(m_alice);
+        return login("alice", {code, code, code, code});
+    }
+
+    void expect_refused(const LoginResult& result, const std::string& reason) {
+        EXPECT_EQ(result.auth_rc, PAM_AUTH_ERR) << result.describe();
+        EXPECT_EQ(result.prompts, std::vector<Prompt>(3, code_prompt)) << result.describe();
+        EXPECT_TRUE(result.logged("refusing enrollment of user alice: " + reason))
+            << "expected reason: " << reason << "\n"
+            << result.describe();
+        EXPECT_FALSE(result.logged("authenticated")) << result.describe();
+        EXPECT_TRUE(result.logged(
+            "second factor failed for user alice after 3 attempts (not enrolled or refused)"))
+            << result.describe();
+    }
+
+  private:
+    KnownEnrollment m_alice;
+    std::filesystem::path m_file;
+    std::string m_text;
+};
+
+TEST_F(EnrollmentFileTest, ValidFileIsAccepted) {
+    const auto result = login_with_valid_code();
+    EXPECT_EQ(result.auth_rc, PAM_SUCCESS) << result.describe();
+}
+
+TEST_F(EnrollmentFileTest, MissingFileMeansNotEnrolled) {
+    std::filesystem::remove(file());
+    const auto result = login_with_valid_code();
+    EXPECT_EQ(result.auth_rc, PAM_AUTH_ERR) << result.describe();
+    EXPECT_EQ(result.prompt_count(), 3U) << result.describe();
+    EXPECT_TRUE(result.logged("user alice is not enrolled")) << result.describe();
+}
+
+// What the parser says about damaged content is its own business (and
+// tested with it); here it is enough that the file's content was refused.
+TEST_F(EnrollmentFileTest, EmptyFile) {
+    replace_file("");
+    expect_refused(login_with_valid_code(), file().string() + ": ");
+}
+
+TEST_F(EnrollmentFileTest, TruncatedInTheSecret) {
+    const auto cut = valid_text().find("totp_secret = ") + 20;
+    replace_file(valid_text().substr(0, cut));
+    expect_refused(login_with_valid_code(), file().string() + ": ");
+}
+
+TEST_F(EnrollmentFileTest, TruncatedInTheLastLine) {
+    replace_file(valid_text().substr(0, valid_text().size() - 10));
+    expect_refused(login_with_valid_code(), file().string() + ": ");
+}
+
+TEST_F(EnrollmentFileTest, BinaryGarbage) {
+    std::string garbage;
+    for (int i = 0; i < 300; ++i) {
+        garbage.push_back(static_cast<char>((i * 37 + 11) % 251 + 1));
+    }
+    replace_file(garbage);
+    expect_refused(login_with_valid_code(), file().string() + ": ");
+}
+
+TEST_F(EnrollmentFileTest, SecretTooShort) {
+    // Written by the serializer, so the file is well-formed apart from the
+    // secret: 5 bytes, below the 10 the parser insists on.
+    core::Enrollment enrollment = enrolled().enrollment;
+    enrollment.totp_secret.resize(5);
+    replace_file(core::serialize_enrollment(enrollment).view());
+    expect_refused(login_with_valid_code(), file().string() + ": bad totp_secret");
+}
+
+TEST_F(EnrollmentFileTest, SymlinkToAValidFile) {
+    const TestUser& alice = sandbox().user("alice");
+    const auto target = alice.home / "elsewhere";
+    std::filesystem::rename(file(), target);
+    std::filesystem::create_symlink(target, file());
+    change_owner(file(), alice.uid, alice.gid);
+    expect_refused(login_with_valid_code(), file().string() + " is a symbolic link");
+}
+
+TEST_F(EnrollmentFileTest, GroupWritable) {
+    ASSERT_EQ(chmod(file().c_str(), 0620), 0);
+    expect_refused(login_with_valid_code(), file().string() + " has unsafe permissions 0620");
+}
+
+TEST_F(EnrollmentFileTest, WorldWritable) {
+    ASSERT_EQ(chmod(file().c_str(), 0602), 0);
+    expect_refused(login_with_valid_code(), file().string() + " has unsafe permissions 0602");
+}
+
+TEST_F(EnrollmentFileTest, GroupReadable) {
+    ASSERT_EQ(chmod(file().c_str(), 0640), 0);
+    expect_refused(login_with_valid_code(), file().string() + " has unsafe permissions 0640");
+}
+
+TEST_F(EnrollmentFileTest, OwnedByAnotherUser) {
+    const TestUser& bob = sandbox().user("bob");
+    // Readable by alice, so that only the owner check can refuse it.
+    ASSERT_EQ(chmod(file().c_str(), 0644), 0);
+    change_owner(file(), bob.uid, bob.gid);
+    expect_refused(login_with_valid_code(), file().string() + " is owned by uid " +
+                                                std::to_string(bob.uid) + ", expected uid " +
+                                                std::to_string(sandbox().user("alice").uid));
+}
+
+TEST_F(EnrollmentFileTest, OwnedByRootAndPrivate) {
+    change_owner(file(), 0, 0);
+    // Read with alice's file-system identity: root's private file is closed to her.
+    expect_refused(login_with_valid_code(),
+                   "cannot open " + file().string() + ": Permission denied");
+}
+
+TEST_F(EnrollmentFileTest, Directory) {
+    std::filesystem::remove(file());
+    std::filesystem::create_directory(file());
+    const TestUser& alice = sandbox().user("alice");
+    change_owner(file(), alice.uid, alice.gid);
+    ASSERT_EQ(chmod(file().c_str(), 0700), 0);
+    expect_refused(login_with_valid_code(), file().string() + " is not a regular file");
+}
+
+TEST_F(EnrollmentFileTest, FifoDoesNotHang) {
+    std::filesystem::remove(file());
+    ASSERT_EQ(mkfifo(file().c_str(), 0600), 0);
+    const TestUser& alice = sandbox().user("alice");
+    change_owner(file(), alice.uid, alice.gid);
+    const auto result = login_with_valid_code();
+    expect_refused(result, file().string() + " is not a regular file");
+    EXPECT_LT(result.seconds, 5.0) << result.describe();
+}
+
+TEST_F(EnrollmentFileTest, Oversized) {
+    std::string text = valid_text();
+    while (text.size() <= 20 * 1024) {
+        text += "# padding padding padding padding padding padding padding padding\n";
+    }
+    replace_file(text);
+    expect_refused(login_with_valid_code(), file().string() + " is larger than 16384 bytes");
+}
+
+TEST_F(EnrollmentFileTest, HomeClosedToTheUser) {
+    const TestUser& alice = sandbox().user("alice");
+    change_owner(alice.home, 0, 0);  // root's 0700 directory now
+    expect_refused(login_with_valid_code(),
+                   "cannot open " + file().string() + ": Permission denied");
+}
+
+TEST_F(EnrollmentFileTest, ConfiguredPathWithUserName) {
+    const TestUser& alice = sandbox().user("alice");
+    const auto directory = sandbox().root() / "keys" / "alice";
+    std::filesystem::create_directories(directory);
+    change_owner(directory, alice.uid, alice.gid);
+    std::filesystem::rename(file(), directory / "otpgate");
+    sandbox().write_config("enrollment_path = " + (sandbox().root() / "keys/%u/otpgate").string());
+    const auto result = login_with_valid_code();
+    EXPECT_EQ(result.auth_rc, PAM_SUCCESS) << result.describe();
+}
+
+}  // namespace
+}  // namespace otpgate::pam_tests

@@ -1,0 +1,93 @@
+// A throw-away world for one test process: users known only to nss_wrapper,
+// their homes, the module's state directory, a clock libfaketime reads, and
+// an oracle for TOTP codes that is not our own code (oathtool).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "otpgate/core/enrollment.hpp"
+#include "otpgate/core/otp.hpp"
+
+namespace otpgate::pam_tests {
+
+// 2026-01-01 00:00:15 UTC: the middle of a 30-second step, so that tests
+// stepping the clock by whole periods never land on a boundary.
+inline constexpr std::int64_t base_time = 1'767'225'615;
+
+struct TestUser {
+    std::string name;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::filesystem::path home;
+};
+
+// What a test knows about an enrollment it wrote: the secret (for the
+// oracle and for checking that logs never show it) and the backup codes.
+struct KnownEnrollment {
+    std::string user;
+    core::Enrollment enrollment;
+    std::string secret_base32;
+    std::string secret_hex;
+    std::vector<std::string> backup_codes;  // plain digits
+};
+
+class Sandbox {
+  public:
+    // Creates /tmp/otpgate-pam.XXXXXX (mode 0755), users alice, bob, carol,
+    // dave, erin, frank, grace and heidi with homes inside it, and points
+    // nss_wrapper and libfaketime at its files.
+    Sandbox();
+    ~Sandbox();
+    Sandbox(const Sandbox&) = delete;
+    Sandbox& operator=(const Sandbox&) = delete;
+
+    [[nodiscard]] const std::filesystem::path& root() const noexcept { return m_root; }
+    [[nodiscard]] std::filesystem::path state_dir() const { return m_root / "state"; }
+    [[nodiscard]] std::filesystem::path state_file(std::string_view user) const {
+        return state_dir() / std::string(user);
+    }
+    [[nodiscard]] const std::vector<TestUser>& users() const noexcept { return m_users; }
+    [[nodiscard]] const TestUser& user(std::string_view name) const;
+    // The default enrollment_path, %h/.otpgate.
+    [[nodiscard]] std::filesystem::path enrollment_file(std::string_view user) const;
+
+    // Freezes the faked clock at `unix_time` (atomically replaces the file).
+    void set_time(std::int64_t unix_time);
+    [[nodiscard]] std::int64_t time() const noexcept { return m_time; }
+
+    // Writes the config file every service names: the state directory in
+    // this sandbox, debug logging, then `extra` lines.
+    void write_config(std::string_view extra = {}) const;
+
+    // Writes an enrollment through the core store, as the user would.
+    KnownEnrollment enroll(std::string_view user, core::TotpParameters params = {},
+                           unsigned backup_codes = 10) const;
+
+  private:
+    std::filesystem::path m_root;
+    std::vector<TestUser> m_users;
+    std::int64_t m_time = base_time;
+};
+
+// The code oathtool computes for `enrollment` at `unix_time`.
+std::string oath_totp(const KnownEnrollment& enrollment, std::int64_t unix_time);
+
+// The config file path compiled into the service files.
+std::filesystem::path test_config_path();
+
+// Whole-file helpers for setting up broken files.
+void write_file(const std::filesystem::path& path, std::string_view content, mode_t mode);
+std::string read_file(const std::filesystem::path& path);
+void change_owner(const std::filesystem::path& path, uid_t uid, gid_t gid);
+
+// The preloaded wrappers answer to these; tests refuse to run without them.
+bool pam_wrapper_active();
+bool nss_wrapper_active();
+
+}  // namespace otpgate::pam_tests
