@@ -3,21 +3,17 @@
 #include <security/pam_ext.h>
 #include <syslog.h>
 
+#include "otpgate/core/text.hpp"
+
 namespace otpgate::pam {
 
 PamLogger::PamLogger(pam_handle_t* pamh) : m_pamh(pamh) {
     const void* rhost = nullptr;
     if (pam_get_item(pamh, PAM_RHOST, &rhost) == PAM_SUCCESS && rhost != nullptr) {
-        std::string host(static_cast<const char*>(rhost));
         // The remote host is the client's word: keep it printable and short.
-        for (char& c : host) {
-            const auto u = static_cast<unsigned char>(c);
-            if (u < 0x21 || u > 0x7e) {
-                c = '?';
-            }
-        }
+        const std::string host = core::printable(static_cast<const char*>(rhost), 255);
         if (!host.empty()) {
-            m_suffix = "; rhost=" + host.substr(0, 255);
+            m_suffix = "; rhost=" + host;
         }
     }
 }

@@ -8,18 +8,10 @@
 #include <unistd.h>
 
 #include "otpgate/core/safe_file.hpp"
+#include "otpgate/core/text.hpp"
 
 namespace otpgate::core {
 namespace {
-
-std::string_view trim(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t\r");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    const auto last = text.find_last_not_of(" \t\r");
-    return text.substr(first, last - first + 1);
-}
 
 std::optional<unsigned> parse_unsigned(std::string_view text, unsigned min, unsigned max) {
     unsigned value = 0;
@@ -197,7 +189,7 @@ bool parse_config_text(Config& config, std::string_view text, const std::string&
         std::string_view line = text.substr(0, newline);
         text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
 
-        line = trim(line);
+        line = trim_blanks(line);
         if (line.empty() || line.front() == '#') {
             continue;
         }
@@ -208,8 +200,8 @@ bool parse_config_text(Config& config, std::string_view text, const std::string&
             all_good = false;
             continue;
         }
-        const std::string_view key = trim(line.substr(0, equals));
-        const auto value = unquote(trim(line.substr(equals + 1)));
+        const std::string_view key = trim_blanks(line.substr(0, equals));
+        const auto value = unquote(trim_blanks(line.substr(equals + 1)));
         if (!value) {
             logger.error(origin.describe() + ": unterminated quote");
             all_good = false;

@@ -8,6 +8,7 @@
 
 #include "otpgate/core/base32.hpp"
 #include "otpgate/core/hex.hpp"
+#include "otpgate/core/text.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -23,14 +24,6 @@ void append_line(SecretString& out, std::string_view key, std::string_view value
     append(out, " = ");
     append(out, value);
     append(out, "\n");
-}
-
-std::string_view trim(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
 template <typename Number>
@@ -66,11 +59,11 @@ Result<std::string_view> verified_body(std::string_view text) {
     const std::string_view last_line = trimmed.substr(line_start);
     const auto equals = last_line.find('=');
     if (trimmed.empty() || equals == std::string_view::npos ||
-        trim(last_line.substr(0, equals)) != checksum_key) {
+        trim_blanks(last_line.substr(0, equals)) != checksum_key) {
         return corrupt("the checksum line is missing (the file is cut short or was edited)");
     }
     const std::string_view body = text.substr(0, line_start);
-    if (trim(last_line.substr(equals + 1)) != sha256_hex(body)) {
+    if (trim_blanks(last_line.substr(equals + 1)) != sha256_hex(body)) {
         return corrupt("the checksum does not match (the file is damaged or was edited)");
     }
     return body;
@@ -122,7 +115,7 @@ Result<Enrollment> parse_enrollment(std::string_view file_text) {
     while (!text.empty()) {
         ++line_number;
         const auto newline = text.find('\n');
-        const std::string_view line = trim(text.substr(0, newline));
+        const std::string_view line = trim_blanks(text.substr(0, newline));
         text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
         if (line.empty() || line.front() == '#') {
             continue;
@@ -132,8 +125,8 @@ Result<Enrollment> parse_enrollment(std::string_view file_text) {
         if (equals == std::string_view::npos) {
             return corrupt(where + ": expected 'key = value'");
         }
-        const std::string_view key = trim(line.substr(0, equals));
-        const std::string_view value = trim(line.substr(equals + 1));
+        const std::string_view key = trim_blanks(line.substr(0, equals));
+        const std::string_view value = trim_blanks(line.substr(equals + 1));
         if (key == "backup_code") {
             backup_hashes.push_back(value);
         } else if (single_keys.count(key) == 0) {

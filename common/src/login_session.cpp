@@ -3,6 +3,7 @@
 #include "otpgate/core/code_check.hpp"
 #include "otpgate/core/enrollment_store.hpp"
 #include "otpgate/core/state_store.hpp"
+#include "otpgate/core/text.hpp"
 #include "otpgate/core/user_account.hpp"
 
 namespace otpgate::core {
@@ -88,12 +89,7 @@ AttemptResult check_attempt(const std::string& user_name, const Enrollment& enro
 
 // User names come from the client; a log line must not let one forge lines.
 std::string printable_name(std::string_view name) {
-    std::string out;
-    for (const char c : name.substr(0, 64)) {
-        const auto u = static_cast<unsigned char>(c);
-        out.push_back(u < 0x20 || u >= 0x7f ? '?' : c);
-    }
-    return out;
+    return printable(name, 64);
 }
 
 }  // namespace

@@ -31,14 +31,6 @@ Error open_error(const std::filesystem::path& path, int error_number) {
     }
 }
 
-int lock_exclusive(int fd) {
-    int rc = 0;
-    do {
-        rc = flock(fd, LOCK_EX);
-    } while (rc != 0 && errno == EINTR);
-    return rc;
-}
-
 Result<UniqueFd> open_locked_directory(const std::filesystem::path& directory) {
     UniqueFd dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir.valid()) {
@@ -69,6 +61,14 @@ bool write_all(int fd, std::string_view content) {
 }
 
 }  // namespace
+
+int lock_exclusive(int fd) {
+    int rc = 0;
+    do {
+        rc = flock(fd, LOCK_EX);
+    } while (rc != 0 && errno == EINTR);
+    return rc;
+}
 
 std::string errno_text(int error_number) {
     char buffer[256];

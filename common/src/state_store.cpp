@@ -112,14 +112,6 @@ Result<void> create_state_file(int dir_fd, const std::string& name, const std::f
     return {};
 }
 
-int lock_exclusive(int fd) {
-    int rc = 0;
-    do {
-        rc = flock(fd, LOCK_EX);
-    } while (rc != 0 && errno == EINTR);
-    return rc;
-}
-
 }  // namespace
 
 void encode_state_slot(const UserState& state, std::uint64_t sequence, std::uint8_t* slot) {

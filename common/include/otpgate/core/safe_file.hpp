@@ -42,6 +42,9 @@ Result<void> replace_file_atomically(const std::filesystem::path& path, std::str
 // Removes `path` under the same directory lock. not_found if absent.
 Result<void> remove_file_locked(const std::filesystem::path& path);
 
+// flock(LOCK_EX), retried when a signal interrupts the wait; 0 or -1 (errno).
+int lock_exclusive(int fd);
+
 // "Permission denied", from errno, for messages.
 std::string errno_text(int error_number);
 
