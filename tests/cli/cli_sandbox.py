@@ -27,15 +27,18 @@ USERS = {"alice": 4301, "bob": 4302}
 
 
 def require(*programs):
-    """Exits with the skip code when a tool the test needs is missing."""
+    """Fails when a tool the test needs is missing: scripts/install-deps
+    installs them all, so a missing one is a broken setup, never a reason
+    to pass quietly. Only a run without root is skipped."""
     missing = [p for p in programs if shutil.which(p) is None]
     for library in (FAKETIME_LIBRARY, "/usr/lib/x86_64-linux-gnu/" + NSS_WRAPPER_LIBRARY):
         if not os.path.exists(library):
             missing.append(library)
-    if os.geteuid() != 0:
-        missing.append("root (the tests switch to throwaway users)")
     if missing:
-        print("skipped: missing " + ", ".join(missing))
+        print("missing " + ", ".join(missing) + " (scripts/install-deps installs them)")
+        sys.exit(1)
+    if os.geteuid() != 0:
+        print("skipped: needs root (the tests switch to throwaway users)")
         sys.exit(SKIP)
 
 
