@@ -7,11 +7,11 @@
 
 #include <unistd.h>
 
+#include "otpgate/core/config_setters.hpp"
 #include "otpgate/core/safe_file.hpp"
 #include "otpgate/core/text.hpp"
 
 namespace otpgate::core {
-namespace {
 
 std::optional<unsigned> parse_unsigned(std::string_view text, unsigned min, unsigned max) {
     unsigned value = 0;
@@ -47,48 +47,60 @@ bool has_control_characters(std::string_view text) {
     return false;
 }
 
-// A setter returns an empty string on success, or what was wrong with the value.
-using Setter = std::function<std::string(Config&, std::string_view)>;
-
-Setter unsigned_setter(unsigned Config::*field, unsigned min, unsigned max) {
-    return [field, min, max](Config& config, std::string_view value) -> std::string {
+Setter unsigned_setter(std::function<unsigned&(Config&)> field, unsigned min, unsigned max) {
+    return [field = std::move(field), min, max](Config& config, std::string_view value) -> std::string {
         const auto parsed = parse_unsigned(value, min, max);
         if (!parsed) {
             return "expected a whole number from " + std::to_string(min) + " to " +
                    std::to_string(max);
         }
-        config.*field = *parsed;
+        field(config) = *parsed;
         return {};
     };
 }
 
-Setter bool_setter(bool Config::*field) {
-    return [field](Config& config, std::string_view value) -> std::string {
+Setter bool_setter(std::function<bool&(Config&)> field) {
+    return [field = std::move(field)](Config& config, std::string_view value) -> std::string {
         const auto parsed = parse_bool(value);
         if (!parsed) {
             return "expected yes or no";
         }
-        config.*field = *parsed;
+        field(config) = *parsed;
         return {};
     };
 }
 
-Setter text_setter(std::string Config::*field, bool allow_empty) {
-    return [field, allow_empty](Config& config, std::string_view value) -> std::string {
+Setter text_setter(std::function<std::string&(Config&)> field, bool allow_empty,
+                   std::size_t max_size) {
+    return [field = std::move(field), allow_empty, max_size](Config& config,
+                                                             std::string_view value) -> std::string {
         if (!allow_empty && value.empty()) {
             return "must not be empty";
         }
-        if (value.size() > 256 || has_control_characters(value)) {
-            return "must be at most 256 printable characters";
+        if (value.size() > max_size || has_control_characters(value)) {
+            return "must be at most " + std::to_string(max_size) + " printable characters";
         }
-        config.*field = std::string(value);
+        field(config) = std::string(value);
         return {};
     };
 }
 
-const std::map<std::string_view, Setter>& setters() {
-    static const std::map<std::string_view, Setter> table = {
-        {"enrollment_path", text_setter(&Config::enrollment_path, false)},
+namespace {
+
+// Member pointers for the top-level keys read better in the table below.
+Setter member_unsigned(unsigned Config::*member, unsigned min, unsigned max) {
+    return unsigned_setter([member](Config& c) -> unsigned& { return c.*member; }, min, max);
+}
+Setter member_bool(bool Config::*member) {
+    return bool_setter([member](Config& c) -> bool& { return c.*member; });
+}
+Setter member_text(std::string Config::*member, bool allow_empty) {
+    return text_setter([member](Config& c) -> std::string& { return c.*member; }, allow_empty);
+}
+
+SetterTable make_setters() {
+    SetterTable table = {
+        {"enrollment_path", member_text(&Config::enrollment_path, false)},
         {"state_dir",
          [](Config& config, std::string_view value) -> std::string {
              if (value.empty() || value.front() != '/' || has_control_characters(value)) {
@@ -97,7 +109,7 @@ const std::map<std::string_view, Setter>& setters() {
              config.state_dir = std::string(value);
              return {};
          }},
-        {"issuer", text_setter(&Config::issuer, true)},
+        {"issuer", member_text(&Config::issuer, true)},
         {"totp_algorithm",
          [](Config& config, std::string_view value) -> std::string {
              const auto algorithm = parse_hash_algorithm(value);
@@ -125,7 +137,7 @@ const std::map<std::string_view, Setter>& setters() {
              config.totp.period = *period;
              return {};
          }},
-        {"totp_window", unsigned_setter(&Config::totp_window, 0, 10)},
+        {"totp_window", member_unsigned(&Config::totp_window, 0, 10)},
         {"secret_bits",
          [](Config& config, std::string_view value) -> std::string {
              const auto bits = parse_unsigned(value, 128, 512);
@@ -135,14 +147,20 @@ const std::map<std::string_view, Setter>& setters() {
              config.secret_bits = *bits;
              return {};
          }},
-        {"backup_code_count", unsigned_setter(&Config::backup_code_count, 0, 64)},
-        {"backup_code_digits", unsigned_setter(&Config::backup_code_digits, 9, 16)},
-        {"max_attempts", unsigned_setter(&Config::max_attempts, 1, 10)},
-        {"fail_delay_ms", unsigned_setter(&Config::fail_delay_ms, 0, 60000)},
-        {"prompt", text_setter(&Config::prompt, false)},
-        {"nullok", bool_setter(&Config::nullok)},
-        {"debug", bool_setter(&Config::debug)},
+        {"backup_code_count", member_unsigned(&Config::backup_code_count, 0, 64)},
+        {"backup_code_digits", member_unsigned(&Config::backup_code_digits, 9, 16)},
+        {"max_attempts", member_unsigned(&Config::max_attempts, 1, 10)},
+        {"fail_delay_ms", member_unsigned(&Config::fail_delay_ms, 0, 60000)},
+        {"prompt", member_text(&Config::prompt, false)},
+        {"nullok", member_bool(&Config::nullok)},
+        {"debug", member_bool(&Config::debug)},
     };
+    add_delivery_settings(table);
+    return table;
+}
+
+const SetterTable& setters() {
+    static const SetterTable table = make_setters();
     return table;
 }
 

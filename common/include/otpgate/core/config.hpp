@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "otpgate/core/delivery_config.hpp"
 #include "otpgate/core/logger.hpp"
 #include "otpgate/core/otp.hpp"
 #include "otpgate/core/result.hpp"
@@ -36,6 +37,8 @@ struct Config {
 
     bool nullok = false;
     bool debug = false;
+
+    DeliveryConfig delivery;
 };
 
 inline constexpr std::string_view default_config_path = OTPGATE_DEFAULT_CONFIG;
