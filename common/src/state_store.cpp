@@ -1,5 +1,6 @@
 #include "otpgate/core/state_store.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -27,6 +28,20 @@ void put_u64(std::uint8_t* at, std::uint64_t value) {
     for (int i = 0; i < 8; ++i) {
         at[i] = static_cast<std::uint8_t>(value >> (8 * i));
     }
+}
+
+void put_u32(std::uint8_t* at, std::uint32_t value) {
+    for (int i = 0; i < 4; ++i) {
+        at[i] = static_cast<std::uint8_t>(value >> (8 * i));
+    }
+}
+
+std::uint32_t get_u32(const std::uint8_t* at) {
+    std::uint32_t value = 0;
+    for (int i = 3; i >= 0; --i) {
+        value = (value << 8) | at[i];
+    }
+    return value;
 }
 
 std::uint64_t get_u64(const std::uint8_t* at) {
@@ -123,7 +138,19 @@ void encode_state_slot(const UserState& state, std::uint64_t sequence, std::uint
     }
     put_u64(slot + 32, static_cast<std::uint64_t>(state.last_totp_step.value_or(no_step)));
     put_u64(slot + 40, state.backup_used_mask);
-    // Bytes 48 to 223 are reserved for later fields and stay zero.
+    if (const auto hash = hex_decode(state.verified_destination); hash && hash->size() == 32) {
+        std::memcpy(slot + 48, hash->data(), 32);
+    }
+    put_u64(slot + 80, static_cast<std::uint64_t>(state.verified_at));
+    // The newest sends, as 32-bit Unix times (good until 2106).
+    const std::size_t sends = std::min(state.recent_sends.size(), max_recorded_sends);
+    const std::size_t first = state.recent_sends.size() - sends;
+    slot[88] = static_cast<std::uint8_t>(sends);
+    for (std::size_t i = 0; i < sends; ++i) {
+        const auto when = static_cast<std::uint64_t>(std::max<std::int64_t>(0, state.recent_sends[first + i]));
+        put_u32(slot + 96 + 4 * i, static_cast<std::uint32_t>(std::min<std::uint64_t>(when, 0xffffffffU)));
+    }
+    // Bytes 224 up to the checksum are reserved for later fields and stay zero.
     SHA256(slot, checksum_offset, slot + checksum_offset);
 }
 
@@ -146,6 +173,15 @@ std::optional<std::pair<UserState, std::uint64_t>> decode_state_slot(const std::
         state.last_totp_step = step;
     }
     state.backup_used_mask = get_u64(slot + 40);
+    static const std::array<std::uint8_t, 32> no_hash{};
+    if (std::memcmp(slot + 48, no_hash.data(), no_hash.size()) != 0) {
+        state.verified_destination = hex_encode(slot + 48, 32);
+    }
+    state.verified_at = static_cast<std::int64_t>(get_u64(slot + 80));
+    const std::size_t sends = std::min<std::size_t>(slot[88], max_recorded_sends);
+    for (std::size_t i = 0; i < sends; ++i) {
+        state.recent_sends.push_back(static_cast<std::int64_t>(get_u32(slot + 96 + 4 * i)));
+    }
     return std::make_pair(std::move(state), get_u64(slot + 8));
 }
 

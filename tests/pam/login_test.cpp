@@ -5,6 +5,7 @@
 
 #include <ctime>
 
+#include "otpgate/core/state_store.hpp"
 #include "pam_fixture.hpp"
 
 namespace otpgate::pam_tests {
@@ -33,7 +34,7 @@ TEST_F(LoginTest, CorrectCodeSucceeds) {
     EXPECT_TRUE(S_ISREG(info.st_mode));
     EXPECT_EQ(info.st_uid, 0U);
     EXPECT_EQ(info.st_mode & 07777, 0600U);
-    EXPECT_EQ(info.st_size, 512);
+    EXPECT_EQ(static_cast<std::size_t>(info.st_size), core::state_file_size);
 }
 
 TEST_F(LoginTest, WrongCodeIsDeniedAfterMaxAttemptsPrompts) {

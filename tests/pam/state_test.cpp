@@ -67,12 +67,12 @@ TEST_F(StateTest, CorruptFileFailsClosed) {
 
 TEST_F(StateTest, TruncatedFileFailsClosed) {
     std::filesystem::resize_file(file(), 100);
-    expect_fails_closed(login_with_fresh_code(), "has 100 bytes, expected 512");
+    expect_fails_closed(login_with_fresh_code(), "has 100 bytes, expected " + std::to_string(core::state_file_size));
 }
 
 TEST_F(StateTest, EmptyFileFailsClosed) {
     std::filesystem::resize_file(file(), 0);
-    expect_fails_closed(login_with_fresh_code(), "has 0 bytes, expected 512");
+    expect_fails_closed(login_with_fresh_code(), "has 0 bytes, expected " + std::to_string(core::state_file_size));
 }
 
 TEST_F(StateTest, UnwritableFileFailsClosed) {

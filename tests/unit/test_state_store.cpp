@@ -40,6 +40,30 @@ TEST(StateSlot, RoundTrip) {
     EXPECT_EQ(decoded->second, 42u);
 }
 
+TEST(StateSlot, VerifiedDestinationAndSendTimesRoundTrip) {
+    UserState state;
+    state.verified_destination = std::string(64, 'a');
+    state.verified_at = 1700000000;
+    for (std::int64_t i = 0; i < 40; ++i) {  // more than fit: the newest are kept
+        state.recent_sends.push_back(1700000000 + i);
+    }
+    Slot slot{};
+    encode_state_slot(state, 7, slot.data());
+    const auto decoded = decode_state_slot(slot.data());
+    ASSERT_TRUE(decoded.has_value());
+    EXPECT_EQ(decoded->first.verified_destination, state.verified_destination);
+    EXPECT_EQ(decoded->first.verified_at, 1700000000);
+    ASSERT_EQ(decoded->first.recent_sends.size(), max_recorded_sends);
+    EXPECT_EQ(decoded->first.recent_sends.front(), 1700000000 + 40 - std::int64_t{max_recorded_sends});
+    EXPECT_EQ(decoded->first.recent_sends.back(), 1700000039);
+    // None recorded reads back as none.
+    encode_state_slot(UserState{}, 8, slot.data());
+    const auto empty = decode_state_slot(slot.data());
+    ASSERT_TRUE(empty.has_value());
+    EXPECT_TRUE(empty->first.verified_destination.empty());
+    EXPECT_TRUE(empty->first.recent_sends.empty());
+}
+
 TEST(StateSlot, EmptyStateAndEdgeValues) {
     Slot slot{};
     encode_state_slot(UserState{}, 0, slot.data());

@@ -14,19 +14,31 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "otpgate/core/result.hpp"
 #include "otpgate/core/unique_fd.hpp"
 
 namespace otpgate::core {
 
+inline constexpr std::size_t max_recorded_sends = 32;
+
 struct UserState {
     std::string enrollment_id;  // which enrollment the backup mask belongs to
     std::optional<std::int64_t> last_totp_step;
     std::uint64_t backup_used_mask = 0;
+    // SHA-256 (hex) of the one SMS or email destination root has seen the
+    // user prove they receive (see destination.hpp); empty for none. Kept
+    // here, where the user cannot write, so that editing the enrollment
+    // can never send codes to an unverified destination.
+    std::string verified_destination;
+    std::int64_t verified_at = 0;
+    // When codes were sent (Unix seconds, oldest first, at most
+    // max_recorded_sends): the per-user send throttle survives logins.
+    std::vector<std::int64_t> recent_sends;
 };
 
-inline constexpr std::size_t state_slot_size = 256;
+inline constexpr std::size_t state_slot_size = 512;
 inline constexpr std::size_t state_file_size = 2 * state_slot_size;
 
 class LockedState {
