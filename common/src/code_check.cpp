@@ -24,7 +24,7 @@ CodeVerdict check_code(const Enrollment& enrollment, UserState& state, std::stri
     adopt_enrollment(state, enrollment);
     // Lengths tell the kinds apart: TOTP codes have 6 to 8 digits, backup
     // codes at least 9, so a typed code costs at most one kind of check.
-    if (digits.size() == enrollment.totp.digits) {
+    if (enrollment.method == Method::totp && digits.size() == enrollment.totp.digits) {
         const TotpVerdict verdict = verify_totp(enrollment.totp_secret, digits, unix_time,
                                                 enrollment.totp, totp_window, state.last_totp_step);
         switch (verdict.match) {

@@ -154,6 +154,44 @@ SetterTable make_setters() {
         {"prompt", member_text(&Config::prompt, false)},
         {"nullok", member_bool(&Config::nullok)},
         {"debug", member_bool(&Config::debug)},
+        {"code_digits", member_unsigned(&Config::code_digits, 4, 10)},
+        {"sms_code_lifetime", member_unsigned(&Config::sms_code_lifetime, 60, 3600)},
+        {"email_code_lifetime", member_unsigned(&Config::email_code_lifetime, 60, 3600)},
+        {"max_resends", member_unsigned(&Config::max_resends, 0, 10)},
+        {"send_cooldown", member_unsigned(&Config::send_cooldown, 0, 3600)},
+        {"max_sends_per_hour", member_unsigned(&Config::max_sends_per_hour, 1, 32)},
+        {"failmode",
+         [](Config& config, std::string_view value) -> std::string {
+             if (value == "secure") {
+                 config.failmode = Config::FailMode::secure;
+             } else if (value == "safe") {
+                 config.failmode = Config::FailMode::safe;
+             } else {
+                 return "expected secure or safe";
+             }
+             return {};
+         }},
+        {"help_text", member_text(&Config::help_text, true)},
+        {"sms_allowed_countries",
+         [](Config& config, std::string_view value) -> std::string {
+             // Calling codes separated by spaces or commas: "44 49 1".
+             std::vector<std::string> codes;
+             std::string current;
+             for (const char c : std::string(value) + " ") {
+                 if (c == ' ' || c == ',' || c == '\t') {
+                     if (!current.empty()) {
+                         codes.push_back(current);
+                         current.clear();
+                     }
+                 } else if (c >= '0' && c <= '9' && current.size() < 3) {
+                     current.push_back(c);
+                 } else {
+                     return "expected country calling codes of 1 to 3 digits, like \"44 49 1\"";
+                 }
+             }
+             config.sms_allowed_countries = std::move(codes);
+             return {};
+         }},
     };
     add_delivery_settings(table);
     return table;

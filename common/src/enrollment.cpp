@@ -7,6 +7,7 @@
 #include <openssl/sha.h>
 
 #include "otpgate/core/base32.hpp"
+#include "otpgate/core/destination.hpp"
 #include "otpgate/core/hex.hpp"
 #include "otpgate/core/text.hpp"
 
@@ -69,13 +70,49 @@ Result<std::string_view> verified_body(std::string_view text) {
     return body;
 }
 
+Result<std::pair<SecretBytes, TotpParameters>> parse_totp(
+    std::map<std::string_view, std::string_view>& values) {
+    auto secret = base32_decode(values["totp_secret"]);
+    if (!secret || secret->size() < 10 || secret->size() > 64) {
+        return corrupt("bad totp_secret");
+    }
+    const auto algorithm = parse_hash_algorithm(values["totp_algorithm"]);
+    const auto digits = parse_number<unsigned>(values["totp_digits"]);
+    const auto period = parse_number<unsigned>(values["totp_period"]);
+    if (!algorithm || !digits || *digits < min_otp_digits || *digits > max_otp_digits || !period ||
+        *period < 10 || *period > 300) {
+        return corrupt("bad TOTP parameters");
+    }
+    return std::make_pair(std::move(*secret), TotpParameters{*algorithm, *digits, *period});
+}
+
 }  // namespace
 
 std::string_view to_string(Method method) {
     switch (method) {
         case Method::totp: return "totp";
+        case Method::sms: return "sms";
+        case Method::email: return "email";
     }
     return "?";
+}
+
+std::optional<Method> parse_method(std::string_view text) {
+    for (const Method method : {Method::totp, Method::sms, Method::email}) {
+        if (text == to_string(method)) {
+            return method;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<Channel> channel_of(Method method) {
+    switch (method) {
+        case Method::sms: return Channel::sms;
+        case Method::email: return Channel::email;
+        case Method::totp: break;
+    }
+    return std::nullopt;
 }
 
 SecretString serialize_enrollment(const Enrollment& enrollment) {
@@ -85,11 +122,15 @@ SecretString serialize_enrollment(const Enrollment& enrollment) {
     append_line(out, "id", enrollment.id);
     append_line(out, "method", to_string(enrollment.method));
     append_line(out, "created", std::to_string(enrollment.created));
-    const SecretString secret = base32_encode(enrollment.totp_secret);
-    append_line(out, "totp_secret", secret.view());
-    append_line(out, "totp_algorithm", to_string(enrollment.totp.algorithm));
-    append_line(out, "totp_digits", std::to_string(enrollment.totp.digits));
-    append_line(out, "totp_period", std::to_string(enrollment.totp.period));
+    if (enrollment.method == Method::totp) {
+        const SecretString secret = base32_encode(enrollment.totp_secret);
+        append_line(out, "totp_secret", secret.view());
+        append_line(out, "totp_algorithm", to_string(enrollment.totp.algorithm));
+        append_line(out, "totp_digits", std::to_string(enrollment.totp.digits));
+        append_line(out, "totp_period", std::to_string(enrollment.totp.period));
+    } else {
+        append_line(out, "destination", enrollment.destination);
+    }
     append_line(out, "backup_salt", enrollment.backup.salt_hex);
     append_line(out, "backup_iterations", std::to_string(enrollment.backup.iterations));
     for (const auto& hash : enrollment.backup.hashes_hex) {
@@ -105,9 +146,11 @@ Result<Enrollment> parse_enrollment(std::string_view file_text) {
         return body.error();
     }
     std::string_view text = *body;
-    static const std::set<std::string_view> single_keys = {
-        "version",     "id",          "method",      "created",           "totp_secret",
-        "totp_algorithm", "totp_digits", "totp_period", "backup_salt", "backup_iterations"};
+    static const std::set<std::string_view> common_keys = {
+        "version", "id", "method", "created", "backup_salt", "backup_iterations"};
+    static const std::set<std::string_view> totp_keys = {"totp_secret", "totp_algorithm",
+                                                         "totp_digits", "totp_period"};
+    static const std::set<std::string_view> delivered_keys = {"destination"};
     std::map<std::string_view, std::string_view> values;
     std::vector<std::string_view> backup_hashes;
 
@@ -129,15 +172,34 @@ Result<Enrollment> parse_enrollment(std::string_view file_text) {
         const std::string_view value = trim_blanks(line.substr(equals + 1));
         if (key == "backup_code") {
             backup_hashes.push_back(value);
-        } else if (single_keys.count(key) == 0) {
+        } else if (common_keys.count(key) == 0 && totp_keys.count(key) == 0 &&
+                   delivered_keys.count(key) == 0) {
             return corrupt(where + ": unknown key '" + std::string(key) + "'");
         } else if (!values.emplace(key, value).second) {
             return corrupt(where + ": '" + std::string(key) + "' appears twice");
         }
     }
-    for (const auto key : single_keys) {
-        if (values.count(key) == 0) {
-            return corrupt("missing '" + std::string(key) + "'");
+    if (values.count("method") == 0) {
+        return corrupt("missing 'method'");
+    }
+    const auto parsed_method = parse_method(values["method"]);
+    if (!parsed_method) {
+        return corrupt("unknown method '" + std::string(values["method"]) + "'");
+    }
+    const Method method = *parsed_method;
+    const auto& method_keys = method == Method::totp ? totp_keys : delivered_keys;
+    const auto& foreign_keys = method == Method::totp ? delivered_keys : totp_keys;
+    for (const auto& required : {common_keys, method_keys}) {
+        for (const auto key : required) {
+            if (values.count(key) == 0) {
+                return corrupt("missing '" + std::string(key) + "'");
+            }
+        }
+    }
+    for (const auto key : foreign_keys) {
+        if (values.count(key) != 0) {
+            return corrupt("'" + std::string(key) + "' does not belong to method " +
+                           std::string(values["method"]));
         }
     }
 
@@ -149,27 +211,26 @@ Result<Enrollment> parse_enrollment(std::string_view file_text) {
     if (enrollment.id.size() != 32 || !is_lower_hex(enrollment.id)) {
         return corrupt("bad id");
     }
-    if (values["method"] != "totp") {
-        return corrupt("unknown method '" + std::string(values["method"]) + "'");
-    }
+    enrollment.method = method;
     const auto created = parse_number<std::int64_t>(values["created"]);
     if (!created) {
         return corrupt("bad created time");
     }
     enrollment.created = *created;
-    auto secret = base32_decode(values["totp_secret"]);
-    if (!secret || secret->size() < 10 || secret->size() > 64) {
-        return corrupt("bad totp_secret");
+    if (enrollment.method != Method::totp) {
+        enrollment.destination = std::string(values["destination"]);
+        const bool valid = enrollment.method == Method::sms
+                               ? is_e164(enrollment.destination)
+                               : normalize_email(enrollment.destination) == enrollment.destination;
+        if (!valid) {
+            return corrupt("bad destination");
+        }
+    } else if (auto parsed = parse_totp(values); !parsed) {
+        return parsed.error();
+    } else {
+        enrollment.totp_secret = std::move(parsed->first);
+        enrollment.totp = parsed->second;
     }
-    enrollment.totp_secret = std::move(*secret);
-    const auto algorithm = parse_hash_algorithm(values["totp_algorithm"]);
-    const auto digits = parse_number<unsigned>(values["totp_digits"]);
-    const auto period = parse_number<unsigned>(values["totp_period"]);
-    if (!algorithm || !digits || *digits < min_otp_digits || *digits > max_otp_digits || !period ||
-        *period < 10 || *period > 300) {
-        return corrupt("bad TOTP parameters");
-    }
-    enrollment.totp = TotpParameters{*algorithm, *digits, *period};
 
     enrollment.backup.salt_hex = std::string(values["backup_salt"]);
     const auto iterations = parse_number<unsigned>(values["backup_iterations"]);

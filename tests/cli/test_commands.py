@@ -157,8 +157,9 @@ class Commands(unittest.TestCase):
 
     def test_root_resets_a_corrupt_state_file(self):
         self.enroll(["--user", "alice"])
-        with open(self.sandbox.state_file("alice"), "r+b") as f:
-            f.write(b"\0" * 512)
+        state_file = self.sandbox.state_file("alice")
+        with open(state_file, "r+b") as f:
+            f.write(b"\0" * os.path.getsize(state_file))  # both slots gone
         self.assert_fails(["status", "--user", "alice"], 6, "no valid record")
         result = self.sandbox.run(["disable", "--user", "alice"])
         self.assertEqual(result.returncode, 0, result.stderr)

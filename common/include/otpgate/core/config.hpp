@@ -38,6 +38,20 @@ struct Config {
     bool nullok = false;
     bool debug = false;
 
+    // Codes sent by SMS or email at login.
+    unsigned code_digits = 6;
+    unsigned sms_code_lifetime = 300;    // seconds
+    unsigned email_code_lifetime = 900;  // seconds
+    unsigned max_resends = 3;            // per login
+    unsigned send_cooldown = 30;         // seconds between sends to one user
+    unsigned max_sends_per_hour = 10;    // per user, across logins
+    // What happens when a code cannot be delivered: secure denies (backup
+    // codes still work), safe lets the user in with a loud log warning.
+    enum class FailMode { secure, safe } failmode = FailMode::secure;
+    std::string help_text;  // shown when delivery fails or attempts run out
+    // Country calling codes SMS may go to ("44", "1"); empty allows none.
+    std::vector<std::string> sms_allowed_countries;
+
     DeliveryConfig delivery;
 };
 

@@ -7,16 +7,22 @@
 #include <string>
 #include <string_view>
 
+#include <optional>
+
 #include "otpgate/core/backup_codes.hpp"
+#include "otpgate/core/message.hpp"
 #include "otpgate/core/otp.hpp"
 #include "otpgate/core/result.hpp"
 #include "otpgate/core/secret.hpp"
 
 namespace otpgate::core {
 
-enum class Method { totp };
+enum class Method { totp, sms, email };
 
-std::string_view to_string(Method method);
+std::string_view to_string(Method method);  // "totp", "sms", "email"
+std::optional<Method> parse_method(std::string_view text);
+// The delivery channel of a method that sends codes; nullopt for TOTP.
+std::optional<Channel> channel_of(Method method);
 
 struct Enrollment {
     // Random, new at every write: the state store uses it to tell a fresh
@@ -24,8 +30,12 @@ struct Enrollment {
     std::string id;
     Method method = Method::totp;
     std::int64_t created = 0;  // Unix time
+    // TOTP only.
     SecretBytes totp_secret;
     TotpParameters totp;
+    // SMS (E.164) and email only. Codes go here only if the root-owned
+    // state holds its fingerprint (see destination.hpp).
+    std::string destination;
     BackupCodeHashes backup;
 };
 

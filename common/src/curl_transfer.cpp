@@ -1,0 +1,136 @@
+#include "otpgate/core/curl_transfer.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <mutex>
+
+#include "otpgate/core/curl_handles.hpp"
+#include "otpgate/core/text.hpp"
+
+namespace otpgate::core {
+namespace {
+
+constexpr std::size_t max_reason_size = 200;
+
+std::string reason(CURLcode code, const CurlErrorBuffer& errors) {
+    const std::string_view buffer(errors.text);
+    const std::string text = buffer.empty() ? std::string(curl_easy_strerror(code))
+                                            : std::string(buffer);
+    // Error buffers end with a newline now and then.
+    return printable(trim_blanks(text.substr(0, text.find_last_not_of('\n') + 1)), max_reason_size);
+}
+
+}  // namespace
+
+Result<void> ensure_curl_ready() {
+    if (std::getenv("SSLKEYLOGFILE") != nullptr) {
+        return make_error(ErrorKind::unavailable,
+                          "the environment variable SSLKEYLOGFILE is set: refusing to start "
+                          "libcurl, which would write TLS session keys to that file");
+    }
+    static std::once_flag once;
+    static CURLcode init_result = CURLE_FAILED_INIT;
+    std::call_once(once, [] { init_result = curl_global_init(CURL_GLOBAL_DEFAULT); });
+    if (init_result != CURLE_OK) {
+        return make_error(ErrorKind::unavailable,
+                          std::string("cannot initialise libcurl: ") + curl_easy_strerror(init_result));
+    }
+    return {};
+}
+
+const char* user_agent() {
+    return "otpgate/" OTPGATE_VERSION;
+}
+
+TransferSettings transfer_settings(const DeliveryConfig& config) {
+    TransferSettings settings;
+    settings.timeout_ms = config.timeout_ms;
+    settings.connect_timeout_ms = std::min(config.connect_timeout_ms, config.timeout_ms);
+    settings.ca_file = config.tls_ca_file;
+    settings.ca_path = config.tls_ca_path;
+    return settings;
+}
+
+Result<void> apply_transfer_options(CURL* handle, const TransferSettings& settings,
+                                    const char* protocols, CurlErrorBuffer& errors) {
+    CURLcode failed = CURLE_OK;
+    const char* failed_option = "";
+    const auto set = [&](const char* name, CURLoption option, auto value) {
+        if (failed == CURLE_OK) {
+            const CURLcode rc = curl_easy_setopt(handle, option, value);
+            if (rc != CURLE_OK) {
+                failed = rc;
+                failed_option = name;
+            }
+        }
+    };
+    set("ERRORBUFFER", CURLOPT_ERRORBUFFER, errors.text);
+    // No SIGALRM for DNS timeouts: we run inside someone else's process.
+    set("NOSIGNAL", CURLOPT_NOSIGNAL, 1L);
+    set("TIMEOUT_MS", CURLOPT_TIMEOUT_MS, static_cast<long>(settings.timeout_ms));
+    set("CONNECTTIMEOUT_MS", CURLOPT_CONNECTTIMEOUT_MS,
+        static_cast<long>(std::min(settings.connect_timeout_ms, settings.timeout_ms)));
+    // Verification is always on; there is deliberately no setting to turn it off.
+    set("SSL_VERIFYPEER", CURLOPT_SSL_VERIFYPEER, 1L);
+    set("SSL_VERIFYHOST", CURLOPT_SSL_VERIFYHOST, 2L);
+    set("SSLVERSION", CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    if (!settings.ca_file.empty()) {
+        set("CAINFO", CURLOPT_CAINFO, settings.ca_file.c_str());
+    }
+    if (!settings.ca_path.empty()) {
+        set("CAPATH", CURLOPT_CAPATH, settings.ca_path.c_str());
+    }
+    // Proxies from the environment are ignored: under su or a screen locker
+    // the environment belongs to the user, who could otherwise route a
+    // plain-HTTP relay request (with the code in it) through their own proxy.
+    set("PROXY", CURLOPT_PROXY, "");
+    set("NOPROXY", CURLOPT_NOPROXY, "*");
+    set("NETRC", CURLOPT_NETRC, static_cast<long>(CURL_NETRC_IGNORED));
+    // A redirect is a failure, never followed (it could leave https).
+    set("FOLLOWLOCATION", CURLOPT_FOLLOWLOCATION, 0L);
+    set("PROTOCOLS_STR", CURLOPT_PROTOCOLS_STR, protocols);
+    set("REDIR_PROTOCOLS_STR", CURLOPT_REDIR_PROTOCOLS_STR, protocols);
+    set("FORBID_REUSE", CURLOPT_FORBID_REUSE, 1L);
+    set("USERAGENT", CURLOPT_USERAGENT, user_agent());
+    if (failed != CURLE_OK) {
+        return make_error(ErrorKind::unavailable, std::string("libcurl rejected option ") +
+                                                      failed_option + ": " +
+                                                      curl_easy_strerror(failed));
+    }
+    return {};
+}
+
+std::string describe_transfer_failure(CURLcode code, const CurlErrorBuffer& errors,
+                                      std::chrono::milliseconds elapsed,
+                                      const TransferSettings& settings, std::string_view peer) {
+    const std::string who(peer);
+    switch (code) {
+        case CURLE_OPERATION_TIMEDOUT:
+            return "timed out after " + std::to_string(elapsed.count()) + " ms (limit " +
+                   std::to_string(settings.timeout_ms) + " ms, connect limit " +
+                   std::to_string(std::min(settings.connect_timeout_ms, settings.timeout_ms)) +
+                   " ms)";
+        case CURLE_COULDNT_RESOLVE_HOST:
+            return "cannot resolve the " + who + "'s host name";
+        case CURLE_COULDNT_CONNECT:
+            return "cannot connect to the " + who + ": " + reason(code, errors);
+        case CURLE_PEER_FAILED_VERIFICATION:
+            return "TLS certificate of the " + who + " not trusted: " + reason(code, errors);
+        case CURLE_SSL_CONNECT_ERROR:
+            return "TLS handshake with the " + who + " failed: " + reason(code, errors);
+        case CURLE_SSL_CACERT_BADFILE:
+            return "cannot load the trusted TLS certificates (tls_ca_file, tls_ca_path): " +
+                   reason(code, errors);
+        case CURLE_GOT_NOTHING:
+            return "the " + who + " closed the connection without an answer";
+        case CURLE_SEND_ERROR:
+        case CURLE_RECV_ERROR:
+            return "connection to the " + who + " failed: " + reason(code, errors);
+        case CURLE_UNSUPPORTED_PROTOCOL:
+            return "protocol not allowed for the " + who + ": " + reason(code, errors);
+        default:
+            return who + " transfer failed: " + reason(code, errors);
+    }
+}
+
+}  // namespace otpgate::core

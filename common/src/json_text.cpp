@@ -1,0 +1,290 @@
+#include "otpgate/core/json_text.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace otpgate::core {
+namespace {
+
+bool is_continuation(std::uint8_t byte) {
+    return (byte & 0xC0) == 0x80;
+}
+
+// Length of the valid UTF-8 sequence starting at `i`, or 0 if it is not one
+// (overlong forms, surrogates and code points past U+10FFFF are invalid).
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+    const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(text[k]); };
+    const std::uint8_t lead = byte(i);
+    std::size_t length = 0;
+    std::uint8_t second_min = 0x80;
+    std::uint8_t second_max = 0xBF;
+    if (lead < 0x80) {
+        return 1;
+    }
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        second_min = lead == 0xE0 ? 0xA0 : 0x80;
+        second_max = lead == 0xED ? 0x9F : 0xBF;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        second_min = lead == 0xF0 ? 0x90 : 0x80;
+        second_max = lead == 0xF4 ? 0x8F : 0xBF;
+    } else {
+        return 0;
+    }
+    if (i + length > text.size() || byte(i + 1) < second_min || byte(i + 1) > second_max) {
+        return 0;
+    }
+    for (std::size_t k = 2; k < length; ++k) {
+        if (!is_continuation(byte(i + k))) {
+            return 0;
+        }
+    }
+    return length;
+}
+
+template <typename Out>
+void append_all(Out& out, std::string_view text) {
+    for (const char c : text) {
+        out.push_back(c);
+    }
+}
+
+template <typename Out>
+void escape_into(Out& out, std::string_view value) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::size_t i = 0;
+    while (i < value.size()) {
+        const auto byte = static_cast<std::uint8_t>(value[i]);
+        switch (byte) {
+            case '"': append_all(out, "\\\""); ++i; continue;
+            case '\\': append_all(out, "\\\\"); ++i; continue;
+            case '\n': append_all(out, "\\n"); ++i; continue;
+            case '\r': append_all(out, "\\r"); ++i; continue;
+            case '\t': append_all(out, "\\t"); ++i; continue;
+            case '\b': append_all(out, "\\b"); ++i; continue;
+            case '\f': append_all(out, "\\f"); ++i; continue;
+            default: break;
+        }
+        if (byte < 0x20 || byte == 0x7F) {
+            append_all(out, "\\u00");
+            out.push_back(hex[byte >> 4]);
+            out.push_back(hex[byte & 0x0F]);
+            ++i;
+            continue;
+        }
+        const std::size_t length = utf8_sequence_length(value, i);
+        if (length == 0) {
+            append_all(out, "\\ufffd");
+            ++i;
+            continue;
+        }
+        append_all(out, value.substr(i, length));
+        i += length;
+    }
+}
+
+class JsonChecker {
+public:
+    explicit JsonChecker(std::string_view text) : m_text(text) {}
+
+    bool document() {
+        skip_blanks();
+        if (!value(0)) {
+            return false;
+        }
+        skip_blanks();
+        return m_pos == m_text.size();
+    }
+
+private:
+    static constexpr unsigned max_depth = 32;
+
+    [[nodiscard]] bool at_end() const { return m_pos >= m_text.size(); }
+    [[nodiscard]] char peek() const { return at_end() ? '\0' : m_text[m_pos]; }
+
+    void skip_blanks() {
+        while (!at_end() && (peek() == ' ' || peek() == '\t' || peek() == '\n' || peek() == '\r')) {
+            ++m_pos;
+        }
+    }
+
+    bool literal(std::string_view word) {
+        if (m_text.substr(m_pos, word.size()) != word) {
+            return false;
+        }
+        m_pos += word.size();
+        return true;
+    }
+
+    bool value(unsigned depth) {
+        if (depth > max_depth) {
+            return false;
+        }
+        switch (peek()) {
+            case '{': return object(depth + 1);
+            case '[': return array(depth + 1);
+            case '"': return string();
+            case 't': return literal("true");
+            case 'f': return literal("false");
+            case 'n': return literal("null");
+            default: return number();
+        }
+    }
+
+    bool object(unsigned depth) {
+        ++m_pos;  // '{'
+        skip_blanks();
+        if (peek() == '}') {
+            ++m_pos;
+            return true;
+        }
+        while (true) {
+            skip_blanks();
+            if (peek() != '"' || !string()) {
+                return false;
+            }
+            skip_blanks();
+            if (peek() != ':') {
+                return false;
+            }
+            ++m_pos;
+            skip_blanks();
+            if (!value(depth)) {
+                return false;
+            }
+            skip_blanks();
+            if (peek() == '}') {
+                ++m_pos;
+                return true;
+            }
+            if (peek() != ',') {
+                return false;
+            }
+            ++m_pos;
+        }
+    }
+
+    bool array(unsigned depth) {
+        ++m_pos;  // '['
+        skip_blanks();
+        if (peek() == ']') {
+            ++m_pos;
+            return true;
+        }
+        while (true) {
+            skip_blanks();
+            if (!value(depth)) {
+                return false;
+            }
+            skip_blanks();
+            if (peek() == ']') {
+                ++m_pos;
+                return true;
+            }
+            if (peek() != ',') {
+                return false;
+            }
+            ++m_pos;
+        }
+    }
+
+    static bool is_hex(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+
+    bool string() {
+        ++m_pos;  // opening quote
+        while (!at_end()) {
+            const auto byte = static_cast<std::uint8_t>(m_text[m_pos]);
+            if (byte == '"') {
+                ++m_pos;
+                return true;
+            }
+            if (byte < 0x20) {
+                return false;
+            }
+            if (byte == '\\') {
+                ++m_pos;
+                const char escaped = peek();
+                if (escaped == 'u') {
+                    for (std::size_t k = 1; k <= 4; ++k) {
+                        if (m_pos + k >= m_text.size() || !is_hex(m_text[m_pos + k])) {
+                            return false;
+                        }
+                    }
+                    m_pos += 5;
+                    continue;
+                }
+                if (std::string_view("\"\\/bfnrt").find(escaped) == std::string_view::npos ||
+                    escaped == '\0') {
+                    return false;
+                }
+                ++m_pos;
+                continue;
+            }
+            const std::size_t length = utf8_sequence_length(m_text, m_pos);
+            if (length == 0) {
+                return false;
+            }
+            m_pos += length;
+        }
+        return false;
+    }
+
+    bool digits() {
+        const std::size_t start = m_pos;
+        while (peek() >= '0' && peek() <= '9') {
+            ++m_pos;
+        }
+        return m_pos > start;
+    }
+
+    bool number() {
+        if (peek() == '-') {
+            ++m_pos;
+        }
+        if (peek() == '0') {
+            ++m_pos;
+        } else if (!digits()) {
+            return false;
+        }
+        if (peek() == '.') {
+            ++m_pos;
+            if (!digits()) {
+                return false;
+            }
+        }
+        if (peek() == 'e' || peek() == 'E') {
+            ++m_pos;
+            if (peek() == '+' || peek() == '-') {
+                ++m_pos;
+            }
+            if (!digits()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    std::string_view m_text;
+    std::size_t m_pos = 0;
+};
+
+}  // namespace
+
+void append_json_escaped(std::string& out, std::string_view value) {
+    escape_into(out, value);
+}
+
+void append_json_escaped(SecretString& out, std::string_view value) {
+    escape_into(out, value);
+}
+
+bool is_valid_json(std::string_view text) {
+    return JsonChecker(text).document();
+}
+
+}  // namespace otpgate::core
