@@ -7,6 +7,7 @@
 
 #include "command_context.hpp"
 #include "exit_code.hpp"
+#include "otpgate/core/message.hpp"
 #include "qr_render.hpp"
 
 namespace otpgate::cli {
@@ -17,6 +18,9 @@ struct EnrollOptions {
 };
 
 ExitCode enroll_totp(const CommandContext& context, const EnrollOptions& options);
+// `already_verified`: root provisions a destination without sending a code.
+ExitCode enroll_delivered(const CommandContext& context, core::Channel channel,
+                          const std::string& typed_destination, bool already_verified);
 ExitCode show_status(const CommandContext& context);
 ExitCode disable_enrollment(const CommandContext& context);
 ExitCode renew_backup_codes(const CommandContext& context);

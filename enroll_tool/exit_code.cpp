@@ -14,6 +14,7 @@ std::string_view exit_code_table() {
            "      refused (wrong owner or mode, symbolic link)\n"
            "  5   configuration error\n"
            "  6   storage error (an enrollment or state file cannot be read or written)\n"
+           "  7   a code could not be sent (SMS or email provider failed, send limit)\n"
            "  70  internal error\n";
 }
 

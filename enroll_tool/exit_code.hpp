@@ -17,6 +17,7 @@ enum class ExitCode : int {
     not_permitted = 4,  // acting for another user without root; a refused file
     config = 5,         // the configuration file is missing or has errors
     storage = 6,        // an enrollment or state file cannot be read or written
+    not_delivered = 7,  // an SMS or email code could not be sent
     internal = 70,      // a bug or a resource failure (EX_SOFTWARE)
 };
 

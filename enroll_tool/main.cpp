@@ -24,11 +24,15 @@ struct ParsedCommandLine {
     std::string user;
     std::string issuer;
     std::string qr = "auto";
+    std::string destination;
+    bool verified = false;
 };
 
 // Only the command that was chosen matters; CLI11 records which.
 struct Subcommands {
     CLI::App* enroll_totp = nullptr;
+    CLI::App* enroll_sms = nullptr;
+    CLI::App* enroll_email = nullptr;
     CLI::App* status = nullptr;
     CLI::App* disable = nullptr;
     CLI::App* backup_codes = nullptr;
@@ -86,6 +90,23 @@ Subcommands define_command_line(CLI::App& app, ParsedCommandLine& parsed) {
         ->type_name("STYLE")
         ->capture_default_str();
 
+    commands.enroll_sms = enroll->add_subcommand(
+        "sms", "Receive codes by SMS: send a code to the number, confirm it, then use it at login");
+    commands.enroll_sms->add_option("NUMBER", parsed.destination,
+                                    "Phone number, international (+44 7700 900123) or national "
+                                    "in phone_default_region")
+        ->required();
+    commands.enroll_email = enroll->add_subcommand(
+        "email", "Receive codes by email: send a code to the address, confirm it, then use it "
+                 "at login");
+    commands.enroll_email->add_option("ADDRESS", parsed.destination, "Email address")->required();
+    for (CLI::App* command : {commands.enroll_sms, commands.enroll_email}) {
+        add_user_option(*command, parsed, commands);
+        command->add_flag("--verified", parsed.verified,
+                          "Root only: record the destination as verified without sending a "
+                          "code (provisioning from a directory); logged");
+    }
+
     commands.status = app.add_subcommand("status", "Show what a user has enrolled");
     add_user_option(*commands.status, parsed, commands);
     commands.disable = app.add_subcommand(
@@ -109,6 +130,14 @@ ExitCode run_chosen(const CommandContext& context, const Subcommands& commands,
         options.qr = parse_qr_style(parsed.qr).value_or(QrStyle::automatic);
         return enroll_totp(context, options);
     }
+    if (commands.enroll_sms->parsed() || commands.enroll_email->parsed()) {
+        if (parsed.verified && !context.may_use_state) {
+            return report({ExitCode::not_permitted, "only root may use --verified"});
+        }
+        const auto channel =
+            commands.enroll_sms->parsed() ? core::Channel::sms : core::Channel::email;
+        return enroll_delivered(context, channel, parsed.destination, parsed.verified);
+    }
     if (commands.status->parsed()) {
         return show_status(context);
     }
@@ -122,7 +151,7 @@ ExitCode run_chosen(const CommandContext& context, const Subcommands& commands,
 }
 
 ExitCode run(int argc, char** argv) {
-    CLI::App app{"otpgate: TOTP second factor for logins (pam_otpgate.so); enroll and manage users",
+    CLI::App app{"otpgate: second factor for logins (pam_otpgate.so): TOTP apps, SMS and email codes; enroll and manage users",
                  "otpgate"};
     ParsedCommandLine parsed;
     const Subcommands commands = define_command_line(app, parsed);

@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "output.hpp"
+#include "otpgate/core/destination.hpp"
 #include "otpgate/core/enrollment_store.hpp"
 #include "otpgate/core/state_store.hpp"
 
@@ -58,7 +59,13 @@ ExitCode show_status(const CommandContext& context) {
     const std::size_t issued = enrollment.backup.hashes_hex.size();
 
     print_field("User", context.user_name());
-    print_field("Method", "TOTP (" + describe_totp(enrollment.totp) + ")");
+    const auto channel = core::channel_of(enrollment.method);
+    if (channel) {
+        print_field("Method", std::string(core::to_string(*channel)) + " codes to " +
+                                  core::mask_destination(*channel, enrollment.destination));
+    } else {
+        print_field("Method", "TOTP (" + describe_totp(enrollment.totp) + ")");
+    }
     print_field("Enrolled", format_utc(enrollment.created));
     const core::EnrollmentStore store(context.config.enrollment_path);
     if (const auto path = store.path_of(context.target.account)) {
@@ -83,7 +90,15 @@ ExitCode show_status(const CommandContext& context) {
     }
     print_field("Backup codes", std::to_string(issued) + " issued, " +
                                     std::to_string(issued - used) + " unused");
-    if (record && record->last_totp_step) {
+    if (channel) {
+        const bool verified =
+            record && record->verified_destination ==
+                          core::destination_fingerprint(*channel, enrollment.destination);
+        print_field("Verified", verified ? format_utc(record->verified_at)
+                                         : "NO: codes are not sent until it is verified");
+        const auto sends = record ? record->recent_sends.size() : 0;
+        print_field("Codes sent", std::to_string(sends) + " recorded in the last hour or so");
+    } else if (record && record->last_totp_step) {
         const std::int64_t step_start =
             *record->last_totp_step * static_cast<std::int64_t>(enrollment.totp.period);
         print_field("Last TOTP step", format_utc(step_start) + " (the newest code used)");

@@ -172,6 +172,16 @@ SetterTable make_setters() {
              return {};
          }},
         {"help_text", member_text(&Config::help_text, true)},
+        {"phone_default_region",
+         [](Config& config, std::string_view value) -> std::string {
+             const bool two_letters = value.size() == 2 && std::isupper(static_cast<unsigned char>(value[0])) &&
+                                      std::isupper(static_cast<unsigned char>(value[1]));
+             if (!value.empty() && !two_letters) {
+                 return "expected a two-letter region code such as GB, or nothing";
+             }
+             config.phone_default_region = std::string(value);
+             return {};
+         }},
         {"sms_allowed_countries",
          [](Config& config, std::string_view value) -> std::string {
              // Calling codes separated by spaces or commas: "44 49 1".

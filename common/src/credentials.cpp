@@ -8,8 +8,8 @@
 namespace otpgate::core {
 namespace {
 
-constexpr std::array<std::string_view, 4> known_keys = {
-    "twilio_auth_token", "http_password", "http_bearer_token", "smtp_password"};
+constexpr std::array<std::string_view, 4> known_keys = {"twilio_auth_token", "http_password",
+                                                        "http_bearer_token", "smtp_password"};
 
 bool is_known_key(std::string_view key) {
     for (const auto known : known_keys) {
@@ -102,11 +102,12 @@ Result<Credentials> load_credentials(const std::filesystem::path& path) {
                 return make_error(ErrorKind::unavailable,
                                   "cannot read credentials file " + name + ": it does not exist");
             case ErrorKind::unsafe:
-                return make_error(ErrorKind::unavailable, "unsafe credentials file: " + error.message);
+                return make_error(ErrorKind::unavailable,
+                                  "unsafe credentials file: " + error.message);
             default:
-                return make_error(ErrorKind::unavailable, "cannot read credentials file " + name +
-                                                              ": " +
-                                                              reason_after_path(error.message, name));
+                return make_error(ErrorKind::unavailable,
+                                  "cannot read credentials file " + name + ": " +
+                                      reason_after_path(error.message, name));
         }
     }
     return parse_credentials(text->view(), name);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <mutex>
 
 #include "otpgate/core/curl_handles.hpp"
 #include "otpgate/core/text.hpp"
@@ -14,8 +13,8 @@ constexpr std::size_t max_reason_size = 200;
 
 std::string reason(CURLcode code, const CurlErrorBuffer& errors) {
     const std::string_view buffer(errors.text);
-    const std::string text = buffer.empty() ? std::string(curl_easy_strerror(code))
-                                            : std::string(buffer);
+    const std::string text =
+        buffer.empty() ? std::string(curl_easy_strerror(code)) : std::string(buffer);
     // Error buffers end with a newline now and then.
     return printable(trim_blanks(text.substr(0, text.find_last_not_of('\n') + 1)), max_reason_size);
 }
@@ -28,12 +27,14 @@ Result<void> ensure_curl_ready() {
                           "the environment variable SSLKEYLOGFILE is set: refusing to start "
                           "libcurl, which would write TLS session keys to that file");
     }
-    static std::once_flag once;
-    static CURLcode init_result = CURLE_FAILED_INIT;
-    std::call_once(once, [] { init_result = curl_global_init(CURL_GLOBAL_DEFAULT); });
+    // A function-local static is initialised exactly once, thread-safely,
+    // like std::call_once, but without the thread-local storage call_once
+    // uses (which would make the module depend on ld-linux for
+    // __tls_get_addr).
+    static const CURLcode init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
     if (init_result != CURLE_OK) {
-        return make_error(ErrorKind::unavailable,
-                          std::string("cannot initialise libcurl: ") + curl_easy_strerror(init_result));
+        return make_error(ErrorKind::unavailable, std::string("cannot initialise libcurl: ") +
+                                                      curl_easy_strerror(init_result));
     }
     return {};
 }

@@ -16,7 +16,7 @@ std::string lowercase(std::string_view text) {
     return out;
 }
 
-// A part of the URL, or nullopt-like empty with `present` false.
+// Copies a part of the URL into `out`; false when the URL has no such part.
 bool get_part(CURLU* url, CURLUPart part, std::string& out) {
     char* raw = nullptr;
     if (curl_url_get(url, part, &raw, 0) != CURLUE_OK) {

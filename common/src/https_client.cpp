@@ -88,7 +88,8 @@ HttpOutcome perform_http_request(const HttpRequest& request, const TransferSetti
     };
     set(CURLOPT_URL, request.url.c_str());
     set(CURLOPT_POST, 1L);
-    set(CURLOPT_POSTFIELDS, request.body.data());
+    // Never a null pointer: libcurl would then read the body from stdin.
+    set(CURLOPT_POSTFIELDS, request.body.empty() ? "" : request.body.data());
     set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     if (request.method == HttpMethod::put) {
         set(CURLOPT_CUSTOMREQUEST, "PUT");
@@ -97,7 +98,8 @@ HttpOutcome perform_http_request(const HttpRequest& request, const TransferSetti
     set(CURLOPT_WRITEFUNCTION, &collect_body);
     set(CURLOPT_WRITEDATA, static_cast<void*>(&sink));
     switch (request.auth) {
-        case HttpAuth::none: break;
+        case HttpAuth::none:
+            break;
         case HttpAuth::basic:
             set(CURLOPT_HTTPAUTH, static_cast<unsigned long>(CURLAUTH_BASIC));
             set(CURLOPT_USERNAME, request.username.c_str());

@@ -59,14 +59,36 @@ void escape_into(Out& out, std::string_view value) {
     while (i < value.size()) {
         const auto byte = static_cast<std::uint8_t>(value[i]);
         switch (byte) {
-            case '"': append_all(out, "\\\""); ++i; continue;
-            case '\\': append_all(out, "\\\\"); ++i; continue;
-            case '\n': append_all(out, "\\n"); ++i; continue;
-            case '\r': append_all(out, "\\r"); ++i; continue;
-            case '\t': append_all(out, "\\t"); ++i; continue;
-            case '\b': append_all(out, "\\b"); ++i; continue;
-            case '\f': append_all(out, "\\f"); ++i; continue;
-            default: break;
+            case '"':
+                append_all(out, "\\\"");
+                ++i;
+                continue;
+            case '\\':
+                append_all(out, "\\\\");
+                ++i;
+                continue;
+            case '\n':
+                append_all(out, "\\n");
+                ++i;
+                continue;
+            case '\r':
+                append_all(out, "\\r");
+                ++i;
+                continue;
+            case '\t':
+                append_all(out, "\\t");
+                ++i;
+                continue;
+            case '\b':
+                append_all(out, "\\b");
+                ++i;
+                continue;
+            case '\f':
+                append_all(out, "\\f");
+                ++i;
+                continue;
+            default:
+                break;
         }
         if (byte < 0x20 || byte == 0x7F) {
             append_all(out, "\\u00");
@@ -87,7 +109,7 @@ void escape_into(Out& out, std::string_view value) {
 }
 
 class JsonChecker {
-public:
+  public:
     explicit JsonChecker(std::string_view text) : m_text(text) {}
 
     bool document() {
@@ -99,7 +121,7 @@ public:
         return m_pos == m_text.size();
     }
 
-private:
+  private:
     static constexpr unsigned max_depth = 32;
 
     [[nodiscard]] bool at_end() const { return m_pos >= m_text.size(); }
@@ -124,13 +146,20 @@ private:
             return false;
         }
         switch (peek()) {
-            case '{': return object(depth + 1);
-            case '[': return array(depth + 1);
-            case '"': return string();
-            case 't': return literal("true");
-            case 'f': return literal("false");
-            case 'n': return literal("null");
-            default: return number();
+            case '{':
+                return object(depth + 1);
+            case '[':
+                return array(depth + 1);
+            case '"':
+                return string();
+            case 't':
+                return literal("true");
+            case 'f':
+                return literal("false");
+            case 'n':
+                return literal("null");
+            default:
+                return number();
         }
     }
 

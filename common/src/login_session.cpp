@@ -1,6 +1,9 @@
 #include "otpgate/core/login_session.hpp"
 
 #include "otpgate/core/code_check.hpp"
+#include "otpgate/core/delivered_code_login.hpp"
+#include "otpgate/core/otpauth_uri.hpp"
+#include "otpgate/core/recorded_check.hpp"
 #include "otpgate/core/enrollment_store.hpp"
 #include "otpgate/core/state_store.hpp"
 #include "otpgate/core/text.hpp"
@@ -42,51 +45,6 @@ Standing find_standing(const std::string& user_name, const Config& config, Logge
     return {Standing::Kind::refused, std::nullopt};
 }
 
-enum class AttemptResult { accepted, rejected, unavailable };
-
-AttemptResult check_attempt(const std::string& user_name, const Enrollment& enrollment,
-                            std::string_view digits, const Config& config, Logger& logger,
-                            const Clock& clock) {
-    // Locked from read to write: of many logins racing with one code,
-    // exactly one sees the step unused. Never held while prompting.
-    const StateStore states(config.state_dir);
-    auto locked = states.lock(user_name);
-    if (!locked) {
-        logger.error("cannot check the code of user " + user_name + ": " + locked.error().message);
-        return AttemptResult::unavailable;
-    }
-    UserState& state = locked->state();
-    const CodeVerdict verdict =
-        check_code(enrollment, state, digits, clock.now(), config.totp_window);
-    switch (verdict) {
-        case CodeVerdict::accepted_totp:
-        case CodeVerdict::accepted_backup: {
-            if (auto saved = locked->commit(); !saved) {
-                // Without a durable record the code could be used again.
-                logger.error("refusing a valid code of user " + user_name +
-                             " because it cannot be recorded: " + saved.error().message);
-                return AttemptResult::unavailable;
-            }
-            if (verdict == CodeVerdict::accepted_backup) {
-                const auto used = static_cast<unsigned>(__builtin_popcountll(state.backup_used_mask));
-                logger.notice("user " + user_name + " authenticated with a backup code (" +
-                              std::to_string(enrollment.backup.hashes_hex.size() - used) + " left)");
-            } else {
-                logger.info("user " + user_name + " authenticated with a TOTP code");
-            }
-            return AttemptResult::accepted;
-        }
-        case CodeVerdict::replayed:
-            logger.warning("replayed code for user " + user_name + " refused");
-            return AttemptResult::rejected;
-        case CodeVerdict::wrong:
-            logger.notice("wrong code for user " + user_name + " (" + std::to_string(digits.size()) +
-                          " digits)");
-            return AttemptResult::rejected;
-    }
-    return AttemptResult::rejected;
-}
-
 // User names come from the client; a log line must not let one forge lines.
 std::string printable_name(std::string_view name) {
     return printable(name, 64);
@@ -123,35 +81,27 @@ std::optional<SecretString> normalize_typed_code(std::string_view typed) {
     return digits;
 }
 
-LoginOutcome run_login(const std::string& user_name, const Config& config,
-                       Conversation& conversation, Logger& logger, const Clock& clock) {
-    Standing standing{Standing::Kind::refused, std::nullopt};
-    if (auto valid = validate_user_name(user_name); !valid) {
-        logger.error("refusing user name '" + printable_name(user_name) + "': " +
-                     valid.error().message);
-    } else {
-        standing = find_standing(user_name, config, logger);
-    }
-    if (standing.kind == Standing::Kind::not_enrolled && config.nullok) {
-        logger.debug("user " + user_name + " is not enrolled; nullok leaves the decision to the stack");
-        return LoginOutcome::not_applicable;
-    }
+namespace {
 
+// TOTP users, and everyone whose standing is not "enrolled": the same
+// prompt, the same number of attempts, the same delays.
+LoginOutcome run_code_prompts(const std::string& user_name, const Standing& standing,
+                              const Config& config, LoginServices& services) {
     for (unsigned attempt = 1; attempt <= config.max_attempts; ++attempt) {
-        const std::optional<SecretString> answer = conversation.ask_hidden(config.prompt);
+        const std::optional<SecretString> answer = services.conversation.ask_hidden(config.prompt);
         if (!answer) {
-            logger.error("the application could not ask user " + printable_name(user_name) +
-                         " for a code");
+            services.logger.error("the application could not ask user " +
+                                  printable_name(user_name) + " for a code");
             return LoginOutcome::conversation_failed;
         }
         if (standing.kind == Standing::Kind::enrolled) {
             const auto digits = normalize_typed_code(answer->view());
             if (!digits) {
-                logger.notice("unusable answer from user " + user_name + " (" +
-                              std::to_string(answer->size()) + " characters)");
+                services.logger.notice("unusable answer from user " + user_name + " (" +
+                                       std::to_string(answer->size()) + " characters)");
             } else {
-                switch (check_attempt(user_name, *standing.enrollment, digits->view(), config,
-                                      logger, clock)) {
+                switch (check_and_record(user_name, *standing.enrollment, digits->view(), config,
+                                         services.logger, services.clock.now())) {
                     case AttemptResult::accepted: return LoginOutcome::success;
                     case AttemptResult::unavailable: return LoginOutcome::unavailable;
                     case AttemptResult::rejected: break;
@@ -159,13 +109,46 @@ LoginOutcome run_login(const std::string& user_name, const Config& config,
             }
         }
         if (attempt < config.max_attempts) {
-            clock.sleep_for(std::chrono::milliseconds(config.fail_delay_ms));
+            services.clock.sleep_for(std::chrono::milliseconds(config.fail_delay_ms));
         }
     }
     const char* why = standing.kind == Standing::Kind::enrolled ? "" : " (not enrolled or refused)";
-    logger.notice("second factor failed for user " + printable_name(user_name) + " after " +
-                  std::to_string(config.max_attempts) + " attempts" + why);
+    services.logger.notice("second factor failed for user " + printable_name(user_name) +
+                           " after " + std::to_string(config.max_attempts) + " attempts" + why);
     return LoginOutcome::denied;
+}
+
+}  // namespace
+
+LoginOutcome run_login(const std::string& user_name, const Config& config,
+                       LoginServices& services) {
+    Standing standing{Standing::Kind::refused, std::nullopt};
+    if (auto valid = validate_user_name(user_name); !valid) {
+        services.logger.error("refusing user name '" + printable_name(user_name) + "': " +
+                              valid.error().message);
+    } else {
+        standing = find_standing(user_name, config, services.logger);
+    }
+    if (standing.kind == Standing::Kind::not_enrolled && config.nullok) {
+        services.logger.debug("user " + user_name +
+                              " is not enrolled; nullok leaves the decision to the stack");
+        return LoginOutcome::not_applicable;
+    }
+    if (standing.kind == Standing::Kind::enrolled && channel_of(standing.enrollment->method)) {
+        return run_delivered_code_login(user_name, *standing.enrollment, config, services);
+    }
+    return run_code_prompts(user_name, standing, config, services);
+}
+
+LoginOutcome run_login(const std::string& user_name, const Config& config,
+                       Conversation& conversation, Logger& logger, const Clock& clock) {
+    OpenSslRandom random;
+    LoginServices services{conversation, logger, clock, random,
+                           [&config, &logger](Channel channel) {
+                               return make_message_sender(config, channel, logger);
+                           },
+                           host_name()};
+    return run_login(user_name, config, services);
 }
 
 }  // namespace otpgate::core

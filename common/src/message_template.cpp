@@ -50,8 +50,8 @@ std::optional<std::string_view> placeholder_at(std::string_view text, std::size_
 }
 
 bool is_form_safe(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '*' || c == '-' || c == '.' || c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '*' ||
+           c == '-' || c == '.' || c == '_';
 }
 
 template <typename Out>
@@ -87,9 +87,15 @@ std::string form_encode(std::string_view value) {
 
 void append_escaped(SecretString& out, std::string_view value, Escaping escaping) {
     switch (escaping) {
-        case Escaping::none: append_text(out, value); break;
-        case Escaping::form: form_encode_into(out, value); break;
-        case Escaping::json: append_json_escaped(out, value); break;
+        case Escaping::none:
+            append_text(out, value);
+            break;
+        case Escaping::form:
+            form_encode_into(out, value);
+            break;
+        case Escaping::json:
+            append_json_escaped(out, value);
+            break;
     }
 }
 
@@ -105,7 +111,8 @@ std::string check_template(std::string_view text, TemplateUse use) {
             continue;
         }
         const Placeholder* placeholder = find_placeholder(*name);
-        if (placeholder == nullptr || (placeholder->http_body_only && use != TemplateUse::http_body)) {
+        if (placeholder == nullptr ||
+            (placeholder->http_body_only && use != TemplateUse::http_body)) {
             return "unknown placeholder {" + std::string(*name) + "}; known: {to} {to_digits} " +
                    "{code} {user} {host} {minutes}" +
                    (use == TemplateUse::http_body ? " {message}" : "");

@@ -120,6 +120,9 @@ class Sandbox:
             "NSS_WRAPPER_GROUP": self.group,
             "FAKETIME_TIMESTAMP_FILE": self.faketime_file,
             "FAKETIME_NO_CACHE": "1",
+            # Only the wall clock is pinned: timeouts (libcurl, poll) run
+            # on the monotonic clock and must keep ticking.
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
             "LD_PRELOAD": " ".join(list(extra_preload) + [NSS_WRAPPER_LIBRARY, FAKETIME_LIBRARY]),
         }
         return env

@@ -131,6 +131,10 @@ std::vector<KeyCase> key_cases() {
            }},
           {"", [](const Config& c) { return c.sms_allowed_countries.empty(); }}},
          {"+44", "4444", "uk"}},
+        {"phone_default_region",
+         {{"GB", [](const Config& c) { return c.phone_default_region == "GB"; }},
+          {"", [](const Config& c) { return c.phone_default_region.empty(); }}},
+         {"gb", "GBR", "G1"}},
     };
 }
 

@@ -51,6 +51,9 @@ struct Config {
     std::string help_text;  // shown when delivery fails or attempts run out
     // Country calling codes SMS may go to ("44", "1"); empty allows none.
     std::vector<std::string> sms_allowed_countries;
+    // ISO 3166 region for phone numbers typed in national format ("GB");
+    // used by `otpgate enroll sms` only.
+    std::string phone_default_region;
 
     DeliveryConfig delivery;
 };

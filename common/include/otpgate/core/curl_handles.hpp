@@ -42,9 +42,10 @@ inline void slist_append(CurlSlist& list, const std::string& item) {
     list.reset(head);
 }
 
-// curl_global_init exactly once per process (std::call_once; libcurl 7.84
-// and later also make it thread-safe themselves). curl_global_cleanup is
-// never called: the module may be unloaded while the host still uses curl.
+// curl_global_init exactly once per process (a thread-safe function-local
+// static; libcurl 7.84 and later also make global init thread-safe
+// themselves). curl_global_cleanup is never called: the module may be
+// unloaded while the host process still uses libcurl.
 //
 // Refuses while SSLKEYLOGFILE is set: libcurl's global init opens that path
 // for appending and writes TLS session keys to it, which in a setuid caller

@@ -22,6 +22,7 @@ enum class SmtpStartTls { required, none };
 struct HttpHeader {
     std::string name;
     std::string value;
+    bool operator==(const HttpHeader&) const = default;
 };
 
 struct DeliveryConfig {
@@ -30,8 +31,7 @@ struct DeliveryConfig {
 
     // Message texts. Templates are stored with `\n` already turned into
     // line breaks; placeholders are checked when the key is read.
-    std::string sms_template =
-        "{code} is your {host} login code. It expires in {minutes} minutes.";
+    std::string sms_template = "{code} is your {host} login code. It expires in {minutes} minutes.";
     std::string sms_verify_template =
         "{code} is your code to confirm this phone number for {host}. It expires in {minutes} "
         "minutes.";
@@ -88,6 +88,8 @@ struct DeliveryConfig {
     // command: program path first, then fixed arguments
     std::vector<std::string> sms_command;
     std::vector<std::string> email_command;
+
+    bool operator==(const DeliveryConfig&) const = default;
 };
 
 }  // namespace otpgate::core

@@ -23,15 +23,15 @@ struct HttpRequest {
     std::string_view body;                   // may hold the code: not copied
     std::vector<std::string> extra_headers;  // "Name: value"
     HttpAuth auth = HttpAuth::none;
-    std::string username;      // basic
-    std::string_view secret;   // basic password or bearer token
+    std::string username;     // basic
+    std::string_view secret;  // basic password or bearer token
 };
 
 struct HttpOutcome {
     bool answered = false;  // an HTTP status line arrived and the body was read
     long status = 0;
-    std::string body;       // at most max_response_bytes; never shown to anyone
-    std::string failure;    // when !answered: why, for DeliveryResult::detail
+    std::string body;     // at most max_response_bytes; never shown to anyone
+    std::string failure;  // when !answered: why, for DeliveryResult::detail
 };
 
 // Performs the request. Never throws for network or provider trouble; only

@@ -6,9 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include <functional>
+#include <memory>
+
 #include "otpgate/core/clock.hpp"
 #include "otpgate/core/config.hpp"
 #include "otpgate/core/logger.hpp"
+#include "otpgate/core/message.hpp"
+#include "otpgate/core/random.hpp"
 #include "otpgate/core/secret.hpp"
 
 namespace otpgate::core {
@@ -36,6 +41,22 @@ std::string_view to_string(LoginOutcome outcome);
 // Returns nullopt when anything else than digits remains.
 std::optional<SecretString> normalize_typed_code(std::string_view typed);
 
+using SenderFactory = std::function<Result<std::unique_ptr<MessageSender>>(Channel)>;
+
+// What a login needs from its surroundings; tests pass their own clock.
+struct LoginServices {
+    Conversation& conversation;
+    Logger& logger;
+    const Clock& clock;
+    RandomSource& random;
+    SenderFactory make_sender;  // for SMS and email codes
+    std::string host_name;      // {host} in messages
+};
+
+LoginOutcome run_login(const std::string& user_name, const Config& config,
+                       LoginServices& services);
+
+// The same with the system's randomness and the configured senders.
 LoginOutcome run_login(const std::string& user_name, const Config& config,
                        Conversation& conversation, Logger& logger, const Clock& clock);
 

@@ -13,7 +13,7 @@
 
 namespace otpgate::core {
 
-std::string_view channel_name(Channel channel);       // "sms", "email"
+std::string_view channel_name(Channel channel);        // "sms", "email"
 std::string_view message_kind_name(MessageKind kind);  // "login_code", ...
 
 // The values of a message for render_template (views into `message` and

@@ -1,0 +1,18 @@
+// The login dialogue of users enrolled with SMS or email: send a fresh
+// code to the verified destination, then ask for it, naming the masked
+// destination in the prompt itself (sshd shows PAM info messages late or
+// never in keyboard-interactive).
+#pragma once
+
+#include <string>
+
+#include "otpgate/core/config.hpp"
+#include "otpgate/core/enrollment.hpp"
+#include "otpgate/core/login_session.hpp"
+
+namespace otpgate::core {
+
+LoginOutcome run_delivered_code_login(const std::string& user_name, const Enrollment& enrollment,
+                                      const Config& config, LoginServices& services);
+
+}  // namespace otpgate::core

@@ -1,0 +1,244 @@
+#include "otpgate/core/delivered_code_login.hpp"
+
+#include "otpgate/core/backup_codes.hpp"
+#include "otpgate/core/destination.hpp"
+#include "otpgate/core/recorded_check.hpp"
+#include "otpgate/core/send_throttle.hpp"
+#include "otpgate/core/sent_code.hpp"
+#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/text.hpp"
+
+namespace otpgate::core {
+namespace {
+
+enum class SendStatus {
+    sent,
+    throttled,    // too soon or too many: the per-user limits
+    refused,      // never to this destination: not verified, or country not allowed
+    failed,       // the provider could not take it: failmode decides
+    unavailable,  // the state could not be read or written
+};
+
+struct SendOutcome {
+    SendStatus status = SendStatus::failed;
+    std::int64_t retry_after = 0;
+    std::string detail;
+};
+
+bool is_resend_request(std::string_view answer) {
+    const std::string_view trimmed = trim_blanks(answer);
+    return trimmed == "r" || trimmed == "R";
+}
+
+class DeliveredCodeDialogue {
+public:
+    DeliveredCodeDialogue(const std::string& user_name, const Enrollment& enrollment,
+                          const Config& config, LoginServices& services)
+        : m_user(user_name),
+          m_enrollment(enrollment),
+          m_config(config),
+          m_services(services),
+          m_channel(*channel_of(enrollment.method)),
+          m_masked(mask_destination(m_channel, enrollment.destination)),
+          m_resends_left(config.max_resends) {}
+
+    LoginOutcome run();
+
+private:
+    SendOutcome send_code();
+    SendOutcome reserve_send();
+    std::string prompt() const;
+    unsigned lifetime() const {
+        return m_channel == Channel::sms ? m_config.sms_code_lifetime : m_config.email_code_lifetime;
+    }
+    std::string who() const { return "user " + m_user + " (" + std::string(to_string(m_channel)) + " " + m_masked + ")"; }
+    Logger& log() { return m_services.logger; }
+
+    const std::string& m_user;
+    const Enrollment& m_enrollment;
+    const Config& m_config;
+    LoginServices& m_services;
+    const Channel m_channel;
+    const std::string m_masked;
+    unsigned m_resends_left;
+    std::optional<SentCode> m_code;
+    std::unique_ptr<MessageSender> m_sender;
+    std::string m_note;  // put in front of the next prompt
+};
+
+// Checks everything that must hold before a code may go out and records
+// the send, under the state lock; the slow delivery happens after it is
+// released, so other logins of the user are never held up by a provider.
+SendOutcome DeliveredCodeDialogue::reserve_send() {
+    const StateStore states(m_config.state_dir);
+    auto locked = states.lock(m_user);
+    if (!locked) {
+        log().error("cannot send a code to user " + m_user + ": " + locked.error().message);
+        return {SendStatus::unavailable, 0, locked.error().message};
+    }
+    UserState& state = locked->state();
+    if (state.verified_destination !=
+        destination_fingerprint(m_channel, m_enrollment.destination)) {
+        log().error("no code sent to " + who() +
+                    ": that destination was never verified (otpgate enroll " +
+                    std::string(to_string(m_enrollment.method)) + ")");
+        return {SendStatus::refused, 0, "not verified"};
+    }
+    if (m_channel == Channel::sms &&
+        !sms_country_allowed(m_enrollment.destination, m_config.sms_allowed_countries)) {
+        log().error("no code sent to " + who() +
+                    ": its country calling code is not in sms_allowed_countries");
+        return {SendStatus::refused, 0, "country not allowed"};
+    }
+    const std::int64_t now = m_services.clock.now();
+    const ThrottleVerdict verdict =
+        check_send_throttle(state, now, {m_config.send_cooldown, m_config.max_sends_per_hour});
+    if (!verdict.allowed) {
+        log().notice("no code sent to " + who() + ": send limit reached, next in " +
+                     std::to_string(verdict.retry_after) + " s");
+        return {SendStatus::throttled, verdict.retry_after, {}};
+    }
+    record_send(state, now);
+    if (auto saved = locked->commit(); !saved) {
+        log().error("cannot record a send to user " + m_user + ": " + saved.error().message);
+        return {SendStatus::unavailable, 0, saved.error().message};
+    }
+    return {SendStatus::sent, 0, {}};
+}
+
+SendOutcome DeliveredCodeDialogue::send_code() {
+    SendOutcome reserved = reserve_send();
+    if (reserved.status != SendStatus::sent) {
+        return reserved;
+    }
+    const std::int64_t now = m_services.clock.now();
+    auto [record, code] = SentCode::issue(m_services.random, m_config.code_digits, now, lifetime());
+    if (!m_sender) {
+        auto sender = m_services.make_sender(m_channel);
+        if (!sender) {
+            log().error("cannot send a code to " + who() + ": " + sender.error().message);
+            return {SendStatus::failed, 0, sender.error().message};
+        }
+        m_sender = std::move(sender.value());
+    }
+    OutgoingMessage message;
+    message.channel = m_channel;
+    message.kind = MessageKind::login_code;
+    message.to = m_enrollment.destination;
+    message.user = m_user;
+    message.host = m_services.host_name;
+    message.code = std::move(code);
+    message.valid_minutes = lifetime() / 60;
+    const DeliveryResult result = m_sender->send(message);
+    if (!result.delivered) {
+        log().error("could not send a code to " + who() + ": " + result.detail);
+        return {SendStatus::failed, 0, result.detail};
+    }
+    m_code = record;  // replaces (and so kills) any earlier code of this login
+    log().info("sent a login code to " + who());
+    return {SendStatus::sent, 0, {}};
+}
+
+std::string DeliveredCodeDialogue::prompt() const {
+    if (!m_code) {
+        return m_note + "Backup code: ";
+    }
+    return m_note + "Code sent by " + std::string(to_string(m_channel)) + " to " + m_masked +
+           (m_resends_left > 0 ? " (r = resend): " : ": ");
+}
+
+LoginOutcome DeliveredCodeDialogue::run() {
+    const std::string help = m_config.help_text.empty() ? "" : m_config.help_text + " ";
+    const SendOutcome first = send_code();
+    switch (first.status) {
+        case SendStatus::unavailable: return LoginOutcome::unavailable;
+        case SendStatus::sent: break;
+        case SendStatus::refused:
+            m_resends_left = 0;
+            m_note = "No code can be sent. " + help;
+            break;
+        case SendStatus::throttled:
+            m_note = "Too many codes sent; try again in " + std::to_string(first.retry_after) +
+                     " s. " + help;
+            break;
+        case SendStatus::failed:
+            if (m_config.failmode == Config::FailMode::safe) {
+                log().warning("FAILMODE SAFE: letting " + who() +
+                              " in WITHOUT a second factor because the code could not be "
+                              "delivered (" + first.detail + ")");
+                return LoginOutcome::success;
+            }
+            m_note = "The code could not be sent. " + help;
+            break;
+    }
+
+    unsigned attempt = 0;
+    while (attempt < m_config.max_attempts) {
+        const std::optional<SecretString> answer = m_services.conversation.ask_hidden(prompt());
+        if (!answer) {
+            log().error("the application could not ask user " + m_user + " for a code");
+            return LoginOutcome::conversation_failed;
+        }
+        m_note.clear();
+        if (is_resend_request(answer->view()) && m_resends_left > 0) {
+            --m_resends_left;
+            const SendOutcome again = send_code();
+            switch (again.status) {
+                case SendStatus::unavailable: return LoginOutcome::unavailable;
+                case SendStatus::sent: m_note = "New code sent. "; break;
+                case SendStatus::throttled:
+                    m_note = "Wait " + std::to_string(again.retry_after) +
+                             " s before asking for another code. ";
+                    break;
+                case SendStatus::refused:
+                case SendStatus::failed: m_note = "The new code could not be sent. " + help; break;
+            }
+            continue;  // bounded by max_resends, so not counted as an attempt
+        }
+        const auto digits = normalize_typed_code(answer->view());
+        const std::int64_t now = m_services.clock.now();
+        bool expired = false;
+        if (digits && m_code && digits->size() == m_config.code_digits) {
+            switch (m_code->check(digits->view(), now)) {
+                case SentCode::Check::match:
+                    m_code.reset();  // used: it dies
+                    log().info("user " + m_user + " authenticated with a code sent by " +
+                               std::string(to_string(m_channel)));
+                    return LoginOutcome::success;
+                case SentCode::Check::expired: expired = true; break;
+                case SentCode::Check::mismatch: break;
+            }
+        }
+        if (digits && !expired && digits->size() >= min_backup_code_digits) {
+            switch (check_and_record(m_user, m_enrollment, digits->view(), m_config, log(), now)) {
+                case AttemptResult::accepted: return LoginOutcome::success;
+                case AttemptResult::unavailable: return LoginOutcome::unavailable;
+                case AttemptResult::rejected: break;
+            }
+        } else if (expired) {
+            log().notice("expired code from user " + m_user);
+        } else {
+            log().notice("wrong code for user " + m_user);
+        }
+        m_note = expired ? "That code has expired. " : "Wrong code. ";
+        if (++attempt < m_config.max_attempts) {
+            m_services.clock.sleep_for(std::chrono::milliseconds(m_config.fail_delay_ms));
+        }
+    }
+    if (!m_config.help_text.empty()) {
+        m_services.conversation.show_error(m_config.help_text);
+    }
+    log().notice("second factor failed for " + who() + " after " +
+                 std::to_string(m_config.max_attempts) + " attempts");
+    return LoginOutcome::denied;
+}
+
+}  // namespace
+
+LoginOutcome run_delivered_code_login(const std::string& user_name, const Enrollment& enrollment,
+                                      const Config& config, LoginServices& services) {
+    DeliveredCodeDialogue dialogue(user_name, enrollment, config, services);
+    return dialogue.run();
+}
+
+}  // namespace otpgate::core

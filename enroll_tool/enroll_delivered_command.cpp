@@ -1,0 +1,180 @@
+// otpgate enroll sms NUMBER / enroll email ADDRESS: prove the destination
+// receives codes, then make it the user's second factor.
+//
+// The proof is recorded as a fingerprint in the root-owned state store;
+// the module sends codes only where that fingerprint matches, whatever the
+// user's own enrollment file says. Writing it needs root, so for now this
+// command runs as root (for any user, or with --verified to provision a
+// destination known from a directory without sending a code).
+#include "code_confirmation.hpp"
+#include "commands.hpp"
+#include "output.hpp"
+#include "otpgate/core/code_check.hpp"
+#include "otpgate/core/destination.hpp"
+#include "otpgate/core/enrollment_store.hpp"
+#include "otpgate/core/new_enrollment.hpp"
+#include "otpgate/core/otpauth_uri.hpp"
+#include "otpgate/core/send_throttle.hpp"
+#include "otpgate/core/sent_code.hpp"
+#include "otpgate/core/state_store.hpp"
+#include "phone_number.hpp"
+
+namespace otpgate::cli {
+namespace {
+
+std::variant<std::string, Failure> normalize_destination(const CommandContext& context,
+                                                         core::Channel channel,
+                                                         const std::string& typed) {
+    if (channel == core::Channel::email) {
+        auto address = core::normalize_email(typed);
+        if (!address) {
+            return Failure{ExitCode::usage, "'" + typed + "' is not an email address"};
+        }
+        return std::move(*address);
+    }
+    auto parsed = parse_phone_number(typed, context.config.phone_default_region);
+    if (auto* failure = std::get_if<Failure>(&parsed)) {
+        return std::move(*failure);
+    }
+    const PhoneNumber number = std::get<PhoneNumber>(parsed);
+    if (!core::sms_country_allowed(number.e164, context.config.sms_allowed_countries)) {
+        return Failure{ExitCode::usage,
+                       "SMS to " + number.e164 +
+                           " is not allowed: its country calling code is not in "
+                           "sms_allowed_countries"};
+    }
+    if (number.unknown_range) {
+        print_warning(number.e164 + " is in a range libphonenumber does not know; check it");
+    }
+    return number.e164;
+}
+
+unsigned lifetime_of(const core::Config& config, core::Channel channel) {
+    return channel == core::Channel::sms ? config.sms_code_lifetime : config.email_code_lifetime;
+}
+
+// Sends a verification code (under the per-user send limits) and asks for
+// it until it matches, expires or the tries run out.
+std::optional<Failure> verify_by_code(const CommandContext& context, core::Channel channel,
+                                      const std::string& destination) {
+    auto sender = core::make_message_sender(context.config, channel, context.logger);
+    if (!sender) {
+        return Failure{ExitCode::config, sender.error().message};
+    }
+    const std::int64_t now = context.clock.now();
+    {
+        const core::StateStore states(context.config.state_dir);
+        auto locked = states.lock(context.user_name());
+        if (!locked) {
+            return storage_failure(locked.error(), "the login state of user " + context.user_name());
+        }
+        const auto verdict = core::check_send_throttle(
+            locked->state(), now, {context.config.send_cooldown, context.config.max_sends_per_hour});
+        if (!verdict.allowed) {
+            return Failure{ExitCode::not_delivered, "too many codes sent to user " +
+                                                        context.user_name() + "; try again in " +
+                                                        std::to_string(verdict.retry_after) + " s"};
+        }
+        core::record_send(locked->state(), now);
+        if (auto saved = locked->commit(); !saved) {
+            return storage_failure(saved.error(), "the login state of user " + context.user_name());
+        }
+    }
+    const unsigned lifetime = lifetime_of(context.config, channel);
+    auto [record, code] =
+        core::SentCode::issue(context.random, context.config.code_digits, now, lifetime);
+    core::OutgoingMessage message;
+    message.channel = channel;
+    message.kind = core::MessageKind::verification_code;
+    message.to = destination;
+    message.user = context.user_name();
+    message.host = core::host_name();
+    message.code = std::move(code);
+    message.valid_minutes = lifetime / 60;
+    const core::DeliveryResult result = sender.value()->send(message);
+    if (!result.delivered) {
+        return Failure{ExitCode::not_delivered, "the code could not be sent: " + result.detail};
+    }
+    const std::string masked = core::mask_destination(channel, destination);
+    print("A code was sent by " + std::string(core::to_string(channel)) + " to " + masked + ".\n");
+    return ask_until_accepted(
+        context.codes, "Enter the code: ", [&](std::string_view digits) -> CheckResult {
+            return record.check(digits, context.clock.now()) == core::SentCode::Check::match
+                       ? CodeCheck::accepted
+                       : CodeCheck::wrong;
+        });
+}
+
+}  // namespace
+
+ExitCode enroll_delivered(const CommandContext& context, core::Channel channel,
+                          const std::string& typed_destination, bool already_verified) {
+    if (!context.may_use_state) {
+        return report({ExitCode::not_permitted,
+                       "enrolling a phone number or email address needs root for now; ask an "
+                       "administrator to run: otpgate enroll " +
+                           std::string(channel == core::Channel::sms ? "sms" : "email") +
+                           " DESTINATION --user " + context.user_name()});
+    }
+    auto normalized = normalize_destination(context, channel, typed_destination);
+    if (const auto* failure = std::get_if<Failure>(&normalized)) {
+        return report(*failure);
+    }
+    const std::string destination = std::get<std::string>(normalized);
+    const std::string masked = core::mask_destination(channel, destination);
+    const core::EnrollmentStore store(context.config.enrollment_path);
+    auto existing = store.load(context.target.account);
+    if (!existing && existing.error().kind != core::ErrorKind::not_found &&
+        existing.error().kind != core::ErrorKind::corrupt) {
+        return report(storage_failure(existing.error(), enrollment_of(context)));
+    }
+
+    if (already_verified) {
+        context.logger.notice("root enrolled " + std::string(core::to_string(channel)) + " " +
+                              masked + " for user " + context.user_name() +
+                              " as verified, without a code (provisioning)");
+    } else if (const auto not_verified = verify_by_code(context, channel, destination)) {
+        return report(*not_verified);
+    }
+
+    core::Enrollment enrollment;
+    enrollment.method = channel == core::Channel::sms ? core::Method::sms : core::Method::email;
+    enrollment.destination = destination;
+    enrollment.created = context.clock.now();
+    std::vector<core::SecretString> new_backup_codes;
+    if (existing && !existing->backup.hashes_hex.empty()) {
+        // The backup codes the user already holds stay valid.
+        enrollment.backup = existing->backup;
+        enrollment.id = existing->id;
+    } else {
+        new_backup_codes = core::renew_backup_codes(enrollment, context.config, context.random);
+    }
+
+    // The state stays locked while the enrollment is replaced, so a login
+    // never sees the new destination without its proof or the reverse.
+    const core::StateStore states(context.config.state_dir);
+    auto locked = states.lock(context.user_name());
+    if (!locked) {
+        return report(storage_failure(locked.error(), "the login state of user " + context.user_name()));
+    }
+    if (auto saved = store.save(context.target.account, enrollment); !saved) {
+        Failure failure = storage_failure(saved.error(), enrollment_of(context));
+        failure.message += "; nothing was changed";
+        return report(failure);
+    }
+    core::UserState& state = locked->state();
+    core::adopt_enrollment(state, enrollment);
+    state.verified_destination = core::destination_fingerprint(channel, destination);
+    state.verified_at = context.clock.now();
+    if (auto committed = locked->commit(); !committed) {
+        return report(storage_failure(committed.error(), "the login state of user " + context.user_name()));
+    }
+    print(std::string(channel == core::Channel::sms ? "SMS" : "Email") + " codes to " + masked +
+          " are now the second factor of user " + context.user_name() + ".\n");
+    if (!new_backup_codes.empty()) {
+        print_backup_codes(new_backup_codes);
+    }
+    return ExitCode::ok;
+}
+
+}  // namespace otpgate::cli
