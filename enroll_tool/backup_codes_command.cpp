@@ -1,4 +1,5 @@
 // otpgate backup-codes: a new set of backup codes for the same secret.
+#include "announce_change.hpp"
 #include "code_confirmation.hpp"
 #include "commands.hpp"
 #include "output.hpp"
@@ -31,6 +32,7 @@ ExitCode renew_backup_codes(const CommandContext& context) {
     print("New backup codes for user " + context.user_name() +
           ". The old ones no longer work; the authenticator app stays as it is.\n");
     print_backup_codes(codes);
+    announce_change(context, core::ChangeKind::backup_codes_renewed, &enrollment);
     return ExitCode::ok;
 }
 

@@ -1,5 +1,6 @@
 // otpgate disable: remove an enrollment. A user proves possession first;
 // root naming a user with --user resets that user completely.
+#include "announce_change.hpp"
 #include "code_confirmation.hpp"
 #include "commands.hpp"
 #include "output.hpp"
@@ -23,6 +24,8 @@ void explain_consequence(const CommandContext& context) {
 // itself is unreadable or refused, since removing it is the point.
 ExitCode reset_user(const CommandContext& context) {
     const core::EnrollmentStore store(context.config.enrollment_path);
+    // Read before removing, only to say in the notice what was removed.
+    const auto before = store.load(context.target.account);
     const auto removed = store.remove(context.target.account);
     if (!removed && removed.error().kind != core::ErrorKind::not_found) {
         return report(storage_failure(removed.error(), enrollment_of(context)));
@@ -32,6 +35,7 @@ ExitCode reset_user(const CommandContext& context) {
     if (!state_removed && state_removed.error().kind != core::ErrorKind::not_found) {
         if (removed) {
             print("Removed the enrollment of user " + context.user_name() + ".\n");
+            announce_change(context, core::ChangeKind::disabled, before ? &before.value() : nullptr);
         }
         return report(storage_failure(state_removed.error(),
                                       "the login state of user " + context.user_name()));
@@ -41,6 +45,7 @@ ExitCode reset_user(const CommandContext& context) {
     }
     if (removed) {
         print("Removed the enrollment of user " + context.user_name() + ".\n");
+        announce_change(context, core::ChangeKind::disabled, before ? &before.value() : nullptr);
     } else {
         print("User " + context.user_name() + " was not enrolled.\n");
     }
@@ -70,6 +75,7 @@ ExitCode disable_enrollment(const CommandContext& context) {
     }
     print("Code accepted. Removed the enrollment of user " + context.user_name() + ".\n");
     explain_consequence(context);
+    announce_change(context, core::ChangeKind::disabled, &std::get<core::Enrollment>(loaded));
     return ExitCode::ok;
 }
 

@@ -2,6 +2,7 @@
 // and only then replace whatever was enrolled before.
 #include <cstdlib>
 
+#include "announce_change.hpp"
 #include "code_confirmation.hpp"
 #include "commands.hpp"
 #include "output.hpp"
@@ -35,22 +36,24 @@ std::variant<std::string, Failure> choose_issuer(const CommandContext& context,
 }
 
 // Re-enrolling is how a broken file gets fixed, so only files that were
-// refused for safety (or cannot be read at all) stop the command.
-std::optional<Failure> announce_existing(const CommandContext& context) {
+// refused for safety (or cannot be read at all) stop the command. Gives the
+// current enrollment, if one could be read, for the change notice.
+std::variant<std::optional<core::Enrollment>, Failure> announce_existing(
+    const CommandContext& context) {
     const core::EnrollmentStore store(context.config.enrollment_path);
-    const auto existing = store.load(context.target.account);
+    auto existing = store.load(context.target.account);
     if (existing) {
         print("User " + context.user_name() + " is already enrolled (TOTP since " +
               format_utc(existing->created) +
               "). The current secret stays valid until a code from the new one is confirmed.\n\n");
-        return std::nullopt;
+        return std::optional<core::Enrollment>(std::move(existing.value()));
     }
     switch (existing.error().kind) {
-        case core::ErrorKind::not_found: return std::nullopt;
+        case core::ErrorKind::not_found: return std::optional<core::Enrollment>{};
         case core::ErrorKind::corrupt:
             print_warning("the current enrollment cannot be read and will be replaced: " +
                           existing.error().message);
-            return std::nullopt;
+            return std::optional<core::Enrollment>{};
         default: return storage_failure(existing.error(), enrollment_of(context));
     }
 }
@@ -141,9 +144,11 @@ ExitCode enroll_totp(const CommandContext& context, const EnrollOptions& options
     if (const auto* failure = std::get_if<Failure>(&issuer)) {
         return report(*failure);
     }
-    if (const auto refused = announce_existing(context)) {
+    const auto existing = announce_existing(context);
+    if (const auto* refused = std::get_if<Failure>(&existing)) {
         return report(*refused);
     }
+    const auto& previous = std::get<std::optional<core::Enrollment>>(existing);
     const core::NewEnrollment fresh =
         core::make_totp_enrollment(context.config, context.random, context.clock.now());
     const core::Enrollment& enrollment = fresh.enrollment;
@@ -174,6 +179,8 @@ ExitCode enroll_totp(const CommandContext& context, const EnrollOptions& options
     print("Code confirmed. TOTP is now enrolled for user " + context.user_name() +
           (path ? " (" + path->string() + ").\n" : ".\n"));
     print_backup_codes(fresh.backup_codes);
+    announce_change(context, previous ? core::ChangeKind::changed : core::ChangeKind::enabled,
+                    &enrollment, previous ? &*previous : nullptr);
     return ExitCode::ok;
 }
 

@@ -6,6 +6,7 @@
 // user's own enrollment file says. Writing it needs root, so for now this
 // command runs as root (for any user, or with --verified to provision a
 // destination known from a directory without sending a code).
+#include "announce_change.hpp"
 #include "code_confirmation.hpp"
 #include "commands.hpp"
 #include "output.hpp"
@@ -174,6 +175,8 @@ ExitCode enroll_delivered(const CommandContext& context, core::Channel channel,
     if (!new_backup_codes.empty()) {
         print_backup_codes(new_backup_codes);
     }
+    announce_change(context, existing ? core::ChangeKind::changed : core::ChangeKind::enabled,
+                    &enrollment, existing ? &existing.value() : nullptr);
     return ExitCode::ok;
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "otpgate/core/config_setters.hpp"
+#include "otpgate/core/destination.hpp"
 #include "otpgate/core/safe_file.hpp"
 #include "otpgate/core/text.hpp"
 
@@ -172,6 +173,20 @@ SetterTable make_setters() {
              return {};
          }},
         {"help_text", member_text(&Config::help_text, true)},
+        {"notify_changes", member_bool(&Config::notify_changes)},
+        {"notify_domain",
+         [](Config& config, std::string_view value) -> std::string {
+             if (value.empty()) {
+                 config.notify_domain.clear();
+                 return {};
+             }
+             const auto address = normalize_email("x@" + std::string(value));
+             if (!address || value.find('@') != std::string_view::npos) {
+                 return "expected a mail domain such as example.com, or nothing";
+             }
+             config.notify_domain = address->substr(2);
+             return {};
+         }},
         {"phone_default_region",
          [](Config& config, std::string_view value) -> std::string {
              const bool two_letters = value.size() == 2 && std::isupper(static_cast<unsigned char>(value[0])) &&

@@ -9,6 +9,7 @@
 #include "otpgate/core/generic_http_sms.hpp"
 #include "otpgate/core/message.hpp"
 #include "otpgate/core/message_text.hpp"
+#include "otpgate/core/otpauth_uri.hpp"
 #include "otpgate/core/outbox_sender.hpp"
 #include "otpgate/core/program_sender.hpp"
 #include "otpgate/core/smtp_email.hpp"
@@ -43,20 +44,12 @@ Result<SecretString> credential(const DeliveryConfig& config, std::string_view k
     return *value;
 }
 
-std::string local_host_name() {
-    char name[256] = {};
-    if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') {
-        return "localhost";
-    }
-    return printable(name, 64);
-}
-
 // SMS over the single-message limit are split and billed as several.
 void warn_about_sms_length(const DeliveryConfig& config, Logger& logger) {
     OutgoingMessage sample;
     sample.to = "+447700900123";
     sample.user = "user";
-    sample.host = local_host_name();
+    sample.host = host_name();
     sample.code = SecretString("123456");
     sample.valid_minutes = 15;
     for (const auto kind : {MessageKind::login_code, MessageKind::verification_code}) {

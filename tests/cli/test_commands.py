@@ -2,6 +2,7 @@
 --help, --version, usage errors, configuration errors and exit codes."""
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -26,6 +27,7 @@ class Commands(unittest.TestCase):
         result = self.sandbox.run_answering(["enroll", "totp", "--qr", "none"] + user_args, answer)
         self.assertEqual(result.returncode, 0, result.stderr.decode())
         self.backup_codes = cli_sandbox.printed_backup_codes(result.stdout.decode())
+        return result
 
     def current_code(self):
         return cli_sandbox.totp_code(self.secret, self.sandbox.now, self.uri)
@@ -197,6 +199,35 @@ class Commands(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn(b"Removed the enrollment of user root.", result.stdout)
         self.assertEqual(len(new_codes), 10)
+
+    def test_enable_and_disable_send_a_notice_to_user_at_notify_domain(self):
+        outbox = os.path.join(self.sandbox.root, "email-outbox")
+        with open(self.sandbox.config, "a", encoding="utf-8") as config:
+            config.write("email_backend = file\nemail_outbox = %s\nnotify_domain = example.com\n"
+                         % outbox)
+
+        def notices():
+            with open(outbox, encoding="utf-8") as f:
+                return [json.loads(line) for line in f]
+
+        result = self.enroll(["--user", "alice"])
+        self.assertIn(b"otpgate: second factor enabled for user alice: TOTP app\n", result.stderr)
+        [enabled] = notices()
+        self.assertEqual((enabled["kind"], enabled["channel"], enabled["to"], enabled["code"]),
+                         ("notice", "email", "alice@example.com", ""))
+        self.assertIn("Two-factor authentication was turned on for your account alice",
+                      enabled["text"])
+        self.assertIn("at 2023-11-14 22:13:40 UTC.", enabled["text"])
+        self.assertIn("If this was not you, contact your administrator.", enabled["text"])
+        self.assertNotIn(self.secret.replace(" ", ""), json.dumps(enabled))
+
+        result = self.sandbox.run(["disable", "--user", "alice"], stdin_text="")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn(b"second factor disabled for user alice: TOTP app", result.stderr)
+        disabled = notices()[1]
+        self.assertEqual((disabled["kind"], disabled["to"]), ("notice", "alice@example.com"))
+        self.assertIn("Two-factor authentication was turned off", disabled["text"])
+        self.assertEqual(len(notices()), 2)
 
     def test_replayed_code_is_named(self):
         self.enroll([])

@@ -113,7 +113,15 @@ class DeliveredCodeLogin(unittest.TestCase):
     # --- what arrived ---------------------------------------------------------
 
     def messages(self):
-        return read_json_lines(self.capture)
+        """The messages that carry a code (notices of changes are left out)."""
+        return [m for m in read_json_lines(self.capture) if not self.is_notice(m)]
+
+    def notices(self):
+        return [m for m in read_json_lines(self.capture) if self.is_notice(m)]
+
+    @staticmethod
+    def is_notice(message):
+        return message.get("subject", "").startswith("Second factor changed")
 
     def text_of(self, message):
         return message["body"] if CHANNEL == "email" else message["json"]["text"]
@@ -171,6 +179,11 @@ class DeliveredCodeLogin(unittest.TestCase):
         else:
             self.assertTrue(first["tls"], "STARTTLS must have been used")
             self.assertEqual(first["rcpt_tos"], [ADDRESS])
+        if CHANNEL == "email":
+            # Turning the second factor on is announced to the new address.
+            notices = wait_for(self.notices)
+            self.assertEqual(notices[0]["rcpt_tos"], [ADDRESS])
+            self.assertIn("turned on", notices[0]["body"])
         status = self.sandbox.run(["status", "--user", "alice"])
         self.assertIn(self.masked(), status.stdout.decode())
 

@@ -135,6 +135,15 @@ std::vector<KeyCase> key_cases() {
          {{"GB", [](const Config& c) { return c.phone_default_region == "GB"; }},
           {"", [](const Config& c) { return c.phone_default_region.empty(); }}},
          {"gb", "GBR", "G1"}},
+        {"notify_changes",
+         {{"no", [](const Config& c) { return !c.notify_changes; }},
+          {"yes", [](const Config& c) { return c.notify_changes; }}},
+         {"", "maybe"}},
+        {"notify_domain",
+         {{"Example.COM", [](const Config& c) { return c.notify_domain == "example.com"; }},
+          {"mail.example.org", [](const Config& c) { return c.notify_domain == "mail.example.org"; }},
+          {"", [](const Config& c) { return c.notify_domain.empty(); }}},
+         {"alice@example.com", "example com", "exa<mple>.com", "-bad.example", "a\x01b"}},
     };
 }
 

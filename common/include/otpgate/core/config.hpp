@@ -55,6 +55,11 @@ struct Config {
     // used by `otpgate enroll sms` only.
     std::string phone_default_region;
 
+    // Email the user when their second factor is enabled, changed or
+    // disabled: to their enrolled address, else to user@notify_domain.
+    bool notify_changes = true;
+    std::string notify_domain;  // "example.com"; empty: enrolled addresses only
+
     DeliveryConfig delivery;
 };
 

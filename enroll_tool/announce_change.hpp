@@ -1,0 +1,22 @@
+// After a command changed a user's second factor: the log line and the
+// email notice of core/change_notice.hpp, with the method described the
+// way status shows it (masked).
+#pragma once
+
+#include "command_context.hpp"
+#include "otpgate/core/change_notice.hpp"
+#include "otpgate/core/enrollment.hpp"
+
+namespace otpgate::cli {
+
+// "TOTP app", "SMS to +44•••••••123", "email to a•••@example.com".
+std::string describe_method(const core::Enrollment& enrollment);
+
+// `subject`: the enrollment the change is about (the new one, or the one
+// removed); null when it could not be read. `previous`: the enrollment it
+// replaced, if any. Email destinations of both get the notice. Never fails:
+// the change has already happened.
+void announce_change(const CommandContext& context, core::ChangeKind kind,
+                     const core::Enrollment* subject, const core::Enrollment* previous = nullptr);
+
+}  // namespace otpgate::cli
