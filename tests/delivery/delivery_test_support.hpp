@@ -19,26 +19,10 @@
 #include "otpgate/core/config.hpp"
 #include "otpgate/core/logger.hpp"
 #include "otpgate/core/message.hpp"
+#include "test_files.hpp"
 
 namespace otpgate::test {
 
-class TempDir {
-  public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const std::filesystem::path& path() const noexcept { return m_path; }
-    [[nodiscard]] std::filesystem::path operator/(std::string_view name) const {
-        return m_path / name;
-    }
-
-  private:
-    std::filesystem::path m_path;
-};
-
-void write_file(const std::filesystem::path& path, std::string_view content, mode_t mode = 0600);
-std::string read_file(const std::filesystem::path& path);
 // Every line of a JSON-lines file; empty when the file does not exist.
 std::vector<nlohmann::json> read_json_lines(const std::filesystem::path& path);
 

@@ -17,19 +17,6 @@
 
 namespace otpgate::test {
 
-TempDir::TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "otpgate-unit-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-        throw std::runtime_error("mkdtemp failed: " + std::string(std::strerror(errno)));
-    }
-    m_path = pattern;
-}
-
-TempDir::~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(m_path, ignored);
-}
-
 std::filesystem::path data_path(std::string_view name) {
     return std::filesystem::path(OTPGATE_TEST_DATA_DIR) / name;
 }
@@ -65,30 +52,6 @@ std::vector<std::vector<std::string>> read_table(std::string_view name) {
         }
     }
     return rows;
-}
-
-void write_file(const std::filesystem::path& path, std::string_view content, mode_t mode) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) {
-        throw std::runtime_error("cannot create " + path.string() + ": " + std::strerror(errno));
-    }
-    const bool ok = ::write(fd, content.data(), content.size()) ==
-                        static_cast<ssize_t>(content.size()) &&
-                    ::fchmod(fd, mode) == 0;
-    ::close(fd);
-    if (!ok) {
-        throw std::runtime_error("cannot write " + path.string());
-    }
-}
-
-std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw std::runtime_error("cannot read " + path.string());
-    }
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
 }
 
 std::vector<std::string> list_directory(const std::filesystem::path& path) {

@@ -19,24 +19,9 @@
 #include "otpgate/core/login_session.hpp"
 #include "otpgate/core/random.hpp"
 #include "otpgate/core/secret.hpp"
+#include "test_files.hpp"
 
 namespace otpgate::test {
-
-// A fresh directory from mkdtemp, removed with everything in it at the end.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const std::filesystem::path& path() const noexcept { return m_path; }
-    [[nodiscard]] std::filesystem::path operator/(std::string_view name) const {
-        return m_path / name;
-    }
-
-private:
-    std::filesystem::path m_path;
-};
 
 // Files under tests/data.
 std::filesystem::path data_path(std::string_view name);
@@ -44,8 +29,6 @@ std::filesystem::path data_path(std::string_view name);
 // skipped. A field in single quotes may be empty or contain blanks.
 std::vector<std::vector<std::string>> read_table(std::string_view name);
 
-void write_file(const std::filesystem::path& path, std::string_view content, mode_t mode = 0600);
-std::string read_file(const std::filesystem::path& path);
 // Names in a directory, sorted.
 std::vector<std::string> list_directory(const std::filesystem::path& path);
 mode_t file_mode(const std::filesystem::path& path);  // permission bits, lstat
