@@ -1,5 +1,6 @@
 #include "announce_change.hpp"
 
+#include "otpgate/core/host_name.hpp"
 #include "otpgate/core/destination.hpp"
 #include "otpgate/core/otpauth_uri.hpp"
 

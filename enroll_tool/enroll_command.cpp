@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "otpgate/core/base32.hpp"
+#include "otpgate/core/host_name.hpp"
 #include "otpgate/core/code_check.hpp"
 #include "otpgate/core/enrollment_store.hpp"
 #include "otpgate/core/new_enrollment.hpp"

@@ -10,6 +10,7 @@
 #include "code_confirmation.hpp"
 #include "commands.hpp"
 #include "output.hpp"
+#include "otpgate/core/host_name.hpp"
 #include "otpgate/core/code_check.hpp"
 #include "otpgate/core/destination.hpp"
 #include "otpgate/core/enrollment_store.hpp"

@@ -96,8 +96,12 @@ ExitCode show_status(const CommandContext& context) {
                           core::destination_fingerprint(*channel, enrollment.destination);
         print_field("Verified", verified ? format_utc(record->verified_at)
                                          : "NO: codes are not sent until it is verified");
-        const auto sends = record ? record->recent_sends.size() : 0;
-        print_field("Codes sent", std::to_string(sends) + " recorded in the last hour or so");
+        std::size_t sends_in_last_hour = 0;
+        const std::int64_t now = context.clock.now();
+        for (const std::int64_t sent : record ? record->recent_sends : std::vector<std::int64_t>{}) {
+            sends_in_last_hour += sent > now - 3600 ? 1 : 0;
+        }
+        print_field("Codes sent", std::to_string(sends_in_last_hour) + " in the last hour");
     } else if (record && record->last_totp_step) {
         const std::int64_t step_start =
             *record->last_totp_step * static_cast<std::int64_t>(enrollment.totp.period);

@@ -2,7 +2,7 @@
 
 #include "otpgate/core/code_check.hpp"
 #include "otpgate/core/delivered_code_login.hpp"
-#include "otpgate/core/otpauth_uri.hpp"
+#include "otpgate/core/host_name.hpp"
 #include "otpgate/core/recorded_check.hpp"
 #include "otpgate/core/enrollment_store.hpp"
 #include "otpgate/core/state_store.hpp"

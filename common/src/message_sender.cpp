@@ -9,7 +9,7 @@
 #include "otpgate/core/generic_http_sms.hpp"
 #include "otpgate/core/message.hpp"
 #include "otpgate/core/message_text.hpp"
-#include "otpgate/core/otpauth_uri.hpp"
+#include "otpgate/core/host_name.hpp"
 #include "otpgate/core/outbox_sender.hpp"
 #include "otpgate/core/program_sender.hpp"
 #include "otpgate/core/smtp_email.hpp"

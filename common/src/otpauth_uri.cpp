@@ -1,8 +1,5 @@
 #include "otpgate/core/otpauth_uri.hpp"
 
-#include <climits>
-#include <unistd.h>
-
 #include "otpgate/core/base32.hpp"
 
 namespace otpgate::core {
@@ -52,12 +49,5 @@ SecretString totp_uri(std::string_view issuer, std::string_view account_name,
     return uri;
 }
 
-std::string host_name() {
-    char name[HOST_NAME_MAX + 1] = {};
-    if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') {
-        return "otpgate";
-    }
-    return name;
-}
 
 }  // namespace otpgate::core

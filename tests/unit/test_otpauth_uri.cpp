@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "otpgate/core/host_name.hpp"
 #include "otpgate/core/otpauth_uri.hpp"
 #include "test_support.hpp"
 

@@ -15,7 +15,4 @@ std::string percent_encode(std::string_view text);
 SecretString totp_uri(std::string_view issuer, std::string_view account_name,
                       const SecretBytes& secret, const TotpParameters& params);
 
-// The machine's host name, for the default issuer.
-std::string host_name();
-
 }  // namespace otpgate::core

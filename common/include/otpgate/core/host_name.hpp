@@ -1,0 +1,11 @@
+// The machine's name, as people see it in messages and authenticator apps.
+#pragma once
+
+#include <string>
+
+namespace otpgate::core {
+
+// gethostname(), printable and at most 64 bytes; "otpgate" when unknown.
+std::string host_name();
+
+}  // namespace otpgate::core

@@ -1,0 +1,18 @@
+#include "otpgate/core/host_name.hpp"
+
+#include <climits>
+#include <unistd.h>
+
+#include "otpgate/core/text.hpp"
+
+namespace otpgate::core {
+
+std::string host_name() {
+    char name[HOST_NAME_MAX + 1] = {};
+    if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') {
+        return "otpgate";
+    }
+    return printable(name, 64);
+}
+
+}  // namespace otpgate::core
