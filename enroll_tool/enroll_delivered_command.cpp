@@ -12,12 +12,11 @@
 #include "output.hpp"
 #include "otpgate/core/host_name.hpp"
 #include "otpgate/core/code_check.hpp"
+#include "otpgate/core/code_dispatch.hpp"
 #include "otpgate/core/destination.hpp"
 #include "otpgate/core/enrollment_store.hpp"
 #include "otpgate/core/new_enrollment.hpp"
 #include "otpgate/core/otpauth_uri.hpp"
-#include "otpgate/core/send_throttle.hpp"
-#include "otpgate/core/sent_code.hpp"
 #include "otpgate/core/state_store.hpp"
 #include "phone_number.hpp"
 
@@ -51,10 +50,6 @@ std::variant<std::string, Failure> normalize_destination(const CommandContext& c
     return number.e164;
 }
 
-unsigned lifetime_of(const core::Config& config, core::Channel channel) {
-    return channel == core::Channel::sms ? config.sms_code_lifetime : config.email_code_lifetime;
-}
-
 // Sends a verification code (under the per-user send limits) and asks for
 // it until it matches, expires or the tries run out.
 std::optional<Failure> verify_by_code(const CommandContext& context, core::Channel channel,
@@ -63,40 +58,24 @@ std::optional<Failure> verify_by_code(const CommandContext& context, core::Chann
     if (!sender) {
         return Failure{ExitCode::config, sender.error().message};
     }
-    const std::int64_t now = context.clock.now();
-    {
-        const core::StateStore states(context.config.state_dir);
-        auto locked = states.lock(context.user_name());
-        if (!locked) {
-            return storage_failure(locked.error(), "the login state of user " + context.user_name());
-        }
-        const auto verdict = core::check_send_throttle(
-            locked->state(), now, {context.config.send_cooldown, context.config.max_sends_per_hour});
-        if (!verdict.allowed) {
-            return Failure{ExitCode::not_delivered, "too many codes sent to user " +
-                                                        context.user_name() + "; try again in " +
-                                                        std::to_string(verdict.retry_after) + " s"};
-        }
-        core::record_send(locked->state(), now);
-        if (auto saved = locked->commit(); !saved) {
-            return storage_failure(saved.error(), "the login state of user " + context.user_name());
-        }
+    const auto reservation =
+        core::reserve_code_send(context.config, context.user_name(), context.clock.now());
+    if (!reservation) {
+        return storage_failure(reservation.error(), "the login state of user " + context.user_name());
     }
-    const unsigned lifetime = lifetime_of(context.config, channel);
-    auto [record, code] =
-        core::SentCode::issue(context.random, context.config.code_digits, now, lifetime);
-    core::OutgoingMessage message;
-    message.channel = channel;
-    message.kind = core::MessageKind::verification_code;
-    message.to = destination;
-    message.user = context.user_name();
-    message.host = core::host_name();
-    message.code = std::move(code);
-    message.valid_minutes = lifetime / 60;
-    const core::DeliveryResult result = sender.value()->send(message);
-    if (!result.delivered) {
-        return Failure{ExitCode::not_delivered, "the code could not be sent: " + result.detail};
+    if (reservation->kind != core::SendReservation::Kind::granted) {
+        return Failure{ExitCode::not_delivered, "too many codes sent to user " + context.user_name() +
+                                                    "; try again in " +
+                                                    std::to_string(reservation->retry_after) + " s"};
     }
+    const core::CodeRequest request{channel, core::MessageKind::verification_code, destination,
+                                    context.user_name(), core::host_name()};
+    const core::IssuedCode issued = core::issue_and_send(context.config, request, *sender.value(),
+                                                         context.random, context.clock.now());
+    if (!issued.record) {
+        return Failure{ExitCode::not_delivered, "the code could not be sent: " + issued.failure};
+    }
+    const core::SentCode& record = *issued.record;
     const std::string masked = core::mask_destination(channel, destination);
     print("A code was sent by " + std::string(core::to_string(channel)) + " to " + masked + ".\n");
     return ask_until_accepted(

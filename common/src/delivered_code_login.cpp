@@ -1,11 +1,10 @@
 #include "otpgate/core/delivered_code_login.hpp"
 
 #include "otpgate/core/backup_codes.hpp"
+#include "otpgate/core/code_dispatch.hpp"
 #include "otpgate/core/destination.hpp"
 #include "otpgate/core/recorded_check.hpp"
-#include "otpgate/core/send_throttle.hpp"
 #include "otpgate/core/sent_code.hpp"
-#include "otpgate/core/state_store.hpp"
 #include "otpgate/core/text.hpp"
 
 namespace otpgate::core {
@@ -48,9 +47,6 @@ private:
     SendOutcome send_code();
     SendOutcome reserve_send();
     std::string prompt() const;
-    unsigned lifetime() const {
-        return m_channel == Channel::sms ? m_config.sms_code_lifetime : m_config.email_code_lifetime;
-    }
     std::string who() const { return "user " + m_user + " (" + std::string(to_string(m_channel)) + " " + m_masked + ")"; }
     Logger& log() { return m_services.logger; }
 
@@ -66,42 +62,36 @@ private:
     std::string m_note;  // put in front of the next prompt
 };
 
-// Checks everything that must hold before a code may go out and records
-// the send, under the state lock; the slow delivery happens after it is
-// released, so other logins of the user are never held up by a provider.
+// The checks that must hold before a code may go out, and the send limits,
+// are applied under the state lock; the slow delivery happens after it is
+// released (see code_dispatch.hpp).
 SendOutcome DeliveredCodeDialogue::reserve_send() {
-    const StateStore states(m_config.state_dir);
-    auto locked = states.lock(m_user);
-    if (!locked) {
-        log().error("cannot send a code to user " + m_user + ": " + locked.error().message);
-        return {SendStatus::unavailable, 0, locked.error().message};
+    const auto reservation = reserve_code_send(
+        m_config, m_user, m_services.clock.now(), [this](const UserState& state) -> std::string {
+            if (state.verified_destination !=
+                destination_fingerprint(m_channel, m_enrollment.destination)) {
+                return "that destination was never verified (otpgate enroll " +
+                       std::string(to_string(m_enrollment.method)) + ")";
+            }
+            if (m_channel == Channel::sms &&
+                !sms_country_allowed(m_enrollment.destination, m_config.sms_allowed_countries)) {
+                return "its country calling code is not in sms_allowed_countries";
+            }
+            return {};
+        });
+    if (!reservation) {
+        log().error("cannot send a code to user " + m_user + ": " + reservation.error().message);
+        return {SendStatus::unavailable, 0, reservation.error().message};
     }
-    UserState& state = locked->state();
-    if (state.verified_destination !=
-        destination_fingerprint(m_channel, m_enrollment.destination)) {
-        log().error("no code sent to " + who() +
-                    ": that destination was never verified (otpgate enroll " +
-                    std::string(to_string(m_enrollment.method)) + ")");
-        return {SendStatus::refused, 0, "not verified"};
-    }
-    if (m_channel == Channel::sms &&
-        !sms_country_allowed(m_enrollment.destination, m_config.sms_allowed_countries)) {
-        log().error("no code sent to " + who() +
-                    ": its country calling code is not in sms_allowed_countries");
-        return {SendStatus::refused, 0, "country not allowed"};
-    }
-    const std::int64_t now = m_services.clock.now();
-    const ThrottleVerdict verdict =
-        check_send_throttle(state, now, {m_config.send_cooldown, m_config.max_sends_per_hour});
-    if (!verdict.allowed) {
-        log().notice("no code sent to " + who() + ": send limit reached, next in " +
-                     std::to_string(verdict.retry_after) + " s");
-        return {SendStatus::throttled, verdict.retry_after, {}};
-    }
-    record_send(state, now);
-    if (auto saved = locked->commit(); !saved) {
-        log().error("cannot record a send to user " + m_user + ": " + saved.error().message);
-        return {SendStatus::unavailable, 0, saved.error().message};
+    switch (reservation->kind) {
+        case SendReservation::Kind::refused:
+            log().error("no code sent to " + who() + ": " + reservation->reason);
+            return {SendStatus::refused, 0, reservation->reason};
+        case SendReservation::Kind::throttled:
+            log().notice("no code sent to " + who() + ": send limit reached, next in " +
+                         std::to_string(reservation->retry_after) + " s");
+            return {SendStatus::throttled, reservation->retry_after, {}};
+        case SendReservation::Kind::granted: break;
     }
     return {SendStatus::sent, 0, {}};
 }
@@ -111,8 +101,6 @@ SendOutcome DeliveredCodeDialogue::send_code() {
     if (reserved.status != SendStatus::sent) {
         return reserved;
     }
-    const std::int64_t now = m_services.clock.now();
-    auto [record, code] = SentCode::issue(m_services.random, m_config.code_digits, now, lifetime());
     if (!m_sender) {
         auto sender = m_services.make_sender(m_channel);
         if (!sender) {
@@ -121,20 +109,15 @@ SendOutcome DeliveredCodeDialogue::send_code() {
         }
         m_sender = std::move(sender.value());
     }
-    OutgoingMessage message;
-    message.channel = m_channel;
-    message.kind = MessageKind::login_code;
-    message.to = m_enrollment.destination;
-    message.user = m_user;
-    message.host = m_services.host_name;
-    message.code = std::move(code);
-    message.valid_minutes = lifetime() / 60;
-    const DeliveryResult result = m_sender->send(message);
-    if (!result.delivered) {
-        log().error("could not send a code to " + who() + ": " + result.detail);
-        return {SendStatus::failed, 0, result.detail};
+    const CodeRequest request{m_channel, MessageKind::login_code, m_enrollment.destination, m_user,
+                              m_services.host_name};
+    IssuedCode issued =
+        issue_and_send(m_config, request, *m_sender, m_services.random, m_services.clock.now());
+    if (!issued.record) {
+        log().error("could not send a code to " + who() + ": " + issued.failure);
+        return {SendStatus::failed, 0, issued.failure};
     }
-    m_code = record;  // replaces (and so kills) any earlier code of this login
+    m_code = issued.record;  // replaces (and so kills) any earlier code of this login
     log().info("sent a login code to " + who());
     return {SendStatus::sent, 0, {}};
 }

@@ -15,6 +15,18 @@
 
 namespace otpgate::test {
 
+// An SMS text with every character the body encodings must get right, as
+// an sms_template line, the text it renders to (code 482916, user alice),
+// and that text form-encoded (computed independently with Python's urllib,
+// '~' encoded as WHATWG does).
+inline constexpr const char* tricky_template =
+    R"(sms_template = Code {code} for {user} & co = "ok" \\ back\nline ünïcode € +~*)";
+inline const std::string tricky_text =
+    "Code 482916 for alice & co = \"ok\" \\ back\nline \xC3\xBCn\xC3\xAF"
+    "code \xE2\x82\xAC +~*";
+inline const std::string tricky_form =
+    "Code+482916+for+alice+%26+co+%3D+%22ok%22+%5C+back%0Aline+%C3%BCn%C3%AFcode+%E2%82%AC+%2B%7E*";
+
 inline constexpr const char* twilio_sid = "AC0123456789abcdef0123456789abcdef";
 inline constexpr const char* twilio_token = "twilio-T0ken-9f8e7d";
 inline constexpr const char* test_code = "482916";

@@ -9,13 +9,6 @@
 namespace otpgate::test {
 namespace {
 
-constexpr const char* tricky_template =
-    R"(sms_template = Code {code} for {user} & co = "ok" \\ back\nline ünïcode € +~*)";
-const std::string tricky_text =
-    "Code 482916 for alice & co = \"ok\" \\ back\nline \xC3\xBCn\xC3\xAF"
-    "code \xE2\x82\xAC +~*";
-const std::string tricky_form =
-    "Code+482916+for+alice+%26+co+%3D+%22ok%22+%5C+back%0Aline+%C3%BCn%C3%AFcode+%E2%82%AC+%2B%7E*";
 // By Python's json.dumps(text, ensure_ascii=False).
 const std::string tricky_json =
     R"(Code 482916 for alice & co = \"ok\" \\ back\nline ünïcode € +~*)";

@@ -7,15 +7,6 @@
 namespace otpgate::test {
 namespace {
 
-// SMS text with every character the form encoding must get right.
-constexpr const char* tricky_template =
-    R"(sms_template = Code {code} for {user} & co = "ok" \\ back\nline ünïcode € +~*)";
-const std::string tricky_text =
-    "Code 482916 for alice & co = \"ok\" \\ back\nline \xC3\xBCn\xC3\xAF"
-    "code \xE2\x82\xAC +~*";
-// Computed independently (Python's urllib with '~' encoded as WHATWG does).
-const std::string tricky_form =
-    "Code+482916+for+alice+%26+co+%3D+%22ok%22+%5C+back%0Aline+%C3%BCn%C3%AFcode+%E2%82%AC+%2B%7E*";
 // base64("AC0123456789abcdef0123456789abcdef:twilio-T0ken-9f8e7d"), by coreutils base64.
 const std::string twilio_basic =
     "Basic QUMwMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZjp0d2lsaW8tVDBrZW4tOWY4ZTdk";

@@ -1,0 +1,54 @@
+// Sending a fresh code: first a send is reserved under the per-user limits
+// (with the state locked), then, with the lock released so that a slow
+// provider never holds up other logins, a code is issued and sent. Used by
+// the login dialogue and by enrollment.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "otpgate/core/config.hpp"
+#include "otpgate/core/message.hpp"
+#include "otpgate/core/random.hpp"
+#include "otpgate/core/result.hpp"
+#include "otpgate/core/sent_code.hpp"
+#include "otpgate/core/state_store.hpp"
+
+namespace otpgate::core {
+
+struct SendReservation {
+    enum class Kind { granted, refused, throttled } kind = Kind::refused;
+    std::int64_t retry_after = 0;  // throttled: seconds until a send is allowed
+    std::string reason;            // refused: why
+};
+
+// Under the user's state lock: `refusal(state)` may name a reason not to
+// send at all; otherwise the send limits are checked and, when they allow
+// it, the send is recorded. An error when the state cannot be used.
+using SendRefusal = std::function<std::string(const UserState&)>;
+Result<SendReservation> reserve_code_send(const Config& config, const std::string& user_name,
+                                          std::int64_t now, const SendRefusal& refusal = {});
+
+unsigned code_lifetime(const Config& config, Channel channel);  // seconds
+
+struct CodeRequest {
+    Channel channel = Channel::sms;
+    MessageKind kind = MessageKind::login_code;
+    std::string to;
+    std::string user;
+    std::string host;
+};
+
+struct IssuedCode {
+    std::optional<SentCode> record;  // set when the provider took the message
+    std::string failure;             // otherwise, the provider's detail
+};
+
+// A fresh code of config.code_digits, valid for code_lifetime(), sent by
+// `sender`; the plain code exists only inside the message.
+IssuedCode issue_and_send(const Config& config, const CodeRequest& request, MessageSender& sender,
+                          RandomSource& random, std::int64_t now);
+
+}  // namespace otpgate::core

@@ -1,0 +1,55 @@
+#include "otpgate/core/code_dispatch.hpp"
+
+#include "otpgate/core/send_throttle.hpp"
+
+namespace otpgate::core {
+
+Result<SendReservation> reserve_code_send(const Config& config, const std::string& user_name,
+                                          std::int64_t now, const SendRefusal& refusal) {
+    const StateStore states(config.state_dir);
+    auto locked = states.lock(user_name);
+    if (!locked) {
+        return locked.error();
+    }
+    UserState& state = locked->state();
+    if (refusal) {
+        if (std::string reason = refusal(state); !reason.empty()) {
+            return SendReservation{SendReservation::Kind::refused, 0, std::move(reason)};
+        }
+    }
+    const ThrottleVerdict verdict =
+        check_send_throttle(state, now, {config.send_cooldown, config.max_sends_per_hour});
+    if (!verdict.allowed) {
+        return SendReservation{SendReservation::Kind::throttled, verdict.retry_after, {}};
+    }
+    record_send(state, now);
+    if (auto saved = locked->commit(); !saved) {
+        return saved.error();
+    }
+    return SendReservation{SendReservation::Kind::granted, 0, {}};
+}
+
+unsigned code_lifetime(const Config& config, Channel channel) {
+    return channel == Channel::sms ? config.sms_code_lifetime : config.email_code_lifetime;
+}
+
+IssuedCode issue_and_send(const Config& config, const CodeRequest& request, MessageSender& sender,
+                          RandomSource& random, std::int64_t now) {
+    const unsigned lifetime = code_lifetime(config, request.channel);
+    auto [record, code] = SentCode::issue(random, config.code_digits, now, lifetime);
+    OutgoingMessage message;
+    message.channel = request.channel;
+    message.kind = request.kind;
+    message.to = request.to;
+    message.user = request.user;
+    message.host = request.host;
+    message.code = std::move(code);
+    message.valid_minutes = lifetime / 60;
+    const DeliveryResult result = sender.send(message);
+    if (!result.delivered) {
+        return {std::nullopt, result.detail};
+    }
+    return {record, {}};
+}
+
+}  // namespace otpgate::core
