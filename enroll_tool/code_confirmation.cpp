@@ -5,13 +5,11 @@
 #include "otpgate/core/code_check.hpp"
 #include "otpgate/core/login_session.hpp"
 #include "otpgate/core/state_store.hpp"
+#include "terminal_conversation.hpp"
+#include "verify_helper_client.hpp"
 
 namespace otpgate::cli {
 namespace {
-
-void tell(std::string_view text) {
-    std::fprintf(stderr, "%.*s\n", static_cast<int>(text.size()), text.data());
-}
 
 CodeCheck to_code_check(core::CodeVerdict verdict) {
     switch (verdict) {
@@ -94,8 +92,43 @@ std::optional<Failure> ask_until_accepted(CodeReader& codes, std::string_view pr
     return Failure{ExitCode::not_verified, "code not verified; nothing was changed"};
 }
 
+namespace {
+
+// Root, whose own enrollment sends codes: the login dialogue itself, at
+// this terminal, with a delivery failure never counting as proof.
+std::optional<Failure> prove_by_sent_code(const CommandContext& context) {
+    core::Config config = context.config;
+    config.failmode = core::Config::FailMode::secure;
+    config.nullok = false;
+    TerminalConversation conversation(context.codes);
+    switch (core::run_login(context.user_name(), config, conversation, context.logger,
+                            context.clock)) {
+        case core::LoginOutcome::success: return std::nullopt;
+        case core::LoginOutcome::unavailable:
+            return Failure{ExitCode::storage, "the login state of user " + context.user_name() +
+                                                  " cannot be read or written"};
+        default: return Failure{ExitCode::not_verified, "code not verified; nothing was changed"};
+    }
+}
+
+}  // namespace
+
 std::optional<Failure> confirm_possession(const CommandContext& context,
                                           const core::Enrollment& enrollment) {
+    const bool sends_codes = core::channel_of(enrollment.method).has_value();
+    if (!context.may_use_state) {
+        if (verify_helper_installed(context.config)) {
+            return run_verify_helper(context.config, {"prove"});
+        }
+        if (sends_codes) {
+            return Failure{ExitCode::not_permitted,
+                           "a code can only be sent to you through otpgate-verify, which is not "
+                           "installed (" + context.config.verify_helper +
+                               "); ask an administrator"};
+        }
+    } else if (sends_codes) {
+        return prove_by_sent_code(context);
+    }
     const bool backup_codes = !enrollment.backup.hashes_hex.empty();
     const std::string prompt = code_prompt(enrollment.totp.digits, backup_codes);
     return ask_until_accepted(context.codes, prompt, [&](std::string_view digits) {

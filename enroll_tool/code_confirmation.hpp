@@ -29,11 +29,12 @@ using CodeChecker = std::function<CheckResult(std::string_view digits)>;
 std::optional<Failure> ask_until_accepted(CodeReader& codes, std::string_view prompt,
                                           const CodeChecker& check);
 
-// The user shows a valid, unused TOTP or backup code of `enrollment`
-// before it is changed. As root the code is checked against the state
-// store under its lock and recorded, so it cannot be used again at login.
-// An ordinary user cannot lock the root-owned state: the code is checked
-// on its own and nothing is recorded.
+// The user shows a valid, unused code of `enrollment` before it is
+// changed: TOTP or backup, or one sent to the verified destination. The
+// code is recorded like a login's, so it cannot be used again: as root
+// in-process, as an ordinary user through the set-uid otpgate-verify. An
+// ordinary user on a host without the helper can still prove a TOTP or
+// backup code, which is then checked but not recorded; sent codes need it.
 std::optional<Failure> confirm_possession(const CommandContext& context,
                                           const core::Enrollment& enrollment);
 

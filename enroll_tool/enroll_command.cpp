@@ -44,9 +44,17 @@ std::variant<std::optional<core::Enrollment>, Failure> announce_existing(
     const core::EnrollmentStore store(context.config.enrollment_path);
     auto existing = store.load(context.target.account);
     if (existing) {
-        print("User " + context.user_name() + " is already enrolled (TOTP since " +
-              format_utc(existing->created) +
-              "). The current secret stays valid until a code from the new one is confirmed.\n\n");
+        print("User " + context.user_name() + " is already enrolled (" +
+              describe_method(*existing) + " since " + format_utc(existing->created) +
+              "). It stays in force until a code from the new secret is confirmed.\n");
+        // Switching needs the current method first: a session left open must
+        // not be enough to move the second factor to someone else's phone.
+        if (!context.target.named_by_root) {
+            if (auto refused = confirm_possession(context, *existing)) {
+                return std::move(*refused);
+            }
+        }
+        print("\n");
         return std::optional<core::Enrollment>(std::move(existing.value()));
     }
     switch (existing.error().kind) {

@@ -3,9 +3,12 @@
 //
 // The proof is recorded as a fingerprint in the root-owned state store;
 // the module sends codes only where that fingerprint matches, whatever the
-// user's own enrollment file says. Writing it needs root, so for now this
-// command runs as root (for any user, or with --verified to provision a
-// destination known from a directory without sending a code).
+// user's own enrollment file says. Root does it in-process (for any user,
+// or with --verified to provision a destination known from a directory
+// without sending a code); an ordinary user through the set-uid
+// otpgate-verify, which first asks for a code of the current method, then
+// verifies the new destination, and records it. This side then writes the
+// user's own file.
 #include "announce_change.hpp"
 #include "code_confirmation.hpp"
 #include "commands.hpp"
@@ -19,6 +22,7 @@
 #include "otpgate/core/otpauth_uri.hpp"
 #include "otpgate/core/state_store.hpp"
 #include "phone_number.hpp"
+#include "verify_helper_client.hpp"
 
 namespace otpgate::cli {
 namespace {
@@ -86,15 +90,70 @@ std::optional<Failure> verify_by_code(const CommandContext& context, core::Chann
         });
 }
 
+// What remains after otpgate-verify recorded the destination: the user's
+// own file, keeping the backup codes they already hold.
+core::Enrollment delivered_enrollment(const CommandContext& context, core::Channel channel,
+                                      const std::string& destination,
+                                      const core::Result<core::Enrollment>& existing,
+                                      std::vector<core::SecretString>& new_backup_codes) {
+    core::Enrollment enrollment;
+    enrollment.method = channel == core::Channel::sms ? core::Method::sms : core::Method::email;
+    enrollment.destination = destination;
+    enrollment.created = context.clock.now();
+    if (existing && !existing->backup.hashes_hex.empty()) {
+        enrollment.backup = existing->backup;
+        enrollment.id = existing->id;
+    } else {
+        new_backup_codes = core::renew_backup_codes(enrollment, context.config, context.random);
+    }
+    return enrollment;
+}
+
+void print_enrolled(const CommandContext& context, core::Channel channel,
+                    const std::string& masked,
+                    const std::vector<core::SecretString>& new_backup_codes) {
+    print(std::string(channel == core::Channel::sms ? "SMS" : "Email") + " codes to " + masked +
+          " are now the second factor of user " + context.user_name() + ".\n");
+    if (!new_backup_codes.empty()) {
+        print_backup_codes(new_backup_codes);
+    }
+}
+
+ExitCode enroll_through_helper(const CommandContext& context, core::Channel channel,
+                               const std::string& command_word, const std::string& destination) {
+    const core::EnrollmentStore store(context.config.enrollment_path);
+    const auto existing = store.load(context.target.account);
+    if (!existing && existing.error().kind != core::ErrorKind::not_found &&
+        existing.error().kind != core::ErrorKind::corrupt) {
+        return report(storage_failure(existing.error(), enrollment_of(context)));
+    }
+    if (const auto refused = run_verify_helper(context.config, {command_word, destination})) {
+        return report(*refused);
+    }
+    std::vector<core::SecretString> new_backup_codes;
+    const core::Enrollment enrollment =
+        delivered_enrollment(context, channel, destination, existing, new_backup_codes);
+    if (auto saved = store.save(context.target.account, enrollment); !saved) {
+        Failure failure = storage_failure(saved.error(), enrollment_of(context));
+        failure.message += "; the destination is verified, run the command again to save it";
+        return report(failure);
+    }
+    // otpgate-verify already logged the change and sent the notice.
+    print_enrolled(context, channel, core::mask_destination(channel, destination),
+                   new_backup_codes);
+    return ExitCode::ok;
+}
+
 }  // namespace
 
 ExitCode enroll_delivered(const CommandContext& context, core::Channel channel,
                           const std::string& typed_destination, bool already_verified) {
-    if (!context.may_use_state) {
+    const std::string command_word = channel == core::Channel::sms ? "sms" : "email";
+    if (!context.may_use_state && !verify_helper_installed(context.config)) {
         return report({ExitCode::not_permitted,
-                       "enrolling a phone number or email address needs root for now; ask an "
-                       "administrator to run: otpgate enroll " +
-                           std::string(channel == core::Channel::sms ? "sms" : "email") +
+                       "verifying a phone number or email address needs otpgate-verify, which "
+                       "is not installed (" + context.config.verify_helper +
+                           "); ask an administrator to run: otpgate enroll " + command_word +
                            " DESTINATION --user " + context.user_name()});
     }
     auto normalized = normalize_destination(context, channel, typed_destination);
@@ -102,6 +161,9 @@ ExitCode enroll_delivered(const CommandContext& context, core::Channel channel,
         return report(*failure);
     }
     const std::string destination = std::get<std::string>(normalized);
+    if (!context.may_use_state) {
+        return enroll_through_helper(context, channel, command_word, destination);
+    }
     const std::string masked = core::mask_destination(channel, destination);
     const core::EnrollmentStore store(context.config.enrollment_path);
     auto existing = store.load(context.target.account);
@@ -118,18 +180,9 @@ ExitCode enroll_delivered(const CommandContext& context, core::Channel channel,
         return report(*not_verified);
     }
 
-    core::Enrollment enrollment;
-    enrollment.method = channel == core::Channel::sms ? core::Method::sms : core::Method::email;
-    enrollment.destination = destination;
-    enrollment.created = context.clock.now();
     std::vector<core::SecretString> new_backup_codes;
-    if (existing && !existing->backup.hashes_hex.empty()) {
-        // The backup codes the user already holds stay valid.
-        enrollment.backup = existing->backup;
-        enrollment.id = existing->id;
-    } else {
-        new_backup_codes = core::renew_backup_codes(enrollment, context.config, context.random);
-    }
+    const core::Enrollment enrollment =
+        delivered_enrollment(context, channel, destination, existing, new_backup_codes);
 
     // The state stays locked while the enrollment is replaced, so a login
     // never sees the new destination without its proof or the reverse.
@@ -150,11 +203,7 @@ ExitCode enroll_delivered(const CommandContext& context, core::Channel channel,
     if (auto committed = locked->commit(); !committed) {
         return report(storage_failure(committed.error(), "the login state of user " + context.user_name()));
     }
-    print(std::string(channel == core::Channel::sms ? "SMS" : "Email") + " codes to " + masked +
-          " are now the second factor of user " + context.user_name() + ".\n");
-    if (!new_backup_codes.empty()) {
-        print_backup_codes(new_backup_codes);
-    }
+    print_enrolled(context, channel, masked, new_backup_codes);
     announce_change(context, existing ? core::ChangeKind::changed : core::ChangeKind::enabled,
                     &enrollment, existing ? &existing.value() : nullptr);
     return ExitCode::ok;

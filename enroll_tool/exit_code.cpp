@@ -20,6 +20,9 @@ std::string_view exit_code_table() {
 
 ExitCode report(const Failure& failure) {
     std::fflush(stdout);  // keep what was printed before the error in order
+    if (failure.message.empty()) {
+        return failure.code;  // already said, by otpgate-verify
+    }
     std::fprintf(stderr, "otpgate: error: %s\n", failure.message.c_str());
     return failure.code;
 }

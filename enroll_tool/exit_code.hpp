@@ -30,7 +30,8 @@ struct Failure {
     std::string message;
 };
 
-// Prints "otpgate: error: MESSAGE" on stderr and returns the code.
+// Prints "otpgate: error: MESSAGE" on stderr (nothing for an empty
+// message) and returns the code.
 ExitCode report(const Failure& failure);
 
 // Store errors as exit codes. `what` names the thing being read or

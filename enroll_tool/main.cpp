@@ -14,7 +14,7 @@
 #include "commands.hpp"
 #include "exit_code.hpp"
 #include "output.hpp"
-#include "otpgate/core/logger.hpp"
+#include "otpgate/core/syslog_logger.hpp"
 
 namespace otpgate::cli {
 namespace {
@@ -163,7 +163,8 @@ ExitCode run(int argc, char** argv) {
         return report({ExitCode::usage, std::string(error.what()) + " (see otpgate --help)"});
     }
 
-    core::StderrLogger logger("otpgate");
+    // Changes and refusals also reach the auth log, where administrators look.
+    core::StderrAndSyslogLogger logger("otpgate", "otpgate");
     const std::optional<std::string> config_path =
         commands.config_option->count() > 0 ? std::optional<std::string>(parsed.config_path)
                                             : std::nullopt;

@@ -5,7 +5,8 @@
 namespace otpgate::core {
 
 Result<SendReservation> reserve_code_send(const Config& config, const std::string& user_name,
-                                          std::int64_t now, const SendRefusal& refusal) {
+                                          std::int64_t now, const SendRefusal& refusal,
+                                          Cooldown cooldown) {
     const StateStore states(config.state_dir);
     auto locked = states.lock(user_name);
     if (!locked) {
@@ -17,8 +18,9 @@ Result<SendReservation> reserve_code_send(const Config& config, const std::strin
             return SendReservation{SendReservation::Kind::refused, 0, std::move(reason)};
         }
     }
+    const unsigned cooldown_seconds = cooldown == Cooldown::applies ? config.send_cooldown : 0U;
     const ThrottleVerdict verdict =
-        check_send_throttle(state, now, {config.send_cooldown, config.max_sends_per_hour});
+        check_send_throttle(state, now, {cooldown_seconds, config.max_sends_per_hour});
     if (!verdict.allowed) {
         return SendReservation{SendReservation::Kind::throttled, verdict.retry_after, {}};
     }

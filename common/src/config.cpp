@@ -102,6 +102,14 @@ Setter member_text(std::string Config::*member, bool allow_empty) {
 SetterTable make_setters() {
     SetterTable table = {
         {"enrollment_path", member_text(&Config::enrollment_path, false)},
+        {"verify_helper",
+         [](Config& config, std::string_view value) -> std::string {
+             if (!value.empty() && (value.front() != '/' || has_control_characters(value))) {
+                 return "expected an absolute path, or nothing";
+             }
+             config.verify_helper = std::string(value);
+             return {};
+         }},
         {"state_dir",
          [](Config& config, std::string_view value) -> std::string {
              if (value.empty() || value.front() != '/' || has_control_characters(value)) {

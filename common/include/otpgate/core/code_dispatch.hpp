@@ -28,8 +28,15 @@ struct SendReservation {
 // send at all; otherwise the send limits are checked and, when they allow
 // it, the send is recorded. An error when the state cannot be used.
 using SendRefusal = std::function<std::string(const UserState&)>;
+
+// The cooldown stops a stream of codes to one destination. Right after the
+// user proved the current method with a code, the one code that verifies a
+// new destination may follow at once; the hourly cap still counts it.
+enum class Cooldown { applies, waived_after_proof };
+
 Result<SendReservation> reserve_code_send(const Config& config, const std::string& user_name,
-                                          std::int64_t now, const SendRefusal& refusal = {});
+                                          std::int64_t now, const SendRefusal& refusal = {},
+                                          Cooldown cooldown = Cooldown::applies);
 
 unsigned code_lifetime(const Config& config, Channel channel);  // seconds
 

@@ -22,6 +22,10 @@ struct Config {
     std::string enrollment_path = "%h/.otpgate";
     // Root-owned directory holding what the module changes at every login.
     std::filesystem::path state_dir = OTPGATE_DEFAULT_STATE_DIR;
+    // The set-uid helper through which `otpgate`, run by an ordinary user,
+    // proves a code and verifies a destination (see verify_helper/). Empty:
+    // none is installed.
+    std::string verify_helper = OTPGATE_VERIFY_HELPER;
 
     std::string issuer;  // empty: the host name
     TotpParameters totp;  // for new enrollments

@@ -1,0 +1,20 @@
+#include "terminal_conversation.hpp"
+
+#include <cstdio>
+
+namespace otpgate::cli {
+
+std::optional<core::SecretString> TerminalConversation::ask_hidden(std::string_view prompt) {
+    return m_reader.read_code(prompt);
+}
+
+void TerminalConversation::show_error(std::string_view message) {
+    tell(message);
+}
+
+void tell(std::string_view line) {
+    std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+    std::fflush(stderr);
+}
+
+}  // namespace otpgate::cli

@@ -1,0 +1,70 @@
+// What otpgate-verify accepts on its command line, and everything it refuses.
+#include <gtest/gtest.h>
+
+#include "verify_request.hpp"
+
+namespace otpgate::verify {
+namespace {
+
+core::Config config_allowing_uk() {
+    core::Config config;
+    config.sms_allowed_countries = {"44"};
+    return config;
+}
+
+TEST(VerifyRequest, ProveTakesNoArguments) {
+    EXPECT_TRUE(std::holds_alternative<ProveCurrent>(parse_verify_request({"prove"}, {})));
+    EXPECT_TRUE(std::holds_alternative<RequestError>(parse_verify_request({"prove", "x"}, {})));
+}
+
+TEST(VerifyRequest, AnAllowedNumberInE164) {
+    const auto request = parse_verify_request({"sms", "+447700900123"}, config_allowing_uk());
+    ASSERT_TRUE(std::holds_alternative<VerifyDestination>(request));
+    const auto& destination = std::get<VerifyDestination>(request);
+    EXPECT_EQ(destination.channel, core::Channel::sms);
+    EXPECT_EQ(destination.destination, "+447700900123");
+}
+
+TEST(VerifyRequest, AnAddressIsNormalized) {
+    const auto request = parse_verify_request({"email", "Alice@Example.COM"}, {});
+    ASSERT_TRUE(std::holds_alternative<VerifyDestination>(request));
+    EXPECT_EQ(std::get<VerifyDestination>(request).destination, "Alice@example.com");
+}
+
+TEST(VerifyRequest, NumbersOutsideTheAllowListAreRefused) {
+    const auto request = parse_verify_request({"sms", "+33612345678"}, config_allowing_uk());
+    ASSERT_TRUE(std::holds_alternative<RequestError>(request));
+    EXPECT_NE(std::get<RequestError>(request).message.find("sms_allowed_countries"),
+              std::string::npos);
+    // With no allow-list at all, SMS goes nowhere.
+    EXPECT_TRUE(std::holds_alternative<RequestError>(
+        parse_verify_request({"sms", "+447700900123"}, {})));
+}
+
+TEST(VerifyRequest, EverythingElseIsRefused) {
+    const std::vector<std::vector<std::string>> refused = {
+        {},
+        {"sms"},
+        {"email"},
+        {"SMS", "+447700900123"},
+        {"sms", "07700900123"},
+        {"sms", "+44 7700 900123"},
+        {"sms", "+4477009001234567"},
+        {"sms", "+447700900123", "extra"},
+        {"--user", "root", "sms", "+447700900123"},
+        {"email", "alice@example.com\r\nBcc: x@example.org"},
+        {"email", "<alice@example.com>"},
+        {"email", "alice"},
+        {"email", std::string(400, 'a') + "@example.com"},
+        {"prove", std::string(1000, 'x')},
+        {"relay", "+447700900123", "text"},
+    };
+    for (const auto& arguments : refused) {
+        SCOPED_TRACE(::testing::PrintToString(arguments));
+        EXPECT_TRUE(std::holds_alternative<RequestError>(
+            parse_verify_request(arguments, config_allowing_uk())));
+    }
+}
+
+}  // namespace
+}  // namespace otpgate::verify

@@ -1,0 +1,129 @@
+// otpgate-verify: the set-uid root helper through which an ordinary user
+// proves a code of their second factor, or verifies a new phone number or
+// address, without ever reading provider credentials or writing the
+// root-owned state themselves. It acts only for the user who runs it (the
+// real uid), reads only the configuration file fixed at build time, sends
+// at most one code per run under the user's send limits, and the message
+// text comes from that configuration: it can never relay what the caller
+// writes. Everything it is given (arguments, input, environment,
+// descriptors, limits) is treated as hostile; see process_hygiene.hpp.
+#include <grp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "helper_exit.hpp"
+#include "otpgate/core/clock.hpp"
+#include "otpgate/core/host_name.hpp"
+#include "otpgate/core/random.hpp"
+#include "otpgate/core/syslog_logger.hpp"
+#include "process_hygiene.hpp"
+#include "terminal_conversation.hpp"
+#include "verification.hpp"
+#include "verify_request.hpp"
+
+namespace otpgate::verify {
+namespace {
+
+HelperExit fail(HelperExit exit, const std::string& message) {
+    std::fprintf(stderr, "otpgate-verify: error: %s\n", message.c_str());
+    return exit;
+}
+
+// No run outlives the longest code it could send by much; a forgotten
+// terminal does not keep a root process around.
+unsigned run_deadline_seconds(const core::Config& config) {
+    return std::min(3600U, std::max(config.sms_code_lifetime, config.email_code_lifetime) + 300U);
+}
+
+HelperExit run(int argc, char** argv) {
+    if (argc < 1 || argv[0] == nullptr) {
+        return fail(HelperExit::usage, "no program name");  // execve with an empty argv
+    }
+    if (geteuid() != 0) {
+        return fail(HelperExit::not_permitted, "otpgate-verify must be installed set-uid root");
+    }
+    const uid_t caller = getuid();
+    // Set-uid changes only the effective uid. Become root entirely, like the
+    // module under sshd: a program the helper starts (sendmail, a command
+    // backend) must not see the caller as its real user, or it would read
+    // that user's configuration (~/.msmtprc, say) with root's rights. The
+    // caller's files are only ever touched with their own fs identity.
+    if (setgroups(0, nullptr) != 0 || setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0) {
+        return fail(HelperExit::internal, "cannot become root");
+    }
+    core::SyslogLogger logger("otpgate-verify");
+    const auto account = core::lookup_user(caller);
+    if (!account) {
+        return fail(HelperExit::not_permitted, "your account cannot be looked up: " +
+                                                   account.error().message);
+    }
+    if (auto valid = core::validate_user_name(account->name); !valid) {
+        return fail(HelperExit::not_permitted, "unusable user name: " + valid.error().message);
+    }
+    core::Config config;
+    if (!core::load_config_file(config, OTPGATE_VERIFY_CONFIG, core::ConfigRequirement::optional,
+                                logger)) {
+        return fail(HelperExit::config, "the configuration has errors; ask an administrator");
+    }
+    // Whatever the file says: a delivery failure never counts as proof, and
+    // having no enrollment proves nothing.
+    config.failmode = core::Config::FailMode::secure;
+    config.nullok = false;
+    logger.set_debug(config.debug);
+    alarm(run_deadline_seconds(config));
+
+    const std::vector<std::string> arguments(argv + 1, argv + argc);
+    const VerifyRequest request = parse_verify_request(arguments, config);
+    if (const auto* refused = std::get_if<RequestError>(&request)) {
+        logger.notice("refused a request of user " + account->name + ": " + refused->message);
+        std::fputs(verify_usage().data(), stderr);
+        return fail(HelperExit::usage, refused->message);
+    }
+
+    cli::CodeReader reader;
+    cli::TerminalConversation conversation(reader);
+    const core::SystemClock clock;
+    core::OpenSslRandom random;
+    core::LoginServices login{conversation, logger, clock, random,
+                              [&config, &logger](core::Channel channel) {
+                                  return core::make_message_sender(config, channel, logger);
+                              },
+                              core::host_name()};
+    const HelperServices services{config, *account, login};
+    const HelperOutcome outcome = std::holds_alternative<ProveCurrent>(request)
+                                      ? prove_current(services)
+                                      : verify_destination(services,
+                                                           std::get<VerifyDestination>(request));
+    if (outcome.exit != HelperExit::ok) {
+        return fail(outcome.exit, outcome.message);
+    }
+    cli::tell(outcome.message);
+    return HelperExit::ok;
+}
+
+}  // namespace
+}  // namespace otpgate::verify
+
+int main(int argc, char** argv) {
+    using otpgate::verify::HelperExit;
+    // Before anything else, and before any library reads the environment.
+    if (!otpgate::verify::take_over_process()) {
+        return static_cast<int>(HelperExit::internal);
+    }
+    try {
+        return static_cast<int>(otpgate::verify::run(argc, argv));
+    } catch (const std::bad_alloc&) {
+        std::fputs("otpgate-verify: error: out of memory\n", stderr);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "otpgate-verify: internal error: %s\n", error.what());
+    } catch (...) {
+        std::fputs("otpgate-verify: internal error\n", stderr);
+    }
+    return static_cast<int>(HelperExit::internal);
+}
