@@ -205,6 +205,11 @@ LoginOutcome DeliveredCodeDialogue::run() {
         }
         m_note = expired ? "That code has expired. " : "Wrong code. ";
         if (++attempt < m_config.max_attempts) {
+            // sshd shows prompts, not a message sent after the last one: the
+            // help line goes into the prompt of the last try.
+            if (attempt + 1 == m_config.max_attempts && !help.empty()) {
+                m_note += "Last try. " + help;
+            }
             m_services.clock.sleep_for(std::chrono::milliseconds(m_config.fail_delay_ms));
         }
     }

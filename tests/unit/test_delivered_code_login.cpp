@@ -178,6 +178,12 @@ TEST_F(DeliveredCodeLogin, WrongCodesAreDeniedAndTheHelpLineShown) {
     ASSERT_EQ(conversation.m_prompts.size(), 3u);
     EXPECT_EQ(conversation.m_prompts[1].rfind("Wrong code. Code sent by SMS to ", 0), 0u)
         << conversation.m_prompts[1];
+    // The last try's prompt carries the help line (sshd shows prompts, not
+    // a message after the last one); other applications also get it after.
+    EXPECT_EQ(conversation.m_prompts[2].rfind(
+                  "Wrong code. Last try. " + config.help_text + " Code sent by SMS to ", 0),
+              0u)
+        << conversation.m_prompts[2];
     EXPECT_EQ(conversation.m_errors, std::vector<std::string>{config.help_text});
     EXPECT_TRUE(logger.contains("second factor failed"));
 }
