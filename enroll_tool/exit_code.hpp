@@ -1,5 +1,5 @@
 // Exit codes of the otpgate command, documented in `otpgate --help` and
-// otpgate(8). Scripts branch on them, so they never change meaning.
+// otpgate(1). Scripts branch on them, so they never change meaning.
 #pragma once
 
 #include <string>
