@@ -24,5 +24,15 @@ ExitCode enroll_delivered(const CommandContext& context, core::Channel channel,
 ExitCode show_status(const CommandContext& context);
 ExitCode disable_enrollment(const CommandContext& context);
 ExitCode renew_backup_codes(const CommandContext& context);
+// Root only.
+ExitCode list_users(const CommandContext& context, bool json);
+ExitCode unlock_user(const CommandContext& context);
+
+struct ImportOptions {
+    std::optional<std::string> file;  // default: the user's ~/.google_authenticator
+    bool force = false;                // replace an existing otpgate enrollment
+};
+
+ExitCode import_google_authenticator(const CommandContext& context, const ImportOptions& options);
 
 }  // namespace otpgate::cli

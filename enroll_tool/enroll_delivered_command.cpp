@@ -62,8 +62,8 @@ std::optional<Failure> verify_by_code(const CommandContext& context, core::Chann
     if (!sender) {
         return Failure{ExitCode::config, sender.error().message};
     }
-    const auto reservation =
-        core::reserve_code_send(context.config, context.user_name(), context.clock.now());
+    const auto reservation = core::reserve_code_send(context.config, context.user_name(), channel,
+                                                     context.clock.now(), context.logger);
     if (!reservation) {
         return storage_failure(reservation.error(), "the login state of user " + context.user_name());
     }

@@ -26,6 +26,9 @@ struct ParsedCommandLine {
     std::string qr = "auto";
     std::string destination;
     bool verified = false;
+    bool json = false;
+    std::string import_file;
+    bool force = false;
 };
 
 // Only the command that was chosen matters; CLI11 records which.
@@ -36,10 +39,14 @@ struct Subcommands {
     CLI::App* status = nullptr;
     CLI::App* disable = nullptr;
     CLI::App* backup_codes = nullptr;
+    CLI::App* list = nullptr;
+    CLI::App* unlock = nullptr;
+    CLI::App* import_google_authenticator = nullptr;
     // To tell "not given" from "given empty".
     std::vector<const CLI::Option*> user_options;
     const CLI::Option* config_option = nullptr;
     const CLI::Option* issuer_option = nullptr;
+    const CLI::Option* import_file_option = nullptr;
 
     [[nodiscard]] bool user_given() const {
         for (const CLI::Option* option : user_options) {
@@ -117,6 +124,30 @@ Subcommands define_command_line(CLI::App& app, ParsedCommandLine& parsed) {
         "Replace the backup codes with a new set (asks for a current code unless root names "
         "the user)");
     add_user_option(*commands.backup_codes, parsed, commands);
+    commands.list = app.add_subcommand(
+        "list", "Root only: every enrolled user with method, masked destination, last success "
+                "and lockout");
+    commands.list->add_flag("--json", parsed.json, "Print JSON for scripts");
+    commands.unlock = app.add_subcommand(
+        "unlock", "Root only: lift a user's lockout after repeated wrong codes (--user required)");
+    add_user_option(*commands.unlock, parsed, commands);
+
+    CLI::App* import = app.add_subcommand("import", "Bring in a second factor set up with "
+                                                    "another tool");
+    import->require_subcommand(1);
+    commands.import_google_authenticator = import->add_subcommand(
+        "google-authenticator",
+        "Import a google-authenticator file (pam_google_authenticator): the same secret, so the "
+        "app keeps working, scratch codes as backup codes; reports what is not carried over. "
+        "Leaves the file as it was");
+    add_user_option(*commands.import_google_authenticator, parsed, commands);
+    commands.import_file_option =
+        commands.import_google_authenticator
+            ->add_option("FILE", parsed.import_file,
+                         "The file to import (default: the user's ~/.google_authenticator)");
+    commands.import_google_authenticator->add_flag(
+        "--force", parsed.force,
+        "Replace an existing otpgate enrollment (a user is asked for a current code first)");
     return commands;
 }
 
@@ -146,6 +177,23 @@ ExitCode run_chosen(const CommandContext& context, const Subcommands& commands,
     }
     if (commands.backup_codes->parsed()) {
         return renew_backup_codes(context);
+    }
+    if (commands.list->parsed()) {
+        return list_users(context, parsed.json);
+    }
+    if (commands.unlock->parsed()) {
+        if (!commands.user_given()) {
+            return report({ExitCode::usage, "unlock: --user NAME is required (see otpgate --help)"});
+        }
+        return unlock_user(context);
+    }
+    if (commands.import_google_authenticator->parsed()) {
+        ImportOptions options;
+        if (commands.import_file_option->count() > 0) {
+            options.file = parsed.import_file;
+        }
+        options.force = parsed.force;
+        return import_google_authenticator(context, options);
     }
     return report({ExitCode::usage, "no command given (see otpgate --help)"});
 }

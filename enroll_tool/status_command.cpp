@@ -1,9 +1,8 @@
 // otpgate status: what is enrolled, and (for root) what the logins used.
 #include <bit>
-#include <filesystem>
-#include <system_error>
 
 #include "commands.hpp"
+#include "login_record_text.hpp"
 #include "output.hpp"
 #include "otpgate/core/destination.hpp"
 #include "otpgate/core/enrollment_store.hpp"
@@ -15,7 +14,7 @@ namespace {
 std::string label(std::string_view name) {
     std::string out(name);
     out += ':';
-    out.resize(17, ' ');
+    out.resize(18, ' ');
     return out;
 }
 
@@ -26,18 +25,31 @@ void print_field(std::string_view name, const std::string& value) {
 // The login state of the user, or nullopt when no login has been recorded
 // yet. Looked for first so that asking for the status never creates a file.
 std::variant<std::optional<core::UserState>, Failure> read_state(const CommandContext& context) {
-    const std::filesystem::path path = context.config.state_dir / context.user_name();
-    std::error_code error;
-    const auto kind = std::filesystem::symlink_status(path, error).type();
-    if (kind == std::filesystem::file_type::not_found) {
-        return std::optional<core::UserState>{};
-    }
     const core::StateStore states(context.config.state_dir);
-    auto locked = states.lock(context.user_name());
-    if (!locked) {
-        return storage_failure(locked.error(), "the login state of user " + context.user_name());
+    auto existing = states.read_existing(context.user_name());
+    if (!existing) {
+        return storage_failure(existing.error(), "the login state of user " + context.user_name());
     }
-    return std::optional<core::UserState>(locked->state());
+    return std::move(existing.value());
+}
+
+// Last success, lockout and remembered hosts: what the access policy keeps.
+void print_policy_fields(const CommandContext& context, const core::UserState* record) {
+    const std::int64_t now = context.clock.now();
+    print_field("Last success", last_success_text(record));
+    print_field("Lockout", lockout_text(record, context.config.policy.lockout, now,
+                                        context.user_name()));
+    const unsigned period = context.config.policy.remember_host;
+    if (period > 0) {
+        std::size_t remembered = 0;
+        for (const auto& host : record ? record->remembered_hosts
+                                       : std::vector<core::RememberedHost>{}) {
+            const bool recent = host.at <= now && now - host.at < static_cast<std::int64_t>(period);
+            remembered += recent ? 1 : 0;
+        }
+        print_field("Remembered hosts", std::to_string(remembered) + " (skipped for " +
+                                            std::to_string(period) + " s after a login)");
+    }
 }
 
 std::uint64_t mask_of_first(std::size_t count) {
@@ -109,6 +121,7 @@ ExitCode show_status(const CommandContext& context) {
     } else {
         print_field("Last TOTP step", "none used yet");
     }
+    print_policy_fields(context, record ? &*record : nullptr);
     return ExitCode::ok;
 }
 

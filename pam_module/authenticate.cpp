@@ -27,13 +27,24 @@ int to_pam_code(core::LoginOutcome outcome) {
     return PAM_SERVICE_ERR;
 }
 
+// A string item the application set, or empty.
+std::string string_item(pam_handle_t* pamh, int item_type) {
+    const void* item = nullptr;
+    if (pam_get_item(pamh, item_type, &item) != PAM_SUCCESS || item == nullptr) {
+        return {};
+    }
+    return static_cast<const char*>(item);
+}
+
 }  // namespace
 
 int authenticate(pam_handle_t* pamh, int argc, const char** argv) {
     PamLogger logger(pamh);
     const std::vector<std::string_view> arguments(argv, argv + (argc > 0 ? argc : 0));
+    const core::LoginContext context{string_item(pamh, PAM_SERVICE), string_item(pamh, PAM_RHOST)};
     core::Config config;
-    if (!core::load_module_config(config, core::split_module_arguments(arguments), logger)) {
+    if (!core::load_module_config(config, core::split_module_arguments(arguments), logger,
+                                  context.service)) {
         logger.error("configuration errors; refusing to authenticate");
         return PAM_SERVICE_ERR;
     }
@@ -49,7 +60,8 @@ int authenticate(pam_handle_t* pamh, int argc, const char** argv) {
 
     PamConversation conversation(pamh);
     const core::SystemClock clock;
-    const core::LoginOutcome outcome = core::run_login(user, config, conversation, logger, clock);
+    const core::LoginOutcome outcome =
+        core::run_login(user, config, conversation, logger, clock, context);
     logger.debug(std::string("result for user ") + user + ": " + std::string(core::to_string(outcome)));
     return to_pam_code(outcome);
 }

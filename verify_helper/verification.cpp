@@ -42,7 +42,8 @@ std::variant<core::SentCode, HelperOutcome> send_verification_code(
     const core::Config& config = services.config;
     const std::string& user = services.account.name;
     core::LoginServices& login = services.login;
-    const auto reservation = core::reserve_code_send(config, user, login.clock.now(), {}, cooldown);
+    const auto reservation = core::reserve_code_send(config, user, request.channel, login.clock.now(),
+                                                     login.logger, {}, cooldown);
     if (!reservation) {
         return storage_outcome(reservation.error(), "the login state of user " + user);
     }

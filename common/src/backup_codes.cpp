@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include "otpgate/core/hex.hpp"
+#include "otpgate/core/otp.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -22,7 +23,17 @@ SecretBytes hash_code(std::string_view digits, const std::vector<std::uint8_t>& 
     return out;
 }
 
+std::vector<std::uint8_t> new_salt(RandomSource& random, BackupCodeHashes& stored) {
+    const SecretBytes salt = random_bytes(random, 16);
+    stored.salt_hex = hex_encode(salt.data(), salt.size());
+    return {salt.begin(), salt.end()};
+}
+
 }  // namespace
+
+bool is_backup_code_length(const BackupCodeHashes& stored, std::size_t length) {
+    return stored.digits == 0 ? length > max_otp_digits : length == stored.digits;
+}
 
 std::optional<unsigned> find_backup_code(const BackupCodeHashes& stored, std::string_view digits) {
     const auto salt = hex_decode(stored.salt_hex);
@@ -49,9 +60,7 @@ NewBackupCodes make_backup_codes(RandomSource& random, unsigned count, unsigned 
         throw std::invalid_argument("backup codes: count or length out of range");
     }
     NewBackupCodes out;
-    const SecretBytes salt = random_bytes(random, 16);
-    const std::vector<std::uint8_t> salt_copy(salt.begin(), salt.end());
-    out.stored.salt_hex = hex_encode(salt.data(), salt.size());
+    const std::vector<std::uint8_t> salt_copy = new_salt(random, out.stored);
     out.stored.iterations = iterations;
     while (out.codes.size() < count) {
         SecretString code = random_digits(random, digits);
@@ -66,6 +75,30 @@ NewBackupCodes make_backup_codes(RandomSource& random, unsigned count, unsigned 
         const SecretBytes hash = hash_code(code.view(), salt_copy, iterations);
         out.stored.hashes_hex.push_back(hex_encode(hash.data(), hash.size()));
         out.codes.push_back(std::move(code));
+    }
+    return out;
+}
+
+BackupCodeHashes hash_backup_codes(RandomSource& random, const std::vector<SecretString>& codes,
+                                   unsigned digits, unsigned iterations) {
+    if (codes.size() > max_backup_codes || digits < min_otp_digits ||
+        digits > max_backup_code_digits) {
+        throw std::invalid_argument("backup codes: count or length out of range");
+    }
+    for (const auto& code : codes) {
+        const auto view = code.view();
+        if (view.size() != digits || view.find_first_not_of("0123456789") != std::string_view::npos) {
+            throw std::invalid_argument("backup codes: a code is not " + std::to_string(digits) +
+                                        " digits");
+        }
+    }
+    BackupCodeHashes out;
+    const std::vector<std::uint8_t> salt = new_salt(random, out);
+    out.iterations = iterations;
+    out.digits = digits;
+    for (const auto& code : codes) {
+        const SecretBytes hash = hash_code(code.view(), salt, iterations);
+        out.hashes_hex.push_back(hex_encode(hash.data(), hash.size()));
     }
     return out;
 }

@@ -23,7 +23,8 @@ CodeVerdict check_code(const Enrollment& enrollment, UserState& state, std::stri
                        std::int64_t unix_time, unsigned totp_window) {
     adopt_enrollment(state, enrollment);
     // Lengths tell the kinds apart: TOTP codes have 6 to 8 digits, backup
-    // codes at least 9, so a typed code costs at most one kind of check.
+    // codes at least 9 (or their recorded length, never the TOTP length),
+    // so a typed code costs at most one kind of check.
     if (enrollment.method == Method::totp && digits.size() == enrollment.totp.digits) {
         const TotpVerdict verdict = verify_totp(enrollment.totp_secret, digits, unix_time,
                                                 enrollment.totp, totp_window, state.last_totp_step);
@@ -35,7 +36,8 @@ CodeVerdict check_code(const Enrollment& enrollment, UserState& state, std::stri
             case TotpMatch::wrong: return CodeVerdict::wrong;
         }
     }
-    if (digits.size() > max_otp_digits && !enrollment.backup.hashes_hex.empty()) {
+    if (is_backup_code_length(enrollment.backup, digits.size()) &&
+        !enrollment.backup.hashes_hex.empty()) {
         if (const auto index = find_backup_code(enrollment.backup, digits)) {
             const std::uint64_t bit = std::uint64_t{1} << *index;
             if ((state.backup_used_mask & bit) != 0) {

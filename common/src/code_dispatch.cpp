@@ -1,12 +1,13 @@
 #include "otpgate/core/code_dispatch.hpp"
 
+#include "otpgate/core/host_send_cap.hpp"
 #include "otpgate/core/send_throttle.hpp"
 
 namespace otpgate::core {
 
 Result<SendReservation> reserve_code_send(const Config& config, const std::string& user_name,
-                                          std::int64_t now, const SendRefusal& refusal,
-                                          Cooldown cooldown) {
+                                          Channel channel, std::int64_t now, Logger& logger,
+                                          const SendRefusal& refusal, Cooldown cooldown) {
     const StateStore states(config.state_dir);
     auto locked = states.lock(user_name);
     if (!locked) {
@@ -23,6 +24,21 @@ Result<SendReservation> reserve_code_send(const Config& config, const std::strin
         check_send_throttle(state, now, {cooldown_seconds, config.max_sends_per_hour});
     if (!verdict.allowed) {
         return SendReservation{SendReservation::Kind::throttled, verdict.retry_after, {}};
+    }
+    const unsigned host_cap = config.policy.host_max_sms_per_hour;
+    if (channel == Channel::sms && host_cap > 0) {
+        // Taken while the user's lock is held: always in this order.
+        const auto host = reserve_host_send(config.state_dir, host_cap, now, logger);
+        if (!host) {
+            return host.error();
+        }
+        if (!host->allowed) {
+            logger.warning("host_max_sms_per_hour (" + std::to_string(host_cap) +
+                           ") reached: no SMS for user " + user_name + " for " +
+                           std::to_string(host->retry_after) + " s");
+            return SendReservation{SendReservation::Kind::throttled, host->retry_after,
+                                   "host_max_sms_per_hour"};
+        }
     }
     record_send(state, now);
     if (auto saved = locked->commit(); !saved) {

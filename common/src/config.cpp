@@ -1,9 +1,11 @@
 #include "otpgate/core/config.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <functional>
 #include <map>
+#include <variant>
 
 #include <unistd.h>
 
@@ -227,23 +229,13 @@ SetterTable make_setters() {
          }},
     };
     add_delivery_settings(table);
+    add_policy_settings(table);
     return table;
 }
 
 const SetterTable& setters() {
     static const SetterTable table = make_setters();
     return table;
-}
-
-// Values may be written in double quotes to keep leading or trailing spaces.
-std::optional<std::string_view> unquote(std::string_view value) {
-    if (!value.empty() && value.front() == '"') {
-        if (value.size() < 2 || value.back() != '"') {
-            return std::nullopt;
-        }
-        return value.substr(1, value.size() - 2);
-    }
-    return value;
 }
 
 }  // namespace
@@ -268,41 +260,9 @@ bool apply_setting(Config& config, std::string_view key, std::string_view value,
     return true;
 }
 
-bool parse_config_text(Config& config, std::string_view text, const std::string& source_name,
-                       Logger& logger) {
-    bool all_good = true;
-    unsigned line_number = 0;
-    while (!text.empty()) {
-        ++line_number;
-        const auto newline = text.find('\n');
-        std::string_view line = text.substr(0, newline);
-        text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
-
-        line = trim_blanks(line);
-        if (line.empty() || line.front() == '#') {
-            continue;
-        }
-        const SettingOrigin origin{source_name, line_number};
-        const auto equals = line.find('=');
-        if (equals == std::string_view::npos) {
-            logger.error(origin.describe() + ": expected 'key = value'");
-            all_good = false;
-            continue;
-        }
-        const std::string_view key = trim_blanks(line.substr(0, equals));
-        const auto value = unquote(trim_blanks(line.substr(equals + 1)));
-        if (!value) {
-            logger.error(origin.describe() + ": unterminated quote");
-            all_good = false;
-            continue;
-        }
-        all_good = apply_setting(config, key, *value, origin, logger) && all_good;
-    }
-    return all_good;
-}
-
 Result<void> load_config_file(Config& config, const std::filesystem::path& path,
-                              ConfigRequirement requirement, Logger& logger) {
+                              ConfigRequirement requirement, Logger& logger,
+                              std::string_view service) {
     FileRules rules;
     rules.owner = geteuid();
     rules.also_allow_root_owner = true;
@@ -316,7 +276,7 @@ Result<void> load_config_file(Config& config, const std::filesystem::path& path,
         }
         return make_error(text.error().kind, "config file " + text.error().message);
     }
-    if (!parse_config_text(config, text->view(), path.string(), logger)) {
+    if (!parse_config_text(config, text->view(), path.string(), logger, service)) {
         return make_error(ErrorKind::invalid_input, "config file " + path.string() + " has errors");
     }
     return {};
@@ -346,7 +306,8 @@ ModuleArguments split_module_arguments(const std::vector<std::string_view>& argv
     return out;
 }
 
-bool load_module_config(Config& config, const ModuleArguments& arguments, Logger& logger) {
+bool load_module_config(Config& config, const ModuleArguments& arguments, Logger& logger,
+                        std::string_view service) {
     // `debug` among the arguments should also cover messages about the file.
     for (const auto& [key, value] : arguments.settings) {
         if (key == "debug" && parse_bool(value).value_or(false)) {
@@ -361,7 +322,8 @@ bool load_module_config(Config& config, const ModuleArguments& arguments, Logger
     if (path.is_relative()) {
         logger.error("config=" + path.string() + ": expected an absolute path");
         all_good = false;
-    } else if (const auto loaded = load_config_file(config, path, requirement, logger); !loaded) {
+    } else if (const auto loaded = load_config_file(config, path, requirement, logger, service);
+               !loaded) {
         logger.error(loaded.error().message);
         all_good = false;
     }

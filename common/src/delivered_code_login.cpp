@@ -32,11 +32,12 @@ bool is_resend_request(std::string_view answer) {
 class DeliveredCodeDialogue {
 public:
     DeliveredCodeDialogue(const std::string& user_name, const Enrollment& enrollment,
-                          const Config& config, LoginServices& services)
+                          const Config& config, LoginServices& services, AttemptRecorder& recorder)
         : m_user(user_name),
           m_enrollment(enrollment),
           m_config(config),
           m_services(services),
+          m_recorder(recorder),
           m_channel(*channel_of(enrollment.method)),
           m_masked(mask_destination(m_channel, enrollment.destination)),
           m_resends_left(config.max_resends) {}
@@ -54,6 +55,7 @@ private:
     const Enrollment& m_enrollment;
     const Config& m_config;
     LoginServices& m_services;
+    AttemptRecorder& m_recorder;
     const Channel m_channel;
     const std::string m_masked;
     unsigned m_resends_left;
@@ -67,7 +69,8 @@ private:
 // released (see code_dispatch.hpp).
 SendOutcome DeliveredCodeDialogue::reserve_send() {
     const auto reservation = reserve_code_send(
-        m_config, m_user, m_services.clock.now(), [this](const UserState& state) -> std::string {
+        m_config, m_user, m_channel, m_services.clock.now(), log(),
+        [this](const UserState& state) -> std::string {
             if (state.verified_destination !=
                 destination_fingerprint(m_channel, m_enrollment.destination)) {
                 return "that destination was never verified (otpgate enroll " +
@@ -181,27 +184,40 @@ LoginOutcome DeliveredCodeDialogue::run() {
         const auto digits = normalize_typed_code(answer->view());
         const std::int64_t now = m_services.clock.now();
         bool expired = false;
+        bool locked_out = false;  // right, but a lock began during this login
         if (digits && m_code && digits->size() == m_config.code_digits) {
             switch (m_code->check(digits->view(), now)) {
                 case SentCode::Check::match:
                     m_code.reset();  // used: it dies
-                    log().info("user " + m_user + " authenticated with a code sent by " +
-                               std::string(to_string(m_channel)));
-                    return LoginOutcome::success;
+                    switch (m_recorder.accept_sent_code(now)) {
+                        case AttemptResult::accepted:
+                            log().info("user " + m_user + " authenticated with a code sent by " +
+                                       std::string(to_string(m_channel)));
+                            return LoginOutcome::success;
+                        case AttemptResult::unavailable: return LoginOutcome::unavailable;
+                        case AttemptResult::locked:
+                        case AttemptResult::rejected: locked_out = true; break;
+                    }
+                    break;
                 case SentCode::Check::expired: expired = true; break;
                 case SentCode::Check::mismatch: break;
             }
         }
-        if (digits && !expired && digits->size() >= min_backup_code_digits) {
-            switch (check_and_record(m_user, m_enrollment, digits->view(), m_config, log(), now)) {
+        if (digits && !expired && !locked_out &&
+            is_backup_code_length(m_enrollment.backup, digits->size())) {
+            switch (m_recorder.check_and_record(m_enrollment, digits->view(), now)) {
                 case AttemptResult::accepted: return LoginOutcome::success;
                 case AttemptResult::unavailable: return LoginOutcome::unavailable;
-                case AttemptResult::rejected: break;
+                case AttemptResult::rejected:
+                case AttemptResult::locked: break;
             }
         } else if (expired) {
             log().notice("expired code from user " + m_user);
-        } else {
+        } else if (!locked_out) {
             log().notice("wrong code for user " + m_user);
+            if (digits) {
+                m_recorder.record_wrong_sent_code(now);  // a guess: counted toward the lockout
+            }
         }
         m_note = expired ? "That code has expired. " : "Wrong code. ";
         if (++attempt < m_config.max_attempts) {
@@ -224,8 +240,9 @@ LoginOutcome DeliveredCodeDialogue::run() {
 }  // namespace
 
 LoginOutcome run_delivered_code_login(const std::string& user_name, const Enrollment& enrollment,
-                                      const Config& config, LoginServices& services) {
-    DeliveredCodeDialogue dialogue(user_name, enrollment, config, services);
+                                      const Config& config, LoginServices& services,
+                                      AttemptRecorder& recorder) {
+    DeliveredCodeDialogue dialogue(user_name, enrollment, config, services, recorder);
     return dialogue.run();
 }
 

@@ -86,6 +86,21 @@ Result<std::pair<SecretBytes, TotpParameters>> parse_totp(
     return std::make_pair(std::move(*secret), TotpParameters{*algorithm, *digits, *period});
 }
 
+// 0 when absent (otpgate's own codes). A recorded length must leave TOTP
+// codes and backup codes apart, as check_code tells them by length.
+Result<unsigned> parse_backup_digits(std::map<std::string_view, std::string_view>& values,
+                                     const Enrollment& enrollment) {
+    if (values.count("backup_digits") == 0) {
+        return 0u;
+    }
+    const auto digits = parse_number<unsigned>(values["backup_digits"]);
+    if (!digits || *digits < min_otp_digits || *digits > max_backup_code_digits ||
+        (enrollment.method == Method::totp && *digits == enrollment.totp.digits)) {
+        return corrupt("bad backup_digits");
+    }
+    return *digits;
+}
+
 }  // namespace
 
 std::string_view to_string(Method method) {
@@ -133,6 +148,11 @@ SecretString serialize_enrollment(const Enrollment& enrollment) {
     }
     append_line(out, "backup_salt", enrollment.backup.salt_hex);
     append_line(out, "backup_iterations", std::to_string(enrollment.backup.iterations));
+    // Only imported codes have a recorded length; files without one read
+    // as they always did.
+    if (enrollment.backup.digits != 0) {
+        append_line(out, "backup_digits", std::to_string(enrollment.backup.digits));
+    }
     for (const auto& hash : enrollment.backup.hashes_hex) {
         append_line(out, "backup_code", hash);
     }
@@ -151,6 +171,7 @@ Result<Enrollment> parse_enrollment(std::string_view file_text) {
     static const std::set<std::string_view> totp_keys = {"totp_secret", "totp_algorithm",
                                                          "totp_digits", "totp_period"};
     static const std::set<std::string_view> delivered_keys = {"destination"};
+    static const std::set<std::string_view> optional_keys = {"backup_digits"};
     std::map<std::string_view, std::string_view> values;
     std::vector<std::string_view> backup_hashes;
 
@@ -173,7 +194,7 @@ Result<Enrollment> parse_enrollment(std::string_view file_text) {
         if (key == "backup_code") {
             backup_hashes.push_back(value);
         } else if (common_keys.count(key) == 0 && totp_keys.count(key) == 0 &&
-                   delivered_keys.count(key) == 0) {
+                   delivered_keys.count(key) == 0 && optional_keys.count(key) == 0) {
             return corrupt(where + ": unknown key '" + std::string(key) + "'");
         } else if (!values.emplace(key, value).second) {
             return corrupt(where + ": '" + std::string(key) + "' appears twice");
@@ -239,6 +260,11 @@ Result<Enrollment> parse_enrollment(std::string_view file_text) {
         return corrupt("bad backup code parameters");
     }
     enrollment.backup.iterations = *iterations;
+    if (auto digits = parse_backup_digits(values, enrollment); !digits) {
+        return digits.error();
+    } else {
+        enrollment.backup.digits = *digits;
+    }
     if (backup_hashes.size() > max_backup_codes) {
         return corrupt("more than " + std::to_string(max_backup_codes) + " backup codes");
     }

@@ -2,9 +2,10 @@
 
 #include "otpgate/core/code_check.hpp"
 #include "otpgate/core/delivered_code_login.hpp"
-#include "otpgate/core/host_name.hpp"
-#include "otpgate/core/recorded_check.hpp"
 #include "otpgate/core/enrollment_store.hpp"
+#include "otpgate/core/host_name.hpp"
+#include "otpgate/core/login_policy.hpp"
+#include "otpgate/core/recorded_check.hpp"
 #include "otpgate/core/state_store.hpp"
 #include "otpgate/core/text.hpp"
 #include "otpgate/core/user_account.hpp"
@@ -14,35 +15,37 @@ namespace {
 
 constexpr std::size_t max_typed_length = 64;
 
-// What we know about the user before asking. Unenrolled, unknown and
-// refused users are asked just like enrolled ones, so that the dialogue
+// What we know about the user before asking. Unenrolled, unknown, refused
+// and locked users are asked just like enrolled ones, so that the dialogue
 // does not reveal which is which.
 struct Standing {
-    enum class Kind { enrolled, not_enrolled, refused } kind = Kind::refused;
+    enum class Kind { enrolled, not_enrolled, refused, locked } kind = Kind::refused;
     std::optional<Enrollment> enrollment;
+    std::optional<UserAccount> account;  // for the group policy
 };
 
 Standing find_standing(const std::string& user_name, const Config& config, Logger& logger) {
-    const auto account = lookup_user(user_name);
+    auto account = lookup_user(user_name);
     if (!account) {
         if (account.error().kind == ErrorKind::not_found) {
             logger.debug("user " + user_name + " does not exist; treated as not enrolled");
-            return {Standing::Kind::not_enrolled, std::nullopt};
+            return {Standing::Kind::not_enrolled, std::nullopt, std::nullopt};
         }
         logger.error(account.error().message);
-        return {Standing::Kind::refused, std::nullopt};
+        return {Standing::Kind::refused, std::nullopt, std::nullopt};
     }
     const EnrollmentStore store(config.enrollment_path);
     auto enrollment = store.load(*account);
     if (enrollment) {
-        return {Standing::Kind::enrolled, std::move(enrollment.value())};
+        return {Standing::Kind::enrolled, std::move(enrollment.value()),
+                std::move(account.value())};
     }
     if (enrollment.error().kind == ErrorKind::not_found) {
         logger.debug("user " + user_name + " is not enrolled");
-        return {Standing::Kind::not_enrolled, std::nullopt};
+        return {Standing::Kind::not_enrolled, std::nullopt, std::move(account.value())};
     }
     logger.error("refusing enrollment of user " + user_name + ": " + enrollment.error().message);
-    return {Standing::Kind::refused, std::nullopt};
+    return {Standing::Kind::refused, std::nullopt, std::nullopt};
 }
 
 // User names come from the client; a log line must not let one forge lines.
@@ -86,7 +89,8 @@ namespace {
 // TOTP users, and everyone whose standing is not "enrolled": the same
 // prompt, the same number of attempts, the same delays.
 LoginOutcome run_code_prompts(const std::string& user_name, const Standing& standing,
-                              const Config& config, LoginServices& services) {
+                              const Config& config, LoginServices& services,
+                              AttemptRecorder& recorder) {
     for (unsigned attempt = 1; attempt <= config.max_attempts; ++attempt) {
         const std::optional<SecretString> answer = services.conversation.ask_hidden(config.prompt);
         if (!answer) {
@@ -100,11 +104,12 @@ LoginOutcome run_code_prompts(const std::string& user_name, const Standing& stan
                 services.logger.notice("unusable answer from user " + user_name + " (" +
                                        std::to_string(answer->size()) + " characters)");
             } else {
-                switch (check_and_record(user_name, *standing.enrollment, digits->view(), config,
-                                         services.logger, services.clock.now())) {
+                switch (recorder.check_and_record(*standing.enrollment, digits->view(),
+                                                  services.clock.now())) {
                     case AttemptResult::accepted: return LoginOutcome::success;
                     case AttemptResult::unavailable: return LoginOutcome::unavailable;
-                    case AttemptResult::rejected: break;
+                    case AttemptResult::rejected:
+                    case AttemptResult::locked: break;
                 }
             }
         }
@@ -112,43 +117,103 @@ LoginOutcome run_code_prompts(const std::string& user_name, const Standing& stan
             services.clock.sleep_for(std::chrono::milliseconds(config.fail_delay_ms));
         }
     }
-    const char* why = standing.kind == Standing::Kind::enrolled ? "" : " (not enrolled or refused)";
+    const char* why = standing.kind == Standing::Kind::enrolled ? ""
+                      : standing.kind == Standing::Kind::locked
+                          ? " (locked after repeated wrong codes)"
+                          : " (not enrolled or refused)";
     services.logger.notice("second factor failed for user " + printable_name(user_name) +
                            " after " + std::to_string(config.max_attempts) + " attempts" + why);
     return LoginOutcome::denied;
 }
 
+// The tag of the remote host, when a success from it is to be remembered.
+std::optional<HostTag> host_to_remember(const std::string& user_name, const Config& config,
+                                        LoginServices& services, const LoginContext& context) {
+    if (config.policy.remember_host == 0 || context.remote_host.empty()) {
+        return std::nullopt;  // never for local logins
+    }
+    const auto key = load_host_key(config.state_dir, services.random);
+    if (!key) {
+        services.logger.error("remember_host is off for this login: " + key.error().message);
+        return std::nullopt;
+    }
+    return host_tag(*key, user_name, context.remote_host);
+}
+
+LoginOutcome run_enrolled_login(const std::string& user_name, Standing& standing,
+                                const Config& config, LoginServices& services,
+                                const LoginContext& context) {
+    AttemptRecorder recorder(user_name, config, services.logger,
+                             host_to_remember(user_name, config, services, context));
+    if (const auto recorded = recorder.standing(services.clock.now())) {
+        if (recorded->host_remembered) {
+            services.logger.info("second factor skipped for user " + user_name +
+                                 ": passed from this host within remember_host (" +
+                                 std::to_string(config.policy.remember_host) + " s)");
+            return LoginOutcome::not_applicable;
+        }
+        if (recorded->lock_remaining) {
+            services.logger.notice("second factor of user " + user_name + " is locked for " +
+                                   std::to_string(*recorded->lock_remaining) +
+                                   " more s after repeated wrong codes; no code is checked");
+            standing.kind = Standing::Kind::locked;
+            return run_code_prompts(user_name, standing, config, services, recorder);
+        }
+    }
+    if (channel_of(standing.enrollment->method)) {
+        return run_delivered_code_login(user_name, *standing.enrollment, config, services,
+                                        recorder);
+    }
+    return run_code_prompts(user_name, standing, config, services, recorder);
+}
+
 }  // namespace
 
 LoginOutcome run_login(const std::string& user_name, const Config& config,
-                       LoginServices& services) {
-    Standing standing{Standing::Kind::refused, std::nullopt};
+                       LoginServices& services, const LoginContext& context) {
+    Standing standing{Standing::Kind::refused, std::nullopt, std::nullopt};
     if (auto valid = validate_user_name(user_name); !valid) {
         services.logger.error("refusing user name '" + printable_name(user_name) + "': " +
                               valid.error().message);
+    } else if (remote_host_exempt(config.policy, context.remote_host, services.logger)) {
+        services.logger.info("second factor skipped for user " + user_name +
+                             ": the remote host is in exempt_networks");
+        return LoginOutcome::not_applicable;
     } else {
         standing = find_standing(user_name, config, services.logger);
     }
-    if (standing.kind == Standing::Kind::not_enrolled && config.nullok) {
-        services.logger.debug("user " + user_name +
-                              " is not enrolled; nullok leaves the decision to the stack");
-        return LoginOutcome::not_applicable;
+    if (standing.kind == Standing::Kind::not_enrolled) {
+        if (config.nullok) {
+            services.logger.debug("user " + user_name +
+                                  " is not enrolled; nullok leaves the decision to the stack");
+            return LoginOutcome::not_applicable;
+        }
+        const UserAccount* account = standing.account ? &*standing.account : nullptr;
+        if (!enforced_for(config.policy, account, services.logger)) {
+            services.logger.debug("user " + user_name +
+                                  " is not enrolled and outside enforce; leaving the decision to "
+                                  "the stack");
+            return LoginOutcome::not_applicable;
+        }
     }
-    if (standing.kind == Standing::Kind::enrolled && channel_of(standing.enrollment->method)) {
-        return run_delivered_code_login(user_name, *standing.enrollment, config, services);
+    if (standing.kind == Standing::Kind::enrolled) {
+        return run_enrolled_login(user_name, standing, config, services, context);
     }
-    return run_code_prompts(user_name, standing, config, services);
+    // Asked like an enrolled user; no code is ever checked or recorded.
+    AttemptRecorder never_used(user_name, config, services.logger, std::nullopt);
+    return run_code_prompts(user_name, standing, config, services, never_used);
 }
 
 LoginOutcome run_login(const std::string& user_name, const Config& config,
-                       Conversation& conversation, Logger& logger, const Clock& clock) {
+                       Conversation& conversation, Logger& logger, const Clock& clock,
+                       const LoginContext& context) {
     OpenSslRandom random;
     LoginServices services{conversation, logger, clock, random,
                            [&config, &logger](Channel channel) {
                                return make_message_sender(config, channel, logger);
                            },
                            host_name()};
-    return run_login(user_name, config, services);
+    return run_login(user_name, config, services, context);
 }
 
 }  // namespace otpgate::core

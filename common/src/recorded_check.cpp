@@ -1,49 +1,139 @@
 #include "otpgate/core/recorded_check.hpp"
 
 #include "otpgate/core/code_check.hpp"
+#include "otpgate/core/lockout.hpp"
 #include "otpgate/core/state_store.hpp"
 
 namespace otpgate::core {
+namespace {
 
-AttemptResult check_and_record(const std::string& user_name, const Enrollment& enrollment,
-                               std::string_view digits, const Config& config, Logger& logger,
-                               std::int64_t now) {
-    const StateStore states(config.state_dir);
-    auto locked = states.lock(user_name);
+void record_success_in(UserState& state, std::int64_t now, const std::optional<HostTag>& remember) {
+    record_success(state, now);
+    if (remember) {
+        remember_host(state, *remember, now);
+    }
+}
+
+}  // namespace
+
+std::optional<RecordedStanding> AttemptRecorder::standing(std::int64_t now) {
+    const StateStore states(m_config.state_dir);
+    auto locked = states.lock(m_user);
     if (!locked) {
-        logger.error("cannot check the code of user " + user_name + ": " + locked.error().message);
+        m_logger.debug("cannot read the state of user " + m_user +
+                       " before asking: " + locked.error().message);
+        return std::nullopt;
+    }
+    RecordedStanding standing;
+    const UserState& state = locked->state();
+    standing.lock_remaining = lock_remaining(state, m_config.policy.lockout, now);
+    standing.host_remembered =
+        m_remember && host_remembered(state, *m_remember, now, m_config.policy.remember_host);
+    return standing;
+}
+
+bool AttemptRecorder::refuse_if_locked(const UserState& state, std::int64_t now) {
+    const auto remaining = lock_remaining(state, m_config.policy.lockout, now);
+    if (!remaining) {
+        return false;
+    }
+    m_logger.notice("code of user " + m_user + " not checked: the second factor is locked for " +
+                    std::to_string(*remaining) + " more s");
+    return true;
+}
+
+void AttemptRecorder::record_failure_and_commit(LockedState& locked, std::int64_t now) {
+    const LockoutPolicy& policy = m_config.policy.lockout;
+    const bool lock_started = record_failure(locked.state(), policy, now);
+    if (auto saved = locked.commit(); !saved) {
+        m_logger.error("cannot record a wrong code of user " + m_user + ": " +
+                       saved.error().message);
+        return;
+    }
+    if (lock_started) {
+        m_logger.warning("second factor of user " + m_user + " locked for " +
+                         std::to_string(policy.duration) + " s after " +
+                         std::to_string(policy.max_failures) + " wrong codes within " +
+                         std::to_string(policy.window) + " s");
+    }
+}
+
+AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
+                                                std::string_view digits, std::int64_t now) {
+    const StateStore states(m_config.state_dir);
+    auto locked = states.lock(m_user);
+    if (!locked) {
+        m_logger.error("cannot check the code of user " + m_user + ": " + locked.error().message);
         return AttemptResult::unavailable;
     }
     UserState& state = locked->state();
-    const CodeVerdict verdict =
-        check_code(enrollment, state, digits, now, config.totp_window);
+    if (refuse_if_locked(state, now)) {
+        return AttemptResult::locked;
+    }
+    const CodeVerdict verdict = check_code(enrollment, state, digits, now, m_config.totp_window);
     switch (verdict) {
         case CodeVerdict::accepted_totp:
         case CodeVerdict::accepted_backup: {
+            record_success_in(state, now, m_remember);
             if (auto saved = locked->commit(); !saved) {
                 // Without a durable record the code could be used again.
-                logger.error("refusing a valid code of user " + user_name +
-                             " because it cannot be recorded: " + saved.error().message);
+                m_logger.error("refusing a valid code of user " + m_user +
+                               " because it cannot be recorded: " + saved.error().message);
                 return AttemptResult::unavailable;
             }
             if (verdict == CodeVerdict::accepted_backup) {
-                const auto used = static_cast<unsigned>(__builtin_popcountll(state.backup_used_mask));
-                logger.notice("user " + user_name + " authenticated with a backup code (" +
-                              std::to_string(enrollment.backup.hashes_hex.size() - used) + " left)");
+                const auto used =
+                    static_cast<unsigned>(__builtin_popcountll(state.backup_used_mask));
+                m_logger.notice("user " + m_user + " authenticated with a backup code (" +
+                                std::to_string(enrollment.backup.hashes_hex.size() - used) +
+                                " left)");
             } else {
-                logger.info("user " + user_name + " authenticated with a TOTP code");
+                m_logger.info("user " + m_user + " authenticated with a TOTP code");
             }
             return AttemptResult::accepted;
         }
         case CodeVerdict::replayed:
-            logger.warning("replayed code for user " + user_name + " refused");
-            return AttemptResult::rejected;
+            m_logger.warning("replayed code for user " + m_user + " refused");
+            break;
         case CodeVerdict::wrong:
-            logger.notice("wrong code for user " + user_name + " (" + std::to_string(digits.size()) +
-                          " digits)");
-            return AttemptResult::rejected;
+            m_logger.notice("wrong code for user " + m_user + " (" + std::to_string(digits.size()) +
+                            " digits)");
+            break;
     }
+    record_failure_and_commit(*locked, now);
     return AttemptResult::rejected;
+}
+
+AttemptResult AttemptRecorder::accept_sent_code(std::int64_t now) {
+    const StateStore states(m_config.state_dir);
+    auto locked = states.lock(m_user);
+    if (!locked) {
+        m_logger.error("cannot record the login of user " + m_user + ": " + locked.error().message);
+        return AttemptResult::unavailable;
+    }
+    if (refuse_if_locked(locked->state(), now)) {
+        return AttemptResult::locked;
+    }
+    record_success_in(locked->state(), now, m_remember);
+    if (auto saved = locked->commit(); !saved) {
+        m_logger.error("cannot record the login of user " + m_user + ": " + saved.error().message);
+        return AttemptResult::unavailable;
+    }
+    return AttemptResult::accepted;
+}
+
+void AttemptRecorder::record_wrong_sent_code(std::int64_t now) {
+    const StateStore states(m_config.state_dir);
+    auto locked = states.lock(m_user);
+    if (!locked) {
+        m_logger.error("cannot record a wrong code of user " + m_user + ": " +
+                       locked.error().message);
+        return;
+    }
+    if (lock_remaining(locked->state(), m_config.policy.lockout, now)) {
+        return;  // not counted during a lock, which must end on time
+    }
+    record_failure_and_commit(*locked, now);
 }
 
 }  // namespace otpgate::core

@@ -5,52 +5,16 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <limits>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/sha.h>
-
-#include "otpgate/core/hex.hpp"
 #include "otpgate/core/random.hpp"
 #include "otpgate/core/safe_file.hpp"
 #include "otpgate/core/user_account.hpp"
 
 namespace otpgate::core {
 namespace {
-
-constexpr std::array<char, 8> slot_magic = {'O', 'T', 'P', 'G', 'S', 'T', '0', '1'};
-constexpr std::size_t checksum_offset = state_slot_size - SHA256_DIGEST_LENGTH;
-constexpr std::int64_t no_step = std::numeric_limits<std::int64_t>::min();
-
-void put_u64(std::uint8_t* at, std::uint64_t value) {
-    for (int i = 0; i < 8; ++i) {
-        at[i] = static_cast<std::uint8_t>(value >> (8 * i));
-    }
-}
-
-void put_u32(std::uint8_t* at, std::uint32_t value) {
-    for (int i = 0; i < 4; ++i) {
-        at[i] = static_cast<std::uint8_t>(value >> (8 * i));
-    }
-}
-
-std::uint32_t get_u32(const std::uint8_t* at) {
-    std::uint32_t value = 0;
-    for (int i = 3; i >= 0; --i) {
-        value = (value << 8) | at[i];
-    }
-    return value;
-}
-
-std::uint64_t get_u64(const std::uint8_t* at) {
-    std::uint64_t value = 0;
-    for (int i = 7; i >= 0; --i) {
-        value = (value << 8) | at[i];
-    }
-    return value;
-}
 
 Error state_error(ErrorKind kind, const std::filesystem::path& path, const std::string& what) {
     return make_error(kind, "state file " + path.string() + ": " + what);
@@ -59,6 +23,8 @@ Error state_error(ErrorKind kind, const std::filesystem::path& path, const std::
 bool check_mode(const struct stat& info, mode_t forbidden) {
     return info.st_uid == geteuid() && (info.st_mode & forbidden) == 0;
 }
+
+}  // namespace
 
 Result<UniqueFd> open_state_directory(const std::filesystem::path& directory) {
     UniqueFd dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -87,6 +53,8 @@ Result<UniqueFd> open_state_directory(const std::filesystem::path& directory) {
     }
     return dir;
 }
+
+namespace {
 
 // Makes the file appear complete or not at all: written and synced under a
 // temporary name, then linked into place. If another login linked first,
@@ -129,62 +97,6 @@ Result<void> create_state_file(int dir_fd, const std::string& name, const std::f
 
 }  // namespace
 
-void encode_state_slot(const UserState& state, std::uint64_t sequence, std::uint8_t* slot) {
-    std::memset(slot, 0, state_slot_size);
-    std::memcpy(slot, slot_magic.data(), slot_magic.size());
-    put_u64(slot + 8, sequence);
-    if (const auto id = hex_decode(state.enrollment_id); id && id->size() == 16) {
-        std::memcpy(slot + 16, id->data(), 16);
-    }
-    put_u64(slot + 32, static_cast<std::uint64_t>(state.last_totp_step.value_or(no_step)));
-    put_u64(slot + 40, state.backup_used_mask);
-    if (const auto hash = hex_decode(state.verified_destination); hash && hash->size() == 32) {
-        std::memcpy(slot + 48, hash->data(), 32);
-    }
-    put_u64(slot + 80, static_cast<std::uint64_t>(state.verified_at));
-    // The newest sends, as 32-bit Unix times (good until 2106).
-    const std::size_t sends = std::min(state.recent_sends.size(), max_recorded_sends);
-    const std::size_t first = state.recent_sends.size() - sends;
-    slot[88] = static_cast<std::uint8_t>(sends);
-    for (std::size_t i = 0; i < sends; ++i) {
-        const auto when = static_cast<std::uint64_t>(std::max<std::int64_t>(0, state.recent_sends[first + i]));
-        put_u32(slot + 96 + 4 * i, static_cast<std::uint32_t>(std::min<std::uint64_t>(when, 0xffffffffU)));
-    }
-    // Bytes 224 up to the checksum are reserved for later fields and stay zero.
-    SHA256(slot, checksum_offset, slot + checksum_offset);
-}
-
-std::optional<std::pair<UserState, std::uint64_t>> decode_state_slot(const std::uint8_t* slot) {
-    if (std::memcmp(slot, slot_magic.data(), slot_magic.size()) != 0) {
-        return std::nullopt;
-    }
-    std::array<std::uint8_t, SHA256_DIGEST_LENGTH> checksum{};
-    SHA256(slot, checksum_offset, checksum.data());
-    if (std::memcmp(checksum.data(), slot + checksum_offset, checksum.size()) != 0) {
-        return std::nullopt;
-    }
-    UserState state;
-    static const std::array<std::uint8_t, 16> no_id{};
-    if (std::memcmp(slot + 16, no_id.data(), no_id.size()) != 0) {
-        state.enrollment_id = hex_encode(slot + 16, 16);
-    }
-    const auto step = static_cast<std::int64_t>(get_u64(slot + 32));
-    if (step != no_step) {
-        state.last_totp_step = step;
-    }
-    state.backup_used_mask = get_u64(slot + 40);
-    static const std::array<std::uint8_t, 32> no_hash{};
-    if (std::memcmp(slot + 48, no_hash.data(), no_hash.size()) != 0) {
-        state.verified_destination = hex_encode(slot + 48, 32);
-    }
-    state.verified_at = static_cast<std::int64_t>(get_u64(slot + 80));
-    const std::size_t sends = std::min<std::size_t>(slot[88], max_recorded_sends);
-    for (std::size_t i = 0; i < sends; ++i) {
-        state.recent_sends.push_back(static_cast<std::int64_t>(get_u32(slot + 96 + 4 * i)));
-    }
-    return std::make_pair(std::move(state), get_u64(slot + 8));
-}
-
 LockedState::LockedState(UniqueFd fd, std::filesystem::path path, UserState state,
                          std::uint64_t sequence, std::size_t live_slot)
     : m_fd(std::move(fd)),
@@ -215,27 +127,11 @@ Result<void> LockedState::commit() {
     return {};
 }
 
-Result<LockedState> StateStore::lock(const std::string& user_name) const {
-    if (auto valid = validate_user_name(user_name); !valid) {
-        return valid.error();
-    }
-    auto dir = open_state_directory(m_directory);
-    if (!dir) {
-        return dir.error();
-    }
-    const std::filesystem::path path = m_directory / user_name;
-    const int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
-    UniqueFd fd(::openat(dir->get(), user_name.c_str(), flags));
-    if (!fd.valid() && errno == ENOENT) {
-        if (auto created = create_state_file(dir->get(), user_name, path); !created) {
-            return created.error();
-        }
-        fd.reset(::openat(dir->get(), user_name.c_str(), flags));
-    }
-    if (!fd.valid()) {
-        return state_error(errno == ELOOP ? ErrorKind::unsafe : ErrorKind::unavailable, path,
-                           errno == ELOOP ? "is a symbolic link" : "cannot open: " + errno_text(errno));
-    }
+namespace {
+
+// Locks an open state file, checks it and reads the newest valid record.
+Result<LockedState> lock_and_read(UniqueFd fd, const std::filesystem::path& path,
+                                  const std::string& user_name) {
     // Checked once locked: see create_state_file.
     if (lock_exclusive(fd.get()) != 0) {
         return state_error(ErrorKind::io, path, "cannot lock: " + errno_text(errno));
@@ -267,6 +163,95 @@ Result<LockedState> StateStore::lock(const std::string& user_name) const {
     const std::size_t live_slot = !second || (first && first->second > second->second) ? 0 : 1;
     auto& newest = live_slot == 0 ? first : second;
     return LockedState(std::move(fd), path, std::move(newest->first), newest->second, live_slot);
+}
+
+Error open_error(const std::filesystem::path& path, int error_number) {
+    return state_error(error_number == ELOOP ? ErrorKind::unsafe : ErrorKind::unavailable, path,
+                       error_number == ELOOP ? "is a symbolic link"
+                                             : "cannot open: " + errno_text(error_number));
+}
+
+constexpr int state_open_flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+
+}  // namespace
+
+Result<LockedState> StateStore::lock(const std::string& user_name) const {
+    if (auto valid = validate_user_name(user_name); !valid) {
+        return valid.error();
+    }
+    auto dir = open_state_directory(m_directory);
+    if (!dir) {
+        return dir.error();
+    }
+    const std::filesystem::path path = m_directory / user_name;
+    UniqueFd fd(::openat(dir->get(), user_name.c_str(), state_open_flags));
+    if (!fd.valid() && errno == ENOENT) {
+        if (auto created = create_state_file(dir->get(), user_name, path); !created) {
+            return created.error();
+        }
+        fd.reset(::openat(dir->get(), user_name.c_str(), state_open_flags));
+    }
+    if (!fd.valid()) {
+        return open_error(path, errno);
+    }
+    return lock_and_read(std::move(fd), path, user_name);
+}
+
+Result<std::optional<UserState>> StateStore::read_existing(const std::string& user_name) const {
+    if (auto valid = validate_user_name(user_name); !valid) {
+        return valid.error();
+    }
+    const std::filesystem::path path = m_directory / user_name;
+    UniqueFd dir(::open(m_directory.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir.valid() && errno == ENOENT) {
+        return std::optional<UserState>{};
+    }
+    if (!dir.valid()) {
+        return open_error(m_directory, errno);
+    }
+    UniqueFd fd(::openat(dir.get(), user_name.c_str(), state_open_flags));
+    if (!fd.valid() && errno == ENOENT) {
+        return std::optional<UserState>{};
+    }
+    if (!fd.valid()) {
+        return open_error(path, errno);
+    }
+    auto locked = lock_and_read(std::move(fd), path, user_name);
+    if (!locked) {
+        return locked.error();
+    }
+    return std::optional<UserState>(std::move(locked->state()));
+}
+
+Result<std::vector<std::string>> StateStore::user_names() const {
+    std::error_code missing;
+    if (std::filesystem::symlink_status(m_directory, missing).type() ==
+        std::filesystem::file_type::not_found) {
+        return std::vector<std::string>{};  // listing creates nothing
+    }
+    auto dir = open_state_directory(m_directory);
+    if (!dir) {
+        return dir.error();
+    }
+    std::vector<std::string> names;
+    std::error_code error;
+    std::filesystem::directory_iterator entries(m_directory, error);
+    for (; !error && entries != std::filesystem::directory_iterator(); entries.increment(error)) {
+        const std::string name = entries->path().filename().string();
+        // Temporary files and host-wide records start with a dot, which no
+        // user name may.
+        std::error_code kind_error;
+        if (validate_user_name(name) && entries->symlink_status(kind_error).type() ==
+                                            std::filesystem::file_type::regular) {
+            names.push_back(name);
+        }
+    }
+    if (error) {
+        return make_error(ErrorKind::unavailable,
+                          "cannot list " + m_directory.string() + ": " + error.message());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
 }
 
 Result<void> StateStore::remove(const std::string& user_name) const {

@@ -78,6 +78,8 @@ TEST_F(LoginTest, SecondAttemptCanSucceed) {
 }
 
 TEST_F(LoginTest, ReplayedCodeIsRefused) {
+    // More wrong codes than the lockout allows; lockouts are tested in tests/policy.
+    sandbox().write_config("lockout_failures = 0");
     const auto alice = enroll("alice");
     const std::string code = code_at(alice);
     ASSERT_EQ(login("alice", {code}).auth_rc, PAM_SUCCESS);
@@ -111,6 +113,8 @@ TEST_F(LoginTest, PreviousAndNextStepAreAccepted) {
 }
 
 TEST_F(LoginTest, TwoStepsAwayAreRefused) {
+    // More wrong codes than the lockout allows; lockouts are tested in tests/policy.
+    sandbox().write_config("lockout_failures = 0");
     const auto alice = enroll("alice");
     for (const std::int64_t steps : {-2, +2}) {
         const std::string code = code_at(alice, steps);
@@ -154,6 +158,8 @@ TEST_F(LoginTest, BackupCodeWorksOnce) {
 }
 
 TEST_F(LoginTest, BackupCodeWithDashWorksOnce) {
+    // More wrong codes than the lockout allows; lockouts are tested in tests/policy.
+    sandbox().write_config("lockout_failures = 0");
     const auto alice = enroll("alice");
     const std::string plain = alice.backup_codes.at(3);
     const std::string dashed = plain.substr(0, 5) + "-" + plain.substr(5);

@@ -138,6 +138,9 @@ void remove_own_pam_wrapper_folder(const std::string& parent_folder) {
         pam_start(request.service.c_str(), request.user.empty() ? nullptr : request.user.c_str(),
                   &conversation, &pamh);
     report += "start " + std::to_string(start_rc) + "\n";
+    if (start_rc == PAM_SUCCESS && !request.rhost.empty()) {
+        pam_set_item(pamh, PAM_RHOST, request.rhost.c_str());
+    }
     remove_own_pam_wrapper_folder(parent_folder);
     if (barrier.ready_fd >= 0) {
         write_all(barrier.ready_fd, "r");

@@ -19,6 +19,8 @@ struct LoginRequest {
     // Given in order, one per prompt; when they run out the conversation
     // fails (PAM_CONV_ERR), so a test sees any unexpected extra prompt.
     std::vector<std::string> answers;
+    // PAM_RHOST, as sshd sets it; empty leaves it unset (a local login).
+    std::string rhost;
     bool call_authenticate = true;
     bool call_setcred = false;  // pam_setcred(PAM_ESTABLISH_CRED) afterwards
     // RLIMIT_FSIZE for the authentication, to make every write fail.

@@ -117,6 +117,42 @@ TEST(BackupCodes, Limits) {
     EXPECT_EQ(longest.codes[0].size(), max_backup_code_digits);
 }
 
+TEST(BackupCodes, CodesMadeElsewhereKeepTheirLength) {
+    OpenSslRandom random;
+    const std::vector<SecretString> codes = {SecretString("12345678"), SecretString("87654321")};
+    const BackupCodeHashes stored = hash_backup_codes(random, codes, 8, fast_iterations);
+    EXPECT_EQ(stored.digits, 8u);
+    EXPECT_EQ(stored.iterations, fast_iterations);
+    EXPECT_EQ(find_backup_code(stored, "87654321"), std::optional<unsigned>(1));
+    EXPECT_FALSE(find_backup_code(stored, "1234567").has_value());
+    // A new salt each time: the same codes never hash alike twice.
+    EXPECT_NE(hash_backup_codes(random, codes, 8, fast_iterations).hashes_hex, stored.hashes_hex);
+
+    EXPECT_THROW(static_cast<void>(hash_backup_codes(random, codes, 9, fast_iterations)),
+                 std::invalid_argument);
+    EXPECT_THROW(static_cast<void>(hash_backup_codes(random, {SecretString("1234567x")}, 8,
+                                                     fast_iterations)),
+                 std::invalid_argument);
+    EXPECT_THROW(static_cast<void>(hash_backup_codes(random, {SecretString("12345")}, 5,
+                                                     fast_iterations)),
+                 std::invalid_argument);
+    const std::vector<SecretString> too_many(max_backup_codes + 1, SecretString("12345678"));
+    EXPECT_THROW(static_cast<void>(hash_backup_codes(random, too_many, 8, fast_iterations)),
+                 std::invalid_argument);
+}
+
+TEST(BackupCodes, WhichLengthsAreLookedUp) {
+    BackupCodeHashes own;  // otpgate's: anything longer than a TOTP code
+    EXPECT_FALSE(is_backup_code_length(own, max_otp_digits));
+    EXPECT_TRUE(is_backup_code_length(own, min_backup_code_digits));
+    EXPECT_TRUE(is_backup_code_length(own, max_backup_code_digits));
+    BackupCodeHashes imported;
+    imported.digits = 8;  // exactly the recorded length
+    EXPECT_TRUE(is_backup_code_length(imported, 8));
+    EXPECT_FALSE(is_backup_code_length(imported, 6));
+    EXPECT_FALSE(is_backup_code_length(imported, 10));
+}
+
 TEST(BackupCodes, Format) {
     EXPECT_EQ(format_backup_code("1234567890"), "12345-67890");
     EXPECT_EQ(format_backup_code("123456789"), "12345-6789");

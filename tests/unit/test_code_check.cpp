@@ -103,6 +103,16 @@ TEST_F(CodeCheck, NewEnrollmentMakesItsBackupCodesUsableAndOldStepsStaySpent) {
     EXPECT_EQ(check_code(enrollment, state, hotp_codes[5], in_step(5), 1), CodeVerdict::replayed);
 }
 
+TEST_F(CodeCheck, ImportedEightDigitBackupCodes) {
+    // google-authenticator's scratch codes: 8 digits next to 6-digit TOTP codes.
+    OpenSslRandom random;
+    enrollment.backup = hash_backup_codes(random, {SecretString("12345678")}, 8, 1000);
+    EXPECT_EQ(check_code(enrollment, state, "1234567", in_step(5), 1), CodeVerdict::wrong);
+    EXPECT_EQ(check_code(enrollment, state, "12345678", in_step(5), 1), CodeVerdict::accepted_backup);
+    EXPECT_EQ(check_code(enrollment, state, "12345678", in_step(5), 1), CodeVerdict::replayed);
+    EXPECT_EQ(check_code(enrollment, state, hotp_codes[5], in_step(5), 1), CodeVerdict::accepted_totp);
+}
+
 TEST(CodeVerdictNames, AreDistinct) {
     EXPECT_NE(to_string(CodeVerdict::accepted_totp), to_string(CodeVerdict::accepted_backup));
     EXPECT_NE(to_string(CodeVerdict::wrong), to_string(CodeVerdict::replayed));

@@ -298,5 +298,27 @@ TEST_F(DeliveredCodeLogin, EmailCodesWork) {
               "Code sent by email to a\u2022\u2022\u2022@example.com (r = resend): ");
 }
 
+TEST_F(DeliveredCodeLogin, ALockThatBeginsDuringTheLoginRefusesTheRightCode) {
+    config.policy.lockout = LockoutPolicy{2, 300, 900};
+    auto conversation = phone({"000000", "111111", "<newest>"});
+    EXPECT_EQ(login(conversation), LoginOutcome::denied) << dump_log();
+    EXPECT_TRUE(logger.contains("locked for 900 s after 2 wrong codes within 300 s"));
+    EXPECT_TRUE(logger.contains("not checked: the second factor is locked"));
+    EXPECT_FALSE(logger.contains("authenticated"));
+    // Locked: the next login sends nothing and checks nothing.
+    auto next = phone({"000000", "000000", "000000"});
+    EXPECT_EQ(login(next), LoginOutcome::denied);
+    EXPECT_EQ(outbox_codes(outbox()).size(), 1u);
+    EXPECT_EQ(next.m_prompts, std::vector<std::string>(3, config.prompt));
+    // After the lock, a code arrives and works, and the success is recorded.
+    clock.set(t0 + 900);
+    auto later = phone({"<newest>"});
+    EXPECT_EQ(login(later), LoginOutcome::success) << dump_log();
+    auto locked = StateStore(config.state_dir).lock(account.name);
+    ASSERT_TRUE(locked.ok());
+    EXPECT_EQ(locked->state().last_success, t0 + 900);
+    EXPECT_TRUE(locked->state().recent_failures.empty());
+}
+
 }  // namespace
 }  // namespace otpgate::core

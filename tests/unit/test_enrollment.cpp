@@ -181,6 +181,30 @@ TEST(EnrollmentFormat, BadValuesAreRefused) {
     }
 }
 
+TEST(EnrollmentFormat, RecordedBackupCodeLength) {
+    // Only imported codes have one; every other file is written as before.
+    EXPECT_EQ(std::string(serialize_enrollment(sample()).view()).find("backup_digits"),
+              std::string::npos);
+    EXPECT_EQ(parse_enrollment(fixture_file())->backup.digits, 0u);
+    Enrollment imported = sample();
+    imported.totp.digits = 6;
+    imported.backup.digits = 8;
+    const auto parsed = parse_enrollment(serialize_enrollment(imported).view());
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+    EXPECT_EQ(parsed->backup.digits, 8u);
+
+    // A length TOTP codes have too could not be told apart (the fixture's are 8).
+    for (const char* bad : {"backup_digits = 8", "backup_digits = 5", "backup_digits = 17",
+                            "backup_digits = ", "backup_digits = eight"}) {
+        SCOPED_TRACE(bad);
+        const auto refused = parse_enrollment(sign(fixture() + bad + "\n"));
+        ASSERT_FALSE(refused.ok());
+        EXPECT_NE(refused.error().message.find("backup_digits"), std::string::npos);
+    }
+    EXPECT_TRUE(parse_enrollment(sign(fixture() + "backup_digits = 7\n")).ok());
+    EXPECT_FALSE(parse_enrollment(sign(fixture() + "backup_digits = 7\nbackup_digits = 9\n")).ok());
+}
+
 TEST(EnrollmentFormat, AtMostSixtyFourBackupCodes) {
     std::string text = replace_line(replace_line(fixture(), "backup_code = a2", ""), "backup_code = b9", "");
     for (int i = 0; i < 64; ++i) {

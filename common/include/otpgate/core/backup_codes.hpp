@@ -20,7 +20,15 @@ struct BackupCodeHashes {
     std::string salt_hex;           // one random salt for the set
     unsigned iterations = 0;        // PBKDF2-HMAC-SHA256
     std::vector<std::string> hashes_hex;  // in the order the codes were shown
+    // 0 for otpgate's own codes, which are told from TOTP codes by being
+    // longer than any (min_backup_code_digits or more). Codes brought in
+    // from elsewhere (google-authenticator's 8-digit scratch codes) have
+    // their one length recorded here instead.
+    unsigned digits = 0;
 };
+
+// Whether a typed code of `length` digits is looked up among `stored`.
+bool is_backup_code_length(const BackupCodeHashes& stored, std::size_t length);
 
 struct NewBackupCodes {
     std::vector<SecretString> codes;  // plain text, to print once
@@ -31,6 +39,13 @@ inline constexpr unsigned default_backup_iterations = 20000;
 
 NewBackupCodes make_backup_codes(RandomSource& random, unsigned count, unsigned digits,
                                  unsigned iterations = default_backup_iterations);
+
+// Hashes codes made elsewhere, all of `digits` digits (6 to
+// max_backup_code_digits), under a new salt; the set records its length.
+// Throws std::invalid_argument for more than max_backup_codes codes or a
+// code of another length or with a non-digit.
+BackupCodeHashes hash_backup_codes(RandomSource& random, const std::vector<SecretString>& codes,
+                                   unsigned digits, unsigned iterations = default_backup_iterations);
 
 // "12345-67890": grouped for reading; the dash is ignored when typed.
 std::string format_backup_code(std::string_view digits);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "otpgate/core/config.hpp"
+#include "otpgate/core/logger.hpp"
 #include "otpgate/core/message.hpp"
 #include "otpgate/core/random.hpp"
 #include "otpgate/core/result.hpp"
@@ -21,7 +22,7 @@ namespace otpgate::core {
 struct SendReservation {
     enum class Kind { granted, refused, throttled } kind = Kind::refused;
     std::int64_t retry_after = 0;  // throttled: seconds until a send is allowed
-    std::string reason;            // refused: why
+    std::string reason;            // refused: why; throttled: which limit, if not the user's
 };
 
 // Under the user's state lock: `refusal(state)` may name a reason not to
@@ -34,8 +35,11 @@ using SendRefusal = std::function<std::string(const UserState&)>;
 // new destination may follow at once; the hourly cap still counts it.
 enum class Cooldown { applies, waived_after_proof };
 
+// An SMS also counts toward host_max_sms_per_hour, checked after the
+// user's own limits (a user at their limit spends nothing of the host's).
 Result<SendReservation> reserve_code_send(const Config& config, const std::string& user_name,
-                                          std::int64_t now, const SendRefusal& refusal = {},
+                                          Channel channel, std::int64_t now, Logger& logger,
+                                          const SendRefusal& refusal = {},
                                           Cooldown cooldown = Cooldown::applies);
 
 unsigned code_lifetime(const Config& config, Channel channel);  // seconds

@@ -12,6 +12,7 @@
 #include "otpgate/core/delivery_config.hpp"
 #include "otpgate/core/logger.hpp"
 #include "otpgate/core/otp.hpp"
+#include "otpgate/core/policy_config.hpp"
 #include "otpgate/core/result.hpp"
 
 namespace otpgate::core {
@@ -65,6 +66,7 @@ struct Config {
     std::string notify_domain;  // "example.com"; empty: enrolled addresses only
 
     DeliveryConfig delivery;
+    PolicyConfig policy;
 };
 
 inline constexpr std::string_view default_config_path = OTPGATE_DEFAULT_CONFIG;
@@ -84,8 +86,13 @@ bool apply_setting(Config& config, std::string_view key, std::string_view value,
 
 // Parses config text. Unknown keys are warnings; bad values and syntax
 // errors are errors (returned false after everything was reported).
+//
+// Lines after a `[service NAME...]` header apply only when the PAM service
+// is one of the names (they override the lines before the first header);
+// they are checked whatever the service, so that a mistake shows at once.
+// `service` is empty for the otpgate command, which reads no section.
 bool parse_config_text(Config& config, std::string_view text, const std::string& source_name,
-                       Logger& logger);
+                       Logger& logger, std::string_view service = {});
 
 enum class ConfigRequirement {
     optional,  // the default path: a missing file means built-in defaults
@@ -95,7 +102,8 @@ enum class ConfigRequirement {
 // Reads a config file defensively: no symlinks, a regular file owned by
 // root or by the caller, not writable by group or others, at most 64 KiB.
 Result<void> load_config_file(Config& config, const std::filesystem::path& path,
-                              ConfigRequirement requirement, Logger& logger);
+                              ConfigRequirement requirement, Logger& logger,
+                              std::string_view service = {});
 
 // Module arguments: `debug`, `nullok`, `config=PATH`, any `key=value`.
 struct ModuleArguments {
@@ -107,7 +115,9 @@ ModuleArguments split_module_arguments(const std::vector<std::string_view>& argv
 
 // Loads the file named by the arguments (or the default), then applies the
 // arguments on top. False when anything was invalid: the caller fails closed.
-bool load_module_config(Config& config, const ModuleArguments& arguments, Logger& logger);
+// `service` is PAM_SERVICE, which selects the file's [service] sections.
+bool load_module_config(Config& config, const ModuleArguments& arguments, Logger& logger,
+                        std::string_view service = {});
 
 // Every key the parser accepts, for documentation checks.
 std::vector<std::string_view> known_config_keys();

@@ -30,5 +30,7 @@ Setter text_setter(std::function<std::string&(Config&)> field, bool allow_empty,
 
 // Defined in delivery_config.cpp: the keys of the message delivery backends.
 void add_delivery_settings(SetterTable& table);
+// Defined in policy_config.cpp: enforce, groups, exempt networks, lockout.
+void add_policy_settings(SetterTable& table);
 
 }  // namespace otpgate::core

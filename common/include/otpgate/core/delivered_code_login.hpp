@@ -9,10 +9,13 @@
 #include "otpgate/core/config.hpp"
 #include "otpgate/core/enrollment.hpp"
 #include "otpgate/core/login_session.hpp"
+#include "otpgate/core/recorded_check.hpp"
 
 namespace otpgate::core {
 
+// `recorder` keeps the lockout and the last success in the user's state.
 LoginOutcome run_delivered_code_login(const std::string& user_name, const Enrollment& enrollment,
-                                      const Config& config, LoginServices& services);
+                                      const Config& config, LoginServices& services,
+                                      AttemptRecorder& recorder);
 
 }  // namespace otpgate::core

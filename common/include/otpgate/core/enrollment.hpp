@@ -42,6 +42,8 @@ struct Enrollment {
 inline constexpr int enrollment_format_version = 1;
 
 // A `key = value` text with a version line, documented in otpgate.conf(5).
+// `backup_digits` appears only for imported backup codes, so files written
+// before it existed, and every other file, stay as they were.
 SecretString serialize_enrollment(const Enrollment& enrollment);
 
 // Strict: every required key once, every value valid, unknown keys refused

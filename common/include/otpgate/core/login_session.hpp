@@ -53,11 +53,22 @@ struct LoginServices {
     std::string host_name;      // {host} in messages
 };
 
+// Where a login comes from, as the application told PAM. The otpgate
+// command and its helper leave both empty: no policy skips their checks.
+struct LoginContext {
+    std::string service;      // PAM_SERVICE
+    std::string remote_host;  // PAM_RHOST; empty for local logins
+};
+
+// Before asking: an exempt remote host, a user outside `enforce` who has
+// not enrolled, or a remembered host make it not_applicable (PAM_IGNORE);
+// a locked user is asked as usual and every code refused.
 LoginOutcome run_login(const std::string& user_name, const Config& config,
-                       LoginServices& services);
+                       LoginServices& services, const LoginContext& context = {});
 
 // The same with the system's randomness and the configured senders.
 LoginOutcome run_login(const std::string& user_name, const Config& config,
-                       Conversation& conversation, Logger& logger, const Clock& clock);
+                       Conversation& conversation, Logger& logger, const Clock& clock,
+                       const LoginContext& context = {});
 
 }  // namespace otpgate::core

@@ -1,25 +1,68 @@
-// Checking a typed TOTP or backup code against the user's state and
-// recording it, all under the state lock.
+// Checking a typed code against the user's state and recording what it
+// changes, all under the state lock: the spent TOTP step or backup code,
+// wrong codes and the lockout they lead to (lockout.hpp), the last success
+// and the host to remember (remembered_host.hpp).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "otpgate/core/config.hpp"
 #include "otpgate/core/enrollment.hpp"
 #include "otpgate/core/logger.hpp"
+#include "otpgate/core/remembered_host.hpp"
 
 namespace otpgate::core {
 
-enum class AttemptResult { accepted, rejected, unavailable };
+enum class AttemptResult {
+    accepted,
+    rejected,     // wrong or replayed (counted toward the lockout)
+    locked,       // not checked: the second factor is locked
+    unavailable,  // the state could not be read or written
+};
 
-// Locked from read to write, so that of many logins racing with one code
-// exactly one sees it unused; never held while prompting. Logs the
-// verdict (never the code). A valid code that cannot be recorded is
-// refused: unrecorded, it could be used again.
-AttemptResult check_and_record(const std::string& user_name, const Enrollment& enrollment,
-                               std::string_view digits, const Config& config, Logger& logger,
-                               std::int64_t now);
+// What the state says before the user is asked.
+struct RecordedStanding {
+    bool host_remembered = false;
+    std::optional<std::int64_t> lock_remaining;  // seconds
+};
+
+// One login's view of the user's state. Locked from read to write for each
+// attempt, so that of many logins racing with one code exactly one sees it
+// unused; never held while prompting. Logs verdicts (never codes).
+class AttemptRecorder {
+  public:
+    // `remember`: the tag of the remote host, when remember_host is on and
+    // the login came from one; recorded with a success.
+    AttemptRecorder(const std::string& user_name, const Config& config, Logger& logger,
+                    std::optional<HostTag> remember)
+        : m_user(user_name), m_config(config), m_logger(logger), m_remember(remember) {}
+
+    // Whether the host is remembered and whether a lock is on. nullopt when
+    // the state cannot be read (the check that follows fails closed).
+    std::optional<RecordedStanding> standing(std::int64_t now);
+
+    // A typed TOTP or backup code. A valid code that cannot be recorded is
+    // refused: unrecorded, it could be used again.
+    AttemptResult check_and_record(const Enrollment& enrollment, std::string_view digits,
+                                   std::int64_t now);
+
+    // The code sent by SMS or email matched (checked by the caller): refused
+    // while locked, else the success is recorded.
+    AttemptResult accept_sent_code(std::int64_t now);
+    // A wrong sent code: counted, unless a lock is already on.
+    void record_wrong_sent_code(std::int64_t now);
+
+  private:
+    void record_failure_and_commit(LockedState& locked, std::int64_t now);
+    bool refuse_if_locked(const UserState& state, std::int64_t now);
+
+    const std::string& m_user;
+    const Config& m_config;
+    Logger& m_logger;
+    std::optional<HostTag> m_remember;
+};
 
 }  // namespace otpgate::core

@@ -10,6 +10,7 @@
 // of one user; different users never share a lock.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -22,6 +23,17 @@
 namespace otpgate::core {
 
 inline constexpr std::size_t max_recorded_sends = 32;
+inline constexpr std::size_t max_recorded_failures = 16;
+inline constexpr std::size_t max_remembered_hosts = 8;
+inline constexpr std::size_t host_tag_size = 16;
+
+// A host from which the user passed the second factor: a keyed hash of the
+// user and the address (see remembered_host.hpp), never the address itself.
+struct RememberedHost {
+    std::array<std::uint8_t, host_tag_size> tag{};
+    std::int64_t at = 0;  // when the user passed from there
+    bool operator==(const RememberedHost&) const = default;
+};
 
 struct UserState {
     std::string enrollment_id;  // which enrollment the backup mask belongs to
@@ -36,6 +48,15 @@ struct UserState {
     // When codes were sent (Unix seconds, oldest first, at most
     // max_recorded_sends): the per-user send throttle survives logins.
     std::vector<std::int64_t> recent_sends;
+    // Fields added with access policies (records written before them read
+    // as zero and empty). The last accepted code, 0 for none.
+    std::int64_t last_success = 0;
+    // Lockout (lockout.hpp): when the current lock began (0: none) and the
+    // times of recent wrong codes, oldest first, at most max_recorded_failures.
+    std::int64_t locked_at = 0;
+    std::vector<std::int64_t> recent_failures;
+    // Oldest first, at most max_remembered_hosts.
+    std::vector<RememberedHost> remembered_hosts;
 };
 
 inline constexpr std::size_t state_slot_size = 512;
@@ -76,9 +97,22 @@ public:
 
     [[nodiscard]] const std::filesystem::path& directory() const noexcept { return m_directory; }
 
+    // The user's state if a file exists, without creating one; nullopt
+    // when there is none (a user who never logged in). Locked while read.
+    [[nodiscard]] Result<std::optional<UserState>> read_existing(
+        const std::string& user_name) const;
+
+    // Names of the users with a state file (for `otpgate list`), sorted.
+    [[nodiscard]] Result<std::vector<std::string>> user_names() const;
+
 private:
     std::filesystem::path m_directory;
 };
+
+// Opens the state directory (creating it 0700 if missing) and checks that
+// it belongs to us and is not writable by group or others. Other root-owned
+// records (host_send_cap.hpp, the host key) live there too.
+Result<UniqueFd> open_state_directory(const std::filesystem::path& directory);
 
 // Slot encoding, exposed for tests of torn and corrupted records.
 void encode_state_slot(const UserState& state, std::uint64_t sequence, std::uint8_t* slot);

@@ -1,0 +1,190 @@
+// otpgate import google-authenticator: a ~/.google_authenticator file
+// becomes the user's otpgate enrollment with the same secret and
+// parameters, so the authenticator app keeps working. The old file is left
+// alone: logins use it until the PAM stack is switched.
+#include "announce_change.hpp"
+#include "code_confirmation.hpp"
+#include "commands.hpp"
+#include "google_authenticator_source.hpp"
+#include "otpgate/core/code_check.hpp"
+#include "otpgate/core/enrollment_store.hpp"
+#include "otpgate/core/google_authenticator_import.hpp"
+#include "otpgate/core/state_store.hpp"
+#include "output.hpp"
+
+namespace otpgate::cli {
+namespace {
+
+// Replacing an otpgate enrollment takes --force: a migration script run a
+// second time must not quietly undo an enrollment made since (a new
+// phone). A user replacing their own shows a code of it first, as for
+// `enroll totp`; root naming the user is not asked.
+std::variant<std::optional<core::Enrollment>, Failure> existing_enrollment(
+    const CommandContext& context, bool force) {
+    const core::EnrollmentStore store(context.config.enrollment_path);
+    auto existing = store.load(context.target.account);
+    if (!existing) {
+        switch (existing.error().kind) {
+            case core::ErrorKind::not_found:
+                return std::optional<core::Enrollment>{};
+            case core::ErrorKind::corrupt:
+                print_warning("the current enrollment cannot be read and will be replaced: " +
+                              existing.error().message);
+                return std::optional<core::Enrollment>{};
+            default:
+                return storage_failure(existing.error(), enrollment_of(context));
+        }
+    }
+    const std::string enrolled = context.user_name() + " is already enrolled in otpgate (" +
+                                 describe_method(*existing) + " since " +
+                                 format_utc(existing->created) + ")";
+    if (!force) {
+        return Failure{ExitCode::not_permitted,
+                       "user " + enrolled +
+                           "; importing would replace it. To replace it, run "
+                           "again with --force" +
+                           (context.target.named_by_root ? "" : " (a current code is asked)") +
+                           "; nothing was changed"};
+    }
+    print("User " + enrolled + ". With --force, the import replaces it.\n");
+    if (!context.target.named_by_root) {
+        if (auto refused = confirm_possession(context, *existing)) {
+            return std::move(*refused);
+        }
+    }
+    return std::optional<core::Enrollment>(std::move(existing.value()));
+}
+
+// Only root may write the state; the lock is taken before anything is
+// saved, so a broken state directory leaves everything as it was.
+std::variant<std::optional<core::LockedState>, Failure> lock_state_if_root(
+    const CommandContext& context) {
+    if (!context.may_use_state) {
+        return std::optional<core::LockedState>{};
+    }
+    auto locked = core::StateStore(context.config.state_dir).lock(context.user_name());
+    if (!locked) {
+        Failure failure =
+            storage_failure(locked.error(), "the login state of user " + context.user_name());
+        failure.message += "; nothing was changed";
+        return failure;
+    }
+    return std::optional<core::LockedState>(std::move(locked.value()));
+}
+
+// The new enrollment's id resets the spent-code marks; the steps used
+// under google-authenticator and otpgate both stay used.
+void record_in_state(core::LockedState& locked, core::GoogleAuthenticatorImport& imported) {
+    core::UserState& record = locked.state();
+    core::adopt_enrollment(record, imported.enrollment);
+    if (imported.used_step &&
+        (!record.last_totp_step || *record.last_totp_step < *imported.used_step)) {
+        record.last_totp_step = imported.used_step;
+        imported.carried.emplace_back(
+            "the last code used with google-authenticator, which cannot log in again");
+    }
+    if (auto committed = locked.commit(); !committed) {
+        print_warning("the login state could not be updated (" + committed.error().message +
+                      "): the last code used with google-authenticator may log in once more");
+    }
+}
+
+void print_list(std::string_view title, const std::vector<std::string>& lines) {
+    if (lines.empty()) {
+        return;
+    }
+    print(std::string(title) + "\n");
+    for (const auto& line : lines) {
+        print("  - " + line + "\n");
+    }
+}
+
+void print_report(const CommandContext& context, const std::filesystem::path& source,
+                  const core::GoogleAuthenticatorImport& imported) {
+    const auto target =
+        core::EnrollmentStore(context.config.enrollment_path).path_of(context.target.account);
+    print("Imported " + source.string() + " for user " + context.user_name() +
+          (target ? " into " + target->string() : std::string()) + ".\n\n");
+    print_list("Carried over:", imported.carried);
+    print_list("Not carried over:", imported.not_carried);
+    print(
+        "\nThe google-authenticator file is left as it was, and logins keep using it until "
+        "the PAM\nstack is switched: in /etc/pam.d/sshd (and every other service that uses "
+        "it), replace\n    auth required pam_google_authenticator.so\nwith\n"
+        "    auth required pam_otpgate.so\n"
+        "Until then a scratch code used with one still works once with the other. Once no "
+        "service\nuses pam_google_authenticator.so, the file can be removed.\n");
+    if (!context.may_use_state) {
+        print("Changing the PAM stack takes root: ask your administrator.\n");
+    }
+}
+
+}  // namespace
+
+ExitCode import_google_authenticator(const CommandContext& context, const ImportOptions& options) {
+    const auto path_or_failure = google_authenticator_path(context, options.file);
+    if (const auto* failure = std::get_if<Failure>(&path_or_failure)) {
+        return report(*failure);
+    }
+    const auto& path = std::get<std::filesystem::path>(path_or_failure);
+    auto read = read_google_authenticator_file(context, path);
+    if (const auto* failure = std::get_if<Failure>(&read)) {
+        return report(*failure);
+    }
+    auto& file = std::get<core::GoogleAuthenticatorFile>(read);
+    // Checked before asking for any code: a file that cannot work is refused at once.
+    auto imported = core::import_google_authenticator(file, context.config, context.random,
+                                                      context.clock.now());
+    if (!imported) {
+        return report({ExitCode::storage, "cannot import " + path.string() + ": " +
+                                              imported.error().message + "; nothing was changed"});
+    }
+    const auto existing = existing_enrollment(context, options.force);
+    if (const auto* refused = std::get_if<Failure>(&existing)) {
+        return report(*refused);
+    }
+    const auto& previous = std::get<std::optional<core::Enrollment>>(existing);
+    auto state = lock_state_if_root(context);
+    if (const auto* failure = std::get_if<Failure>(&state)) {
+        return report(*failure);
+    }
+    auto& locked = std::get<std::optional<core::LockedState>>(state);
+
+    std::size_t dropped = 0;
+    if (locked && previous) {
+        dropped = core::drop_spent_scratch_codes(file, *previous, locked->state());
+        if (dropped > 0) {
+            imported = core::import_google_authenticator(file, context.config, context.random,
+                                                         context.clock.now());
+            if (!imported) {  // fewer codes than before: cannot happen, but never save half
+                return report({ExitCode::internal, imported.error().message});
+            }
+        }
+    }
+    const core::EnrollmentStore store(context.config.enrollment_path);
+    if (auto saved = store.save(context.target.account, imported->enrollment); !saved) {
+        Failure failure = storage_failure(saved.error(), enrollment_of(context));
+        failure.message += "; nothing was changed";
+        return report(failure);
+    }
+    if (dropped > 0) {
+        imported->not_carried.push_back(
+            std::to_string(dropped) +
+            (dropped == 1 ? " scratch code that was already spent as an otpgate backup code"
+                          : " scratch codes that were already spent as otpgate backup codes"));
+    }
+    if (locked) {
+        record_in_state(*locked, *imported);
+    }
+    context.logger.notice(
+        (context.may_use_state ? "root imported " : "user " + context.user_name() + " imported ") +
+        "the google-authenticator file " + path.string() + " as the TOTP enrollment of user " +
+        context.user_name() + " (" + std::to_string(imported->enrollment.backup.hashes_hex.size()) +
+        " backup codes)");
+    print_report(context, path, *imported);
+    announce_change(context, previous ? core::ChangeKind::changed : core::ChangeKind::enabled,
+                    &imported->enrollment, previous ? &*previous : nullptr);
+    return ExitCode::ok;
+}
+
+}  // namespace otpgate::cli

@@ -1,0 +1,181 @@
+// otpgate list [--json]: every enrolled user, for root. Users come from
+// the password database (getpwent: local users, and directory users when
+// the name service enumerates them) and from the state directory (everyone
+// who ever logged in with otpgate or was enrolled by root), so that
+// neither a directory that does not enumerate nor a user who never logged
+// in is missed. Enrollments are read with each user's own rights.
+#include <pwd.h>
+
+#include <set>
+
+#include "commands.hpp"
+#include "login_record_text.hpp"
+#include "otpgate/core/destination.hpp"
+#include "otpgate/core/enrollment_store.hpp"
+#include "otpgate/core/json_text.hpp"
+#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/user_account.hpp"
+#include "output.hpp"
+
+namespace otpgate::cli {
+namespace {
+
+struct ListedUser {
+    std::string name;
+    std::string method;       // "totp", "sms", "email"
+    std::string destination;  // masked; empty for TOTP
+    std::optional<core::UserState> state;
+    std::string problem;  // why the enrollment or state could not be read
+};
+
+std::set<std::string> candidate_names(const CommandContext& context) {
+    std::set<std::string> names;
+    setpwent();
+    while (const passwd* entry = getpwent()) {
+        if (entry->pw_name != nullptr && core::validate_user_name(entry->pw_name)) {
+            names.insert(entry->pw_name);
+        }
+    }
+    endpwent();
+    const core::StateStore states(context.config.state_dir);
+    if (auto with_state = states.user_names()) {
+        names.insert(with_state->begin(), with_state->end());
+    } else if (with_state.error().kind != core::ErrorKind::not_found) {
+        print_warning(with_state.error().message);
+    }
+    return names;
+}
+
+// nullopt for a user who is not enrolled (or no longer exists).
+std::optional<ListedUser> describe_user(const CommandContext& context, const std::string& name) {
+    const auto account = core::lookup_user(name);
+    if (!account) {
+        return std::nullopt;  // a state file left by a deleted user
+    }
+    const core::EnrollmentStore store(context.config.enrollment_path);
+    const auto enrollment = store.load(*account);
+    if (!enrollment && enrollment.error().kind == core::ErrorKind::not_found) {
+        return std::nullopt;
+    }
+    ListedUser user;
+    user.name = name;
+    if (!enrollment) {
+        user.problem = enrollment.error().message;
+    } else {
+        user.method = std::string(core::to_string(enrollment->method));
+        if (const auto channel = core::channel_of(enrollment->method)) {
+            user.destination = core::mask_destination(*channel, enrollment->destination);
+        }
+    }
+    const core::StateStore states(context.config.state_dir);
+    if (auto state = states.read_existing(name)) {
+        user.state = std::move(state.value());
+    } else if (user.problem.empty()) {
+        user.problem = state.error().message;
+    }
+    return user;
+}
+
+// A JSON string, or null for an empty text.
+void append_json_text(std::string& out, std::string_view text) {
+    if (text.empty()) {
+        out += "null";
+        return;
+    }
+    out += '"';
+    core::append_json_escaped(out, text);
+    out += '"';
+}
+
+void print_json(const CommandContext& context, const std::vector<ListedUser>& users) {
+    const core::LockoutPolicy& policy = context.config.policy.lockout;
+    const std::int64_t now = context.clock.now();
+    std::string out = "{\"users\": [";
+    for (std::size_t i = 0; i < users.size(); ++i) {
+        const ListedUser& user = users[i];
+        const core::UserState* state = user.state ? &*user.state : nullptr;
+        out += i == 0 ? "\n  {" : ",\n  {";
+        out += "\"user\": ";
+        append_json_text(out, user.name);
+        out += ", \"method\": ";
+        append_json_text(out, user.method);
+        out += ", \"destination\": ";
+        append_json_text(out, user.destination);
+        out += ", \"last_success\": ";
+        out += state != nullptr && state->last_success != 0 ? std::to_string(state->last_success)
+                                                            : "null";
+        const auto remaining =
+            state != nullptr ? core::lock_remaining(*state, policy, now) : std::nullopt;
+        out += ", \"locked\": ";
+        out += remaining ? "true" : "false";
+        out += ", \"locked_until\": ";
+        out += remaining ? std::to_string(now + *remaining) : "null";
+        out += ", \"recent_failures\": ";
+        out +=
+            std::to_string(state != nullptr ? core::failures_in_window(*state, policy, now) : 0U);
+        out += ", \"error\": ";
+        append_json_text(out, user.problem);
+        out += "}";
+    }
+    out += users.empty() ? "]}\n" : "\n]}\n";
+    print(out);
+}
+
+std::string padded(std::string text, std::size_t width) {
+    if (text.size() < width) {
+        text.resize(width, ' ');
+    }
+    return text + "  ";
+}
+
+void print_table(const CommandContext& context, const std::vector<ListedUser>& users) {
+    if (users.empty()) {
+        print("No user is enrolled.\n");
+        return;
+    }
+    const core::LockoutPolicy& policy = context.config.policy.lockout;
+    const std::int64_t now = context.clock.now();
+    std::size_t name_width = 4;
+    for (const auto& user : users) {
+        name_width = std::max(name_width, user.name.size());
+    }
+    print(padded("USER", name_width) + padded("METHOD", 6) + padded("DESTINATION", 24) +
+          padded("LAST SUCCESS", 23) + "LOCKOUT\n");
+    for (const auto& user : users) {
+        const core::UserState* state = user.state ? &*user.state : nullptr;
+        if (!user.problem.empty() && user.method.empty()) {
+            print(padded(user.name, name_width) + "unreadable: " + user.problem + "\n");
+            continue;
+        }
+        std::string line = padded(user.name, name_width) + padded(user.method, 6) +
+                           padded(user.destination.empty() ? "-" : user.destination, 24) +
+                           padded(last_success_text(state), 23) +
+                           lockout_summary(state, policy, now);
+        if (!user.problem.empty()) {
+            line += " (state unreadable: " + user.problem + ")";
+        }
+        print(line + "\n");
+    }
+}
+
+}  // namespace
+
+ExitCode list_users(const CommandContext& context, bool json) {
+    if (!context.may_use_state) {
+        return report({ExitCode::not_permitted, "only root can list users"});
+    }
+    std::vector<ListedUser> users;
+    for (const auto& name : candidate_names(context)) {
+        if (auto user = describe_user(context, name)) {
+            users.push_back(std::move(*user));
+        }
+    }
+    if (json) {
+        print_json(context, users);
+    } else {
+        print_table(context, users);
+    }
+    return ExitCode::ok;
+}
+
+}  // namespace otpgate::cli
