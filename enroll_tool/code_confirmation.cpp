@@ -97,9 +97,7 @@ namespace {
 // Root, whose own enrollment sends codes: the login dialogue itself, at
 // this terminal, with a delivery failure never counting as proof.
 std::optional<Failure> prove_by_sent_code(const CommandContext& context) {
-    core::Config config = context.config;
-    config.failmode = core::Config::FailMode::secure;
-    config.nullok = false;
+    const core::Config config = core::proof_config(context.config);
     TerminalConversation conversation(context.codes);
     switch (core::run_login(context.user_name(), config, conversation, context.logger,
                             context.clock)) {

@@ -23,6 +23,21 @@ std::variant<core::Config, Failure> load_configuration(const std::optional<std::
     return config;
 }
 
+std::variant<std::optional<core::LockedState>, Failure> lock_state_if_root(
+    const CommandContext& context) {
+    if (!context.may_use_state) {
+        return std::optional<core::LockedState>{};
+    }
+    auto locked = core::StateStore(context.config.state_dir).lock(context.user_name());
+    if (!locked) {
+        Failure failure =
+            storage_failure(locked.error(), "the login state of user " + context.user_name());
+        failure.message += "; nothing was changed";
+        return failure;
+    }
+    return std::optional<core::LockedState>(std::move(locked.value()));
+}
+
 std::string enrollment_of(const CommandContext& context) {
     return "the enrollment of user " + context.user_name();
 }

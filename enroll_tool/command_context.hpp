@@ -12,6 +12,7 @@
 #include "otpgate/core/enrollment.hpp"
 #include "otpgate/core/logger.hpp"
 #include "otpgate/core/random.hpp"
+#include "otpgate/core/state_store.hpp"
 #include "target_user.hpp"
 #include "terminal.hpp"
 
@@ -37,6 +38,13 @@ std::variant<core::Config, Failure> load_configuration(const std::optional<std::
 
 // The target user's enrollment; not enrolled is ExitCode::not_enrolled.
 std::variant<core::Enrollment, Failure> load_enrollment(const CommandContext& context);
+
+// As root, the target user's state locked, for a command that saves an
+// enrollment and then records in the state (a confirming code marked used).
+// The lock comes before anything is saved, so a broken state directory
+// leaves everything as it was. An ordinary user gets no lock (nullopt).
+std::variant<std::optional<core::LockedState>, Failure> lock_state_if_root(
+    const CommandContext& context);
 
 // "the enrollment of user alice", for messages.
 std::string enrollment_of(const CommandContext& context);

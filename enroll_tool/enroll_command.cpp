@@ -97,25 +97,6 @@ void show_new_secret(const CommandContext& context, const core::Enrollment& enro
     print("\n  Parameters: " + describe_totp(enrollment.totp) + "\n\n");
 }
 
-// As root, the confirming code is marked used so it cannot log in a second
-// time; the lock is taken before anything is saved, so a broken state
-// directory leaves everything as it was.
-std::variant<std::optional<core::LockedState>, Failure> lock_state_if_root(
-    const CommandContext& context) {
-    if (!context.may_use_state) {
-        return std::optional<core::LockedState>{};
-    }
-    const core::StateStore states(context.config.state_dir);
-    auto locked = states.lock(context.user_name());
-    if (!locked) {
-        Failure failure =
-            storage_failure(locked.error(), "the login state of user " + context.user_name());
-        failure.message += "; nothing was changed";
-        return failure;
-    }
-    return std::optional<core::LockedState>(std::move(locked.value()));
-}
-
 // Replaces the old enrollment; as root, also marks the confirming step used.
 std::optional<Failure> save_confirmed(const CommandContext& context,
                                       const core::Enrollment& enrollment,

@@ -55,23 +55,6 @@ std::variant<std::optional<core::Enrollment>, Failure> existing_enrollment(
     return std::optional<core::Enrollment>(std::move(existing.value()));
 }
 
-// Only root may write the state; the lock is taken before anything is
-// saved, so a broken state directory leaves everything as it was.
-std::variant<std::optional<core::LockedState>, Failure> lock_state_if_root(
-    const CommandContext& context) {
-    if (!context.may_use_state) {
-        return std::optional<core::LockedState>{};
-    }
-    auto locked = core::StateStore(context.config.state_dir).lock(context.user_name());
-    if (!locked) {
-        Failure failure =
-            storage_failure(locked.error(), "the login state of user " + context.user_name());
-        failure.message += "; nothing was changed";
-        return failure;
-    }
-    return std::optional<core::LockedState>(std::move(locked.value()));
-}
-
 // The new enrollment's id resets the spent-code marks; the steps used
 // under google-authenticator and otpgate both stay used.
 void record_in_state(core::LockedState& locked, core::GoogleAuthenticatorImport& imported) {

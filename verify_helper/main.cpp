@@ -66,15 +66,12 @@ HelperExit run(int argc, char** argv) {
     if (auto valid = core::validate_user_name(account->name); !valid) {
         return fail(HelperExit::not_permitted, "unusable user name: " + valid.error().message);
     }
-    core::Config config;
-    if (!core::load_config_file(config, OTPGATE_VERIFY_CONFIG, core::ConfigRequirement::optional,
-                                logger)) {
+    core::Config file_config;
+    if (!core::load_config_file(file_config, OTPGATE_VERIFY_CONFIG,
+                                core::ConfigRequirement::optional, logger)) {
         return fail(HelperExit::config, "the configuration has errors; ask an administrator");
     }
-    // Whatever the file says: a delivery failure never counts as proof, and
-    // having no enrollment proves nothing.
-    config.failmode = core::Config::FailMode::secure;
-    config.nullok = false;
+    const core::Config config = core::proof_config(std::move(file_config));
     logger.set_debug(config.debug);
     alarm(run_deadline_seconds(config));
 

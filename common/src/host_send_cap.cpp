@@ -12,10 +12,14 @@
 #include <openssl/sha.h>
 
 #include "otpgate/core/safe_file.hpp"
+#include "little_endian.hpp"
 #include "otpgate/core/state_store.hpp"
 
 namespace otpgate::core {
 namespace {
+
+using little_endian::get_u32;
+using little_endian::put_u32;
 
 constexpr std::array<char, 8> magic = {'O', 'T', 'P', 'G', 'H', 'S', '0', '1'};
 constexpr std::int64_t minutes_per_hour = 60;
@@ -23,20 +27,6 @@ constexpr std::size_t checksum_offset = HostSendLog::encoded_size - SHA256_DIGES
 
 std::int64_t minute_of(std::int64_t now) {
     return std::max<std::int64_t>(0, now) / 60;
-}
-
-void put_u32(std::uint8_t* at, std::uint32_t value) {
-    for (int i = 0; i < 4; ++i) {
-        at[i] = static_cast<std::uint8_t>(value >> (8 * i));
-    }
-}
-
-std::uint32_t get_u32(const std::uint8_t* at) {
-    std::uint32_t value = 0;
-    for (int i = 3; i >= 0; --i) {
-        value = (value << 8) | at[i];
-    }
-    return value;
 }
 
 Error cap_error(ErrorKind kind, const std::filesystem::path& path, const std::string& what) {

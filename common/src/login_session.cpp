@@ -66,6 +66,12 @@ std::string_view to_string(LoginOutcome outcome) {
     return "?";
 }
 
+Config proof_config(Config config) {
+    config.failmode = Config::FailMode::secure;
+    config.nullok = false;
+    return config;
+}
+
 std::optional<SecretString> normalize_typed_code(std::string_view typed) {
     if (typed.size() > max_typed_length) {
         return std::nullopt;

@@ -21,9 +21,15 @@
 
 #include "otpgate/core/hex.hpp"
 #include "otpgate/core/state_store.hpp"
+#include "little_endian.hpp"
 
 namespace otpgate::core {
 namespace {
+
+using little_endian::get_u32;
+using little_endian::get_u64;
+using little_endian::put_u32;
+using little_endian::put_u64;
 
 constexpr std::array<char, 8> slot_magic = {'O', 'T', 'P', 'G', 'S', 'T', '0', '1'};
 constexpr std::size_t checksum_offset = state_slot_size - SHA256_DIGEST_LENGTH;
@@ -39,34 +45,6 @@ constexpr std::size_t hosts_offset = failures_offset + 4 * max_recorded_failures
 constexpr std::size_t host_entry_size = host_tag_size + 4;
 static_assert(hosts_offset + host_entry_size * max_remembered_hosts <= checksum_offset);
 static_assert(sends_offset + 4 * max_recorded_sends <= last_success_offset);
-
-void put_u64(std::uint8_t* at, std::uint64_t value) {
-    for (int i = 0; i < 8; ++i) {
-        at[i] = static_cast<std::uint8_t>(value >> (8 * i));
-    }
-}
-
-void put_u32(std::uint8_t* at, std::uint32_t value) {
-    for (int i = 0; i < 4; ++i) {
-        at[i] = static_cast<std::uint8_t>(value >> (8 * i));
-    }
-}
-
-std::uint32_t get_u32(const std::uint8_t* at) {
-    std::uint32_t value = 0;
-    for (int i = 3; i >= 0; --i) {
-        value = (value << 8) | at[i];
-    }
-    return value;
-}
-
-std::uint64_t get_u64(const std::uint8_t* at) {
-    std::uint64_t value = 0;
-    for (int i = 7; i >= 0; --i) {
-        value = (value << 8) | at[i];
-    }
-    return value;
-}
 
 // Times in lists are 32-bit Unix times (good until 2106).
 void put_time32(std::uint8_t* at, std::int64_t when) {

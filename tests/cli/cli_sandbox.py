@@ -91,6 +91,24 @@ class Sandbox:
     def state_file(self, user):
         return os.path.join(self.state_dir, user)
 
+    def pam_services(self, auth_lines, folder="pam.d"):
+        """A pam_wrapper service folder inside the sandbox: one service per
+        entry of `auth_lines` (name -> what follows `auth required`), each
+        with `account required pam_permit.so`, and an `other` that denies,
+        so nothing falls through to /etc/pam.d. Returns the folder."""
+        directory = os.path.join(self.root, folder)
+        os.mkdir(directory)
+        for name, auth in auth_lines.items():
+            self.write_file(os.path.join(directory, name),
+                            "auth required %s\naccount required pam_permit.so\n" % auth, 0o644)
+        self.write_file(os.path.join(directory, "other"),
+                        "auth required pam_deny.so\naccount required pam_deny.so\n", 0o644)
+        return directory
+
+    def module_line(self, module, extra=""):
+        """`MODULE config=SANDBOX_CONFIG EXTRA`, for pam_services."""
+        return "%s config=%s%s" % (os.path.abspath(module), self.config, extra)
+
     @staticmethod
     def write_file(path, text, mode):
         with open(path, "w", encoding="utf-8") as f:

@@ -61,14 +61,7 @@ class PamStack:
     def __init__(self, sandbox, module_line, name):
         self.sandbox = sandbox
         self.service = name
-        self.directory = os.path.join(sandbox.root, "pam.d-" + name)
-        os.mkdir(self.directory)
-        cli_sandbox.Sandbox.write_file(
-            os.path.join(self.directory, name),
-            "auth required %s\naccount required pam_permit.so\n" % module_line, 0o644)
-        cli_sandbox.Sandbox.write_file(os.path.join(self.directory, "other"),
-                                       "auth required pam_deny.so\n"
-                                       "account required pam_deny.so\n", 0o644)
+        self.directory = sandbox.pam_services({name: module_line}, "pam.d-" + name)
 
     def log_in(self, user, code):
         """(pamtester's exit code, its output): 0 when the module let the user in."""

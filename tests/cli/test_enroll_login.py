@@ -30,15 +30,7 @@ class EnrollThenLogIn(unittest.TestCase):
     def setUp(self):
         self.sandbox = cli_sandbox.Sandbox(OTPGATE)
         self.addCleanup(self.sandbox.cleanup)
-        self.service_dir = os.path.join(self.sandbox.root, "pam.d")
-        os.mkdir(self.service_dir)
-        cli_sandbox.Sandbox.write_file(
-            os.path.join(self.service_dir, SERVICE),
-            "auth required %s config=%s\naccount required pam_permit.so\n"
-            % (os.path.abspath(MODULE), self.sandbox.config), 0o644)
-        cli_sandbox.Sandbox.write_file(os.path.join(self.service_dir, "other"),
-                                       "auth required pam_deny.so\n"
-                                       "account required pam_deny.so\n", 0o644)
+        self.service_dir = self.sandbox.pam_services({SERVICE: self.sandbox.module_line(MODULE)})
 
     def log_in(self, user, code):
         """pamtester's exit code: 0 when the module let the user in."""

@@ -100,15 +100,9 @@ class DeliveredCodeLogin(unittest.TestCase):
         # The test certificates are valid from now on: pin the clock of the
         # CLI and the module a minute after their creation, not in 2023.
         self.sandbox.set_time(int(time.time()) + 60)
-        self.service_dir = os.path.join(self.sandbox.root, "pam.d")
-        os.mkdir(self.service_dir)
-        for name, extra in ((SERVICE, ""), (SERVICE + "-safe", " failmode=safe")):
-            cli_sandbox.Sandbox.write_file(
-                os.path.join(self.service_dir, name),
-                "auth required %s config=%s%s\naccount required pam_permit.so\n"
-                % (os.path.abspath(MODULE), self.sandbox.config, extra), 0o644)
-        cli_sandbox.Sandbox.write_file(os.path.join(self.service_dir, "other"),
-                                       "auth required pam_deny.so\n", 0o644)
+        self.service_dir = self.sandbox.pam_services({
+            SERVICE: self.sandbox.module_line(MODULE),
+            SERVICE + "-safe": self.sandbox.module_line(MODULE, " failmode=safe")})
 
     # --- what arrived ---------------------------------------------------------
 

@@ -63,6 +63,12 @@ struct LoginContext {
 // Before asking: an exempt remote host, a user outside `enforce` who has
 // not enrolled, or a remembered host make it not_applicable (PAM_IGNORE);
 // a locked user is asked as usual and every code refused.
+// For proving possession outside a login (a change made with the otpgate
+// command or otpgate-verify): whatever the file says, a delivery failure
+// never counts as proof (failmode secure) and having no enrollment proves
+// nothing (nullok off).
+Config proof_config(Config config);
+
 LoginOutcome run_login(const std::string& user_name, const Config& config,
                        LoginServices& services, const LoginContext& context = {});
 
