@@ -4,7 +4,7 @@
 
 #include "otpgate/core/code_check.hpp"
 #include "otpgate/core/login_session.hpp"
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/recorded_check.hpp"
 #include "terminal_conversation.hpp"
 #include "verify_helper_client.hpp"
 
@@ -21,25 +21,34 @@ CodeCheck to_code_check(core::CodeVerdict verdict) {
     return CodeCheck::wrong;
 }
 
-// Locked from read to write, like a login, and never while asking: of a
-// login and this command racing with one code, exactly one gets it.
-CheckResult check_and_record(const CommandContext& context, const core::Enrollment& enrollment,
-                             std::string_view digits) {
-    const core::StateStore states(context.config.state_dir);
-    auto locked = states.lock(context.user_name());
-    if (!locked) {
-        return storage_failure(locked.error(), "the login state of user " + context.user_name());
-    }
-    const core::CodeVerdict verdict = core::check_code(
-        enrollment, locked->state(), digits, context.clock.now(), context.config.totp_window);
-    const CodeCheck outcome = to_code_check(verdict);
-    if (outcome == CodeCheck::accepted) {
-        if (auto saved = locked->commit(); !saved) {
-            // Unrecorded, the code could be used again: treat it as not given.
-            return storage_failure(saved.error(), "the login state of user " + context.user_name());
+Failure locked_out(const CommandContext& context, std::int64_t seconds) {
+    return Failure{ExitCode::not_verified,
+                   "the second factor of user " + context.user_name() + " is locked for " +
+                       std::to_string(seconds) +
+                       " s more after repeated wrong codes; nothing was changed"};
+}
+
+// Recorded exactly as a login records it (recorded_check.hpp): the code is
+// spent, a wrong one counts toward the lockout and none is checked while
+// locked, so this command is no way around the lockout. Of a login and
+// this command racing with one code, exactly one gets it.
+CheckResult check_and_record(const CommandContext& context, core::AttemptRecorder& recorder,
+                             const core::Enrollment& enrollment, std::string_view digits) {
+    const std::int64_t now = context.clock.now();
+    switch (recorder.check_and_record(enrollment, digits, now)) {
+        case core::AttemptResult::accepted: return CodeCheck::accepted;
+        case core::AttemptResult::rejected: return CodeCheck::wrong;
+        case core::AttemptResult::replayed: return CodeCheck::replayed;
+        case core::AttemptResult::locked: {
+            const auto standing = recorder.standing(now);
+            return locked_out(context, standing && standing->lock_remaining
+                                           ? *standing->lock_remaining
+                                           : std::int64_t{context.config.policy.lockout.duration});
         }
+        case core::AttemptResult::unavailable: break;
     }
-    return outcome;
+    return Failure{ExitCode::storage, "the login state of user " + context.user_name() +
+                                          " cannot be read or written"};
 }
 
 CheckResult check_unrecorded(const CommandContext& context, const core::Enrollment& enrollment,
@@ -129,9 +138,20 @@ std::optional<Failure> confirm_possession(const CommandContext& context,
     }
     const bool backup_codes = !enrollment.backup.hashes_hex.empty();
     const std::string prompt = code_prompt(enrollment.totp.digits, backup_codes);
+    if (!context.may_use_state) {
+        return ask_until_accepted(context.codes, prompt, [&](std::string_view digits) {
+            return check_unrecorded(context, enrollment, digits);
+        });
+    }
+    core::AttemptRecorder recorder(context.user_name(), context.config, context.logger,
+                                   std::nullopt);
+    // Refused before asking: no code is checked while the lock lasts.
+    if (const auto standing = recorder.standing(context.clock.now());
+        standing && standing->lock_remaining) {
+        return locked_out(context, *standing->lock_remaining);
+    }
     return ask_until_accepted(context.codes, prompt, [&](std::string_view digits) {
-        return context.may_use_state ? check_and_record(context, enrollment, digits)
-                                     : check_unrecorded(context, enrollment, digits);
+        return check_and_record(context, recorder, enrollment, digits);
     });
 }
 

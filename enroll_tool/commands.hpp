@@ -27,6 +27,7 @@ ExitCode renew_backup_codes(const CommandContext& context);
 // Root only.
 ExitCode list_users(const CommandContext& context, bool json);
 ExitCode unlock_user(const CommandContext& context);
+ExitCode forget_remembered_hosts(const CommandContext& context);
 
 struct ImportOptions {
     std::optional<std::string> file;  // default: the user's ~/.google_authenticator

@@ -41,6 +41,7 @@ struct Subcommands {
     CLI::App* backup_codes = nullptr;
     CLI::App* list = nullptr;
     CLI::App* unlock = nullptr;
+    CLI::App* forget_hosts = nullptr;
     CLI::App* import_google_authenticator = nullptr;
     // To tell "not given" from "given empty".
     std::vector<const CLI::Option*> user_options;
@@ -131,6 +132,11 @@ Subcommands define_command_line(CLI::App& app, ParsedCommandLine& parsed) {
     commands.unlock = app.add_subcommand(
         "unlock", "Root only: lift a user's lockout after repeated wrong codes (--user required)");
     add_user_option(*commands.unlock, parsed, commands);
+    commands.forget_hosts = app.add_subcommand(
+        "forget-hosts",
+        "Root only: make every host a user passed from ask for a code again (remember_host; "
+        "--user required)");
+    add_user_option(*commands.forget_hosts, parsed, commands);
 
     CLI::App* import = app.add_subcommand("import", "Bring in a second factor set up with "
                                                     "another tool");
@@ -186,6 +192,13 @@ ExitCode run_chosen(const CommandContext& context, const Subcommands& commands,
             return report({ExitCode::usage, "unlock: --user NAME is required (see otpgate --help)"});
         }
         return unlock_user(context);
+    }
+    if (commands.forget_hosts->parsed()) {
+        if (!commands.user_given()) {
+            return report(
+                {ExitCode::usage, "forget-hosts: --user NAME is required (see otpgate --help)"});
+        }
+        return forget_remembered_hosts(context);
     }
     if (commands.import_google_authenticator->parsed()) {
         ImportOptions options;

@@ -34,7 +34,9 @@ std::variant<std::optional<core::UserState>, Failure> read_state(const CommandCo
 }
 
 // Last success, lockout and remembered hosts: what the access policy keeps.
-void print_policy_fields(const CommandContext& context, const core::UserState* record) {
+// Hosts remembered under an older enrollment no longer count (code_check.hpp).
+void print_policy_fields(const CommandContext& context, const core::Enrollment& enrollment,
+                         const core::UserState* record) {
     const std::int64_t now = context.clock.now();
     print_field("Last success", last_success_text(record));
     print_field("Lockout", lockout_text(record, context.config.policy.lockout, now,
@@ -42,8 +44,9 @@ void print_policy_fields(const CommandContext& context, const core::UserState* r
     const unsigned period = context.config.policy.remember_host;
     if (period > 0) {
         std::size_t remembered = 0;
-        for (const auto& host : record ? record->remembered_hosts
-                                       : std::vector<core::RememberedHost>{}) {
+        const bool current = record != nullptr && record->enrollment_id == enrollment.id;
+        for (const auto& host :
+             current ? record->remembered_hosts : std::vector<core::RememberedHost>{}) {
             const bool recent = host.at <= now && now - host.at < static_cast<std::int64_t>(period);
             remembered += recent ? 1 : 0;
         }
@@ -121,7 +124,7 @@ ExitCode show_status(const CommandContext& context) {
     } else {
         print_field("Last TOTP step", "none used yet");
     }
-    print_policy_fields(context, record ? &*record : nullptr);
+    print_policy_fields(context, enrollment, record ? &*record : nullptr);
     return ExitCode::ok;
 }
 

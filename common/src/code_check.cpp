@@ -16,6 +16,7 @@ void adopt_enrollment(UserState& state, const Enrollment& enrollment) {
     if (state.enrollment_id != enrollment.id) {
         state.enrollment_id = enrollment.id;
         state.backup_used_mask = 0;
+        state.remembered_hosts.clear();
     }
 }
 

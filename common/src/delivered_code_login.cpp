@@ -189,14 +189,15 @@ LoginOutcome DeliveredCodeDialogue::run() {
             switch (m_code->check(digits->view(), now)) {
                 case SentCode::Check::match:
                     m_code.reset();  // used: it dies
-                    switch (m_recorder.accept_sent_code(now)) {
+                    switch (m_recorder.accept_sent_code(m_enrollment, now)) {
                         case AttemptResult::accepted:
                             log().info("user " + m_user + " authenticated with a code sent by " +
                                        std::string(to_string(m_channel)));
                             return LoginOutcome::success;
                         case AttemptResult::unavailable: return LoginOutcome::unavailable;
                         case AttemptResult::locked:
-                        case AttemptResult::rejected: locked_out = true; break;
+                        case AttemptResult::rejected:
+                        case AttemptResult::replayed: locked_out = true; break;
                     }
                     break;
                 case SentCode::Check::expired: expired = true; break;
@@ -209,6 +210,7 @@ LoginOutcome DeliveredCodeDialogue::run() {
                 case AttemptResult::accepted: return LoginOutcome::success;
                 case AttemptResult::unavailable: return LoginOutcome::unavailable;
                 case AttemptResult::rejected:
+                case AttemptResult::replayed:
                 case AttemptResult::locked: break;
             }
         } else if (expired) {

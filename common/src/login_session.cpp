@@ -115,6 +115,7 @@ LoginOutcome run_code_prompts(const std::string& user_name, const Standing& stan
                     case AttemptResult::accepted: return LoginOutcome::success;
                     case AttemptResult::unavailable: return LoginOutcome::unavailable;
                     case AttemptResult::rejected:
+                    case AttemptResult::replayed:
                     case AttemptResult::locked: break;
                 }
             }
@@ -133,7 +134,8 @@ LoginOutcome run_code_prompts(const std::string& user_name, const Standing& stan
 }
 
 // The tag of the remote host, when a success from it is to be remembered.
-std::optional<HostTag> host_to_remember(const std::string& user_name, const Config& config,
+std::optional<HostTag> host_to_remember(const std::string& user_name,
+                                        const Enrollment& enrollment, const Config& config,
                                         LoginServices& services, const LoginContext& context) {
     if (config.policy.remember_host == 0 || context.remote_host.empty()) {
         return std::nullopt;  // never for local logins
@@ -143,14 +145,15 @@ std::optional<HostTag> host_to_remember(const std::string& user_name, const Conf
         services.logger.error("remember_host is off for this login: " + key.error().message);
         return std::nullopt;
     }
-    return host_tag(*key, user_name, context.remote_host);
+    return host_tag(*key, user_name, enrollment.id, context.remote_host);
 }
 
 LoginOutcome run_enrolled_login(const std::string& user_name, Standing& standing,
                                 const Config& config, LoginServices& services,
                                 const LoginContext& context) {
-    AttemptRecorder recorder(user_name, config, services.logger,
-                             host_to_remember(user_name, config, services, context));
+    AttemptRecorder recorder(
+        user_name, config, services.logger,
+        host_to_remember(user_name, *standing.enrollment, config, services, context));
     if (const auto recorded = recorder.standing(services.clock.now())) {
         if (recorded->host_remembered) {
             services.logger.info("second factor skipped for user " + user_name +

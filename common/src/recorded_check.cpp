@@ -101,10 +101,10 @@ AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
             break;
     }
     record_failure_and_commit(*locked, now);
-    return AttemptResult::rejected;
+    return verdict == CodeVerdict::replayed ? AttemptResult::replayed : AttemptResult::rejected;
 }
 
-AttemptResult AttemptRecorder::accept_sent_code(std::int64_t now) {
+AttemptResult AttemptRecorder::accept_sent_code(const Enrollment& enrollment, std::int64_t now) {
     const StateStore states(m_config.state_dir);
     auto locked = states.lock(m_user);
     if (!locked) {
@@ -114,6 +114,7 @@ AttemptResult AttemptRecorder::accept_sent_code(std::int64_t now) {
     if (refuse_if_locked(locked->state(), now)) {
         return AttemptResult::locked;
     }
+    adopt_enrollment(locked->state(), enrollment);
     record_success_in(locked->state(), now, m_remember);
     if (auto saved = locked->commit(); !saved) {
         m_logger.error("cannot record the login of user " + m_user + ": " + saved.error().message);

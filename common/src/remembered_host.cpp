@@ -103,10 +103,13 @@ std::string canonical_remote_host(std::string_view remote_host) {
     return name;
 }
 
-HostTag host_tag(const SecretBytes& key, std::string_view user_name, std::string_view remote_host) {
-    // Domain-separated, and the user name cannot run into the host.
+HostTag host_tag(const SecretBytes& key, std::string_view user_name,
+                 std::string_view enrollment_id, std::string_view remote_host) {
+    // Domain-separated, and no field can run into the next.
     std::string message = "otpgate remembered host\n";
     message += user_name;
+    message.push_back('\0');
+    message += enrollment_id;
     message.push_back('\0');
     message += canonical_remote_host(remote_host);
     std::array<std::uint8_t, EVP_MAX_MD_SIZE> mac{};

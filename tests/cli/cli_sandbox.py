@@ -6,6 +6,7 @@ step the clock instead of sleeping. Nothing outside the temporary directory
 is written.
 """
 
+import fcntl
 import os
 import re
 import shutil
@@ -230,3 +231,21 @@ def totp_code(secret, unix_time, uri=None):
 
 def wrong_code(code):
     return "".join(str((int(c) + 5) % 10) for c in code)
+
+
+def take_machine_lock(path, seconds=300):
+    """Serialises test runs across build folders (ctest's RESOURCE_LOCK holds
+    only within one ctest) around what is system-wide: real users made with
+    useradd and the sweep of a crashed run's leftovers. Returns the open
+    file; the lock lasts until it is closed or the process ends."""
+    handle = open(path, "w", encoding="ascii")
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                handle.close()
+                raise RuntimeError("another test run holds " + path)
+            time.sleep(0.2)

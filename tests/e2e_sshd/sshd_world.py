@@ -9,7 +9,6 @@ are shared by every build folder); inside it, whatever a crashed run left
 (users, folders, an sshd) is removed first.
 """
 
-import fcntl
 import glob
 import os
 import pwd
@@ -65,19 +64,8 @@ def read_text(path):
 
 # --- one run at a time, and what a crashed run left ---------------------------------
 
-def take_run_lock(seconds=150):
-    """Serialises runs across build folders (ctest's RESOURCE_LOCK holds only
-    within one ctest): test users and the leftover sweep are system-wide."""
-    handle = open(LOCK_FILE, "w", encoding="ascii")
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return handle
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                raise RuntimeError("another run holds " + LOCK_FILE)
-            time.sleep(0.2)
+def take_run_lock():
+    return cli_sandbox.take_machine_lock(LOCK_FILE)
 
 
 def our_user_names():

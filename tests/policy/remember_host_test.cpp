@@ -95,6 +95,20 @@ TEST_F(RememberHostTest, AMappedAddressIsTheSameHost) {
     expect_skipped("alice", laptop);
 }
 
+TEST_F(RememberHostTest, ANewEnrollmentRemembersNoHostOfTheOldOne) {
+    // After a lost phone and a new enrollment, a host that passed with the
+    // old factor (perhaps the thief's) must pass with the new one.
+    log_in(laptop);
+    advance_steps(1);
+    expect_skipped("alice", laptop);
+    m_alice = enroll("alice");
+    advance_steps(1);
+    expect_asked(laptop);
+    log_in(laptop);
+    advance_steps(1);
+    expect_skipped("alice", laptop);
+}
+
 TEST_F(RememberHostTest, FailedLoginsRememberNothing) {
     expect_asked(laptop);
     expect_asked(laptop);

@@ -21,20 +21,23 @@ TEST(RememberedHost, CanonicalHosts) {
     EXPECT_EQ(canonical_remote_host("Laptop.Example.ORG."), "laptop.example.org");
 }
 
-TEST(RememberedHost, TagsDependOnKeyUserAndHost) {
+TEST(RememberedHost, TagsDependOnKeyUserEnrollmentAndHost) {
     const auto key = key_of(1);
-    const HostTag tag = host_tag(key, "alice", "192.0.2.7");
-    EXPECT_EQ(tag, host_tag(key, "alice", "::ffff:192.0.2.7"));
-    EXPECT_NE(tag, host_tag(key, "bob", "192.0.2.7"));
-    EXPECT_NE(tag, host_tag(key, "alice", "192.0.2.8"));
-    EXPECT_NE(tag, host_tag(key_of(2), "alice", "192.0.2.7"));
-    // The user name cannot run into the host.
-    EXPECT_NE(host_tag(key, "alice1", "92.0.2.7"), host_tag(key, "alice", "192.0.2.7"));
+    const HostTag tag = host_tag(key, "alice", "e1", "192.0.2.7");
+    EXPECT_EQ(tag, host_tag(key, "alice", "e1", "::ffff:192.0.2.7"));
+    EXPECT_NE(tag, host_tag(key, "bob", "e1", "192.0.2.7"));
+    EXPECT_NE(tag, host_tag(key, "alice", "e1", "192.0.2.8"));
+    EXPECT_NE(tag, host_tag(key_of(2), "alice", "e1", "192.0.2.7"));
+    // A new enrollment remembers no host of the old one.
+    EXPECT_NE(tag, host_tag(key, "alice", "e2", "192.0.2.7"));
+    // No field can run into the next.
+    EXPECT_NE(host_tag(key, "alice1", "e1", "92.0.2.7"), host_tag(key, "alice", "e1", "192.0.2.7"));
+    EXPECT_NE(host_tag(key, "alice", "e11", "92.0.2.7"), host_tag(key, "alice", "e1", "192.0.2.7"));
 }
 
 TEST(RememberedHost, RememberedForThePeriodOnly) {
     UserState state;
-    const HostTag tag = host_tag(key_of(1), "alice", "192.0.2.7");
+    const HostTag tag = host_tag(key_of(1), "alice", "e1", "192.0.2.7");
     EXPECT_FALSE(host_remembered(state, tag, t0, 3600));
     remember_host(state, tag, t0);
     EXPECT_TRUE(host_remembered(state, tag, t0, 3600));
@@ -49,16 +52,16 @@ TEST(RememberedHost, RememberingAgainRenewsAndTheOldestGoes) {
     UserState state;
     const auto key = key_of(1);
     for (int i = 0; i < 8; ++i) {
-        remember_host(state, host_tag(key, "alice", "192.0.2." + std::to_string(i)), t0 + i);
+        remember_host(state, host_tag(key, "alice", "e1", "192.0.2." + std::to_string(i)), t0 + i);
     }
-    remember_host(state, host_tag(key, "alice", "192.0.2.0"), t0 + 100);
+    remember_host(state, host_tag(key, "alice", "e1", "192.0.2.0"), t0 + 100);
     ASSERT_EQ(state.remembered_hosts.size(), 8U);
     EXPECT_EQ(state.remembered_hosts.back().at, t0 + 100);
-    remember_host(state, host_tag(key, "alice", "192.0.2.99"), t0 + 101);
+    remember_host(state, host_tag(key, "alice", "e1", "192.0.2.99"), t0 + 101);
     ASSERT_EQ(state.remembered_hosts.size(), max_remembered_hosts);
     // 192.0.2.1, now the oldest, was dropped; 192.0.2.0 stays (renewed).
-    EXPECT_FALSE(host_remembered(state, host_tag(key, "alice", "192.0.2.1"), t0 + 102, 3600));
-    EXPECT_TRUE(host_remembered(state, host_tag(key, "alice", "192.0.2.0"), t0 + 102, 3600));
+    EXPECT_FALSE(host_remembered(state, host_tag(key, "alice", "e1", "192.0.2.1"), t0 + 102, 3600));
+    EXPECT_TRUE(host_remembered(state, host_tag(key, "alice", "e1", "192.0.2.0"), t0 + 102, 3600));
 }
 
 TEST(HostKey, MadeOnceAndKeptPrivate) {

@@ -80,18 +80,22 @@ TEST_F(CodeCheck, EightDigitTotpEnrollments) {
     EXPECT_EQ(check_code(enrollment, state, backup_codes[0], 59, 0), CodeVerdict::accepted_backup);
 }
 
-TEST_F(CodeCheck, AdoptEnrollmentResetsMaskOnNewIdButKeepsLastStep) {
+TEST_F(CodeCheck, AdoptEnrollmentResetsMaskAndHostsOnNewIdButKeepsLastStep) {
     state.enrollment_id = "ffffffffffffffffffffffffffffffff";
     state.backup_used_mask = 0b111;
     state.last_totp_step = 9;
+    state.remembered_hosts.push_back({{1, 2, 3}, 100});
     adopt_enrollment(state, enrollment);
     EXPECT_EQ(state.enrollment_id, enrollment.id);
     EXPECT_EQ(state.backup_used_mask, 0u);
+    EXPECT_TRUE(state.remembered_hosts.empty());
     EXPECT_EQ(state.last_totp_step, std::optional<std::int64_t>(9));
 
     state.backup_used_mask = 0b001;
-    adopt_enrollment(state, enrollment);  // same id: the mask stays
+    state.remembered_hosts.push_back({{1, 2, 3}, 100});
+    adopt_enrollment(state, enrollment);  // same id: the mask and the hosts stay
     EXPECT_EQ(state.backup_used_mask, 0b001u);
+    EXPECT_EQ(state.remembered_hosts.size(), 1U);
 }
 
 TEST_F(CodeCheck, NewEnrollmentMakesItsBackupCodesUsableAndOldStepsStaySpent) {

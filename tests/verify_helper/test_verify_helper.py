@@ -33,6 +33,7 @@ import cli_sandbox  # noqa: E402  (require(), SKIP)
 
 ARGS = None
 USERS = ("otpgvh1", "otpgvh2")
+USERS_LOCK = "/run/lock/otpgate-verify-helper-users.lock"
 NUMBER = "+447700900123"
 NUMBER_2 = "+447700900456"
 MASKED = "+44•••••••123"
@@ -52,6 +53,9 @@ class World:
     """The temporary directory, the installed helper, users, config."""
 
     def __init__(self):
+        # Another run's World (another build folder) uses the same user
+        # names: wait for it rather than delete its users under it.
+        self.run_lock = cli_sandbox.take_machine_lock(USERS_LOCK)
         self.root = tempfile.mkdtemp(prefix="otpgate-verify-")
         os.chmod(self.root, 0o755)
         self.helper = os.path.join(self.root, "otpgate-verify")
@@ -120,6 +124,7 @@ class World:
         shutil.rmtree(self.root, ignore_errors=True)
         if os.path.exists(ARGS.config):
             os.unlink(ARGS.config)
+        self.run_lock.close()
 
     # --- what arrived ---------------------------------------------------------
 

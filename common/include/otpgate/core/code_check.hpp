@@ -19,8 +19,9 @@ enum class CodeVerdict {
 std::string_view to_string(CodeVerdict verdict);
 
 // Bring the state in line with the enrollment: a new enrollment id means a
-// new set of backup codes, so the spent-code mask starts empty. The last
-// used TOTP step is kept: time only moves on, so keeping it is always safe.
+// new set of backup codes, so the spent-code mask starts empty, and a new
+// factor, so no host is remembered (remembered_host.hpp). The last used
+// TOTP step is kept: time only moves on, so keeping it is always safe.
 void adopt_enrollment(UserState& state, const Enrollment& enrollment);
 
 // `digits` must already be normalized (digits only). On acceptance `state`

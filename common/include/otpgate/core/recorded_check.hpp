@@ -18,7 +18,8 @@ namespace otpgate::core {
 
 enum class AttemptResult {
     accepted,
-    rejected,     // wrong or replayed (counted toward the lockout)
+    rejected,     // wrong (counted toward the lockout)
+    replayed,     // right but already used (counted like a wrong code)
     locked,       // not checked: the second factor is locked
     unavailable,  // the state could not be read or written
 };
@@ -51,7 +52,7 @@ class AttemptRecorder {
 
     // The code sent by SMS or email matched (checked by the caller): refused
     // while locked, else the success is recorded.
-    AttemptResult accept_sent_code(std::int64_t now);
+    AttemptResult accept_sent_code(const Enrollment& enrollment, std::int64_t now);
     // A wrong sent code: counted, unless a lock is already on.
     void record_wrong_sent_code(std::int64_t now);
 
