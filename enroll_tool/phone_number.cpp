@@ -2,6 +2,8 @@
 
 #include <phonenumbers/phonenumberutil.h>
 
+#include "otpgate/core/destination.hpp"
+
 namespace otpgate::cli {
 namespace {
 
@@ -19,6 +21,16 @@ const char* refused_type(PhoneNumberUtil::PhoneNumberType type) {
         case PhoneNumberUtil::PAGER: return "a pager number";
         default: return nullptr;
     }
+}
+
+bool reads_back_as_itself(const PhoneNumberUtil& util, const std::string& e164) {
+    i18n::phonenumbers::PhoneNumber number;
+    if (util.Parse(e164, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
+        return false;
+    }
+    std::string again;
+    util.Format(number, PhoneNumberUtil::E164, &again);
+    return again == e164;
 }
 
 }  // namespace
@@ -47,6 +59,13 @@ std::variant<PhoneNumber, Failure> parse_phone_number(std::string_view typed,
     }
     PhoneNumber out;
     util.Format(number, PhoneNumberUtil::E164, &out.e164);
+    // What is stored must be E.164 as the rest of otpgate checks it, and
+    // must stand for the same number when read back: libphonenumber keeps
+    // leading zeros of unknown ranges ("+440082769124" reads back as
+    // "+44082769124"), and very short ranges have under 8 digits.
+    if (!core::is_e164(out.e164) || !reads_back_as_itself(util, out.e164)) {
+        return Failure{ExitCode::usage, "'" + text + "' is not a phone number that can receive codes"};
+    }
     out.unknown_range = type == PhoneNumberUtil::UNKNOWN;
     return out;
 }

@@ -38,6 +38,19 @@ bool has_line_break_or_control(std::string_view text) {
     return false;
 }
 
+// A control character other than tab and the line break ('\n', or "\r\n").
+bool has_bare_control(std::string_view body) {
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        const auto byte = static_cast<unsigned char>(body[i]);
+        const bool line_break = body[i] == '\n' ||
+                                (body[i] == '\r' && i + 1 < body.size() && body[i + 1] == '\n');
+        if ((byte < 0x20 && body[i] != '\t' && !line_break) || byte == 0x7F) {
+            return true;
+        }
+    }
+    return false;
+}
+
 // A dot-atom (RFC 5322 section 3.2.3); for a domain, each label is letters,
 // digits and inner hyphens.
 bool is_dot_string(std::string_view text, bool domain) {
@@ -153,10 +166,13 @@ std::string rfc5322_date(std::time_t time) {
     std::tm parts{};
     gmtime_r(&time, &parts);
     char text[40];
-    std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d +0000",
+    // In long long: tm_year + 1900 overflows an int for the last years
+    // gmtime_r can represent.
+    std::snprintf(text, sizeof text, "%s, %02d %s %04lld %02d:%02d:%02d +0000",
                   days.at(static_cast<std::size_t>(parts.tm_wday % 7)), parts.tm_mday,
-                  months.at(static_cast<std::size_t>(parts.tm_mon % 12)), parts.tm_year + 1900,
-                  parts.tm_hour, parts.tm_min, parts.tm_sec);
+                  months.at(static_cast<std::size_t>(parts.tm_mon % 12)),
+                  static_cast<long long>(parts.tm_year) + 1900, parts.tm_hour, parts.tm_min,
+                  parts.tm_sec);
     return text;
 }
 
@@ -269,7 +285,10 @@ Result<SecretString> format_email(const EmailFields& fields, std::time_t now, Ra
         line_length = c == '\n' ? 0 : line_length + 1;
         short_lines = short_lines && line_length <= 998;
     }
-    const bool seven_bit = is_ascii(body) && short_lines;
+    // 7bit (RFC 2045 section 2.7) allows CR and LF only as a line break and
+    // no other control character: a bare CR would reach the SMTP server as
+    // is. Quoted-printable encodes such bytes.
+    const bool seven_bit = is_ascii(body) && short_lines && !has_bare_control(body);
     header("Content-Transfer-Encoding", seven_bit ? "7bit" : "quoted-printable");
     header("Auto-Submitted", "auto-generated");
     append_text(out, eol);

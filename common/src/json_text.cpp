@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 namespace otpgate::core {
 namespace {
@@ -224,6 +225,40 @@ class JsonChecker {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
+    // The four hex digits after `\u` (m_pos at the 'u'), as a number.
+    std::optional<unsigned> hex4() {
+        unsigned value = 0;
+        for (std::size_t k = 1; k <= 4; ++k) {
+            if (m_pos + k >= m_text.size() || !is_hex(m_text[m_pos + k])) {
+                return std::nullopt;
+            }
+            const char c = m_text[m_pos + k];
+            const int digit = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+            value = value * 16 + static_cast<unsigned>(digit);
+        }
+        m_pos += 5;
+        return value;
+    }
+
+    // `\uXXXX` (m_pos at the 'u'). A UTF-16 surrogate must come as a high
+    // and low pair (RFC 8259 section 8.2): gateways with strict parsers
+    // refuse a lone one, and the config check is there to catch that.
+    bool unicode_escape() {
+        const auto unit = hex4();
+        if (!unit || (*unit >= 0xDC00 && *unit <= 0xDFFF)) {
+            return false;
+        }
+        if (*unit < 0xD800 || *unit > 0xDBFF) {
+            return true;
+        }
+        if (m_text.substr(m_pos, 2) != "\\u") {
+            return false;
+        }
+        ++m_pos;
+        const auto low = hex4();
+        return low && *low >= 0xDC00 && *low <= 0xDFFF;
+    }
+
     bool string() {
         ++m_pos;  // opening quote
         while (!at_end()) {
@@ -239,12 +274,9 @@ class JsonChecker {
                 ++m_pos;
                 const char escaped = peek();
                 if (escaped == 'u') {
-                    for (std::size_t k = 1; k <= 4; ++k) {
-                        if (m_pos + k >= m_text.size() || !is_hex(m_text[m_pos + k])) {
-                            return false;
-                        }
+                    if (!unicode_escape()) {
+                        return false;
                     }
-                    m_pos += 5;
                     continue;
                 }
                 if (std::string_view("\"\\/bfnrt").find(escaped) == std::string_view::npos ||

@@ -17,7 +17,7 @@ void append_json_escaped(std::string& out, std::string_view value);
 void append_json_escaped(SecretString& out, std::string_view value);
 
 // True when `text` is exactly one JSON value (RFC 8259), nesting at most 32
-// levels deep.
+// levels deep, with UTF-16 surrogate escapes only in high-low pairs.
 bool is_valid_json(std::string_view text);
 
 }  // namespace otpgate::core

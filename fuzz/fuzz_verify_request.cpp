@@ -1,0 +1,40 @@
+// parse_verify_request: the command line of the set-uid otpgate-verify,
+// which any local user can run with any arguments (NUL-separated here).
+// Invariants: a destination it returns is one the rest of otpgate accepts
+// (E.164 with an allowed calling code, or a normalized address).
+#include <string>
+
+#include "fuzz_support.hpp"
+#include "otpgate/core/destination.hpp"
+#include "verify_request.hpp"
+
+using namespace otpgate;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size > 4096) {
+        return 0;
+    }
+    const auto parts = fuzz::split(fuzz::as_text(data, size), '\0');
+    const std::vector<std::string> arguments(parts.begin(), parts.end());
+    core::Config config;
+    config.sms_allowed_countries = {"44", "1", "353"};
+
+    const verify::VerifyRequest request = verify::parse_verify_request(arguments, config);
+    if (std::holds_alternative<verify::ProveCurrent>(request)) {
+        FUZZ_CHECK(arguments.size() == 1 && arguments[0] == "prove");
+    } else if (const auto* destination = std::get_if<verify::VerifyDestination>(&request)) {
+        FUZZ_CHECK(arguments.size() == 2);
+        if (destination->channel == core::Channel::sms) {
+            FUZZ_CHECK(arguments[0] == "sms");
+            FUZZ_CHECK(core::is_e164(destination->destination));
+            FUZZ_CHECK(core::sms_country_allowed(destination->destination,
+                                                 config.sms_allowed_countries));
+        } else {
+            FUZZ_CHECK(arguments[0] == "email");
+            FUZZ_CHECK(core::normalize_email(destination->destination) == destination->destination);
+        }
+    } else {
+        FUZZ_CHECK(!std::get<verify::RequestError>(request).message.empty());
+    }
+    return 0;
+}
