@@ -249,7 +249,8 @@ bool apply_setting(Config& config, std::string_view key, std::string_view value,
     const auto& table = setters();
     const auto found = table.find(key);
     if (found == table.end()) {
-        logger.warning(origin.describe() + ": unknown key '" + std::string(key) + "' ignored");
+        // Keys are not checked for control characters: keep the log line clean.
+        logger.warning(origin.describe() + ": unknown key '" + printable(key, 64) + "' ignored");
         return true;
     }
     const std::string problem = found->second(config, value);

@@ -66,10 +66,17 @@ Result<Enrollment> EnrollmentStore::load(const UserAccount& account) const {
     if (!path) {
         return path.error();
     }
-    Result<SecretString> text = [&] {
-        const FileSystemIdentity as_user(account);
+    // With the primary group first: at every login, and almost always
+    // enough. Only a refusal (a folder open to a supplementary group) is
+    // worth asking the group database for the rest.
+    const auto read_as_user = [&](GroupScope scope) {
+        const FileSystemIdentity as_user(account, scope);
         return read_checked(*path, enrollment_rules(account));
-    }();
+    };
+    Result<SecretString> text = read_as_user(GroupScope::primary_only);
+    if (!text && text.error().kind == ErrorKind::unavailable) {
+        text = read_as_user(GroupScope::all);
+    }
     if (!text) {
         return text.error();
     }

@@ -20,7 +20,7 @@ gid_t current_fsgid() {
 
 }  // namespace
 
-FileSystemIdentity::FileSystemIdentity(const UserAccount& account) {
+FileSystemIdentity::FileSystemIdentity(const UserAccount& account, GroupScope scope) {
     if (geteuid() != 0 || account.uid == 0) {
         return;  // nothing to gain: we can only touch what this process may
     }
@@ -37,7 +37,8 @@ FileSystemIdentity::FileSystemIdentity(const UserAccount& account) {
     m_saved_fsgid = current_fsgid();
     m_switched = true;  // from here on, the destructor restores
 
-    const std::vector<gid_t> groups = group_ids_of(account);
+    const std::vector<gid_t> groups =
+        scope == GroupScope::all ? group_ids_of(account) : std::vector<gid_t>{account.gid};
     if (setgroups(groups.size(), groups.data()) != 0) {
         restore();
         throw std::runtime_error("cannot set the groups of user " + account.name);

@@ -21,6 +21,20 @@ FAKETIME_LIBRARY = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 NSS_WRAPPER_LIBRARY = "libnss_wrapper.so"
 PAM_WRAPPER_LIBRARY = "libpam_wrapper.so"
 
+# The sanitizer build (scripts/sanitize, tests/CMakeLists.txt) names the ASan
+# runtime (and libcrypt) in OTPGATE_TEST_PRELOAD: they go first in every
+# LD_PRELOAD, and the sanitizers' variables go to every child. Both are empty
+# in a normal build.
+SANITIZER_PRELOAD = [p for p in os.environ.get("OTPGATE_TEST_PRELOAD", "").split(":") if p]
+SANITIZER_ENV = {name: os.environ[name] for name in
+                 ("ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS", "PAM_WRAPPER_DISABLE_DEEPBIND")
+                 if name in os.environ}
+
+
+def preload(*libraries):
+    """An LD_PRELOAD value: the ASan runtime first under the sanitizer build."""
+    return " ".join(SANITIZER_PRELOAD + list(libraries))
+
 # Ten seconds into a 30-second step: 1700000020 = 2023-11-14 22:13:40 UTC.
 START_TIME = 1700000020
 
@@ -145,7 +159,8 @@ class Sandbox:
             # Only the wall clock is pinned: timeouts (libcurl, poll) run
             # on the monotonic clock and must keep ticking.
             "FAKETIME_DONT_FAKE_MONOTONIC": "1",
-            "LD_PRELOAD": " ".join(list(extra_preload) + [NSS_WRAPPER_LIBRARY, FAKETIME_LIBRARY]),
+            "LD_PRELOAD": preload(*extra_preload, NSS_WRAPPER_LIBRARY, FAKETIME_LIBRARY),
+            **SANITIZER_ENV,
         }
         return env
 

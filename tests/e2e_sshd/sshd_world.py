@@ -245,7 +245,11 @@ class SshWorld:
             # The module's pam_syslog lines on stderr: su shows them; sshd's
             # PAM process sends its stderr nowhere.
             "PAM_WRAPPER_DEBUGLEVEL": "2",
-            "LD_PRELOAD": cli_sandbox.PAM_WRAPPER_LIBRARY,
+            "LD_PRELOAD": cli_sandbox.preload(cli_sandbox.PAM_WRAPPER_LIBRARY),
+            **cli_sandbox.SANITIZER_ENV,
+            # Under the sanitizer build: sshd and su leak on their own.
+            **({"ASAN_OPTIONS": cli_sandbox.SANITIZER_ENV.get("ASAN_OPTIONS", "") + ":detect_leaks=0"}
+               if cli_sandbox.SANITIZER_PRELOAD else {}),
         }
 
     def start_sshd(self):

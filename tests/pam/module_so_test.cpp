@@ -114,9 +114,12 @@ TEST(ModuleSharedObject, NeedsOnlyTheExpectedLibraries) {
         EXPECT_EQ(library.find("qrencode"), std::string::npos) << "the module links " << library;
     }
     // libcurl sends SMS and email codes; nothing else joins the process.
-    const std::set<std::string> allowed = {"libpam.so.0",    "libcrypto.so.3", "libstdc++.so.6",
-                                           "libgcc_s.so.1",  "libc.so.6",      "libm.so.6",
-                                           "libcurl.so.4"};
+    std::set<std::string> allowed = {"libpam.so.0",   "libcrypto.so.3", "libstdc++.so.6",
+                                     "libgcc_s.so.1", "libc.so.6",      "libm.so.6",
+                                     "libcurl.so.4"};
+#ifdef OTPGATE_TEST_SANITIZED
+    allowed.insert({"libasan.so.8", "libubsan.so.1"});  // scripts/sanitize's build
+#endif
     for (const auto& library : needed) {
         EXPECT_EQ(allowed.count(library), 1U) << "unexpected NEEDED entry: " << library;
     }
@@ -134,6 +137,11 @@ TEST(ModuleSharedObject, UndefinedSymbolsComeFromLibcLibpamLibcryptoLibcurlAndLi
         for (const auto& provider : providers) {
             known = known || symbol.name.find(provider) != std::string::npos;
         }
+#ifdef OTPGATE_TEST_SANITIZED
+        // scripts/sanitize's build: libasan, first in NEEDED, provides its
+        // hooks and its interceptors (malloc, read, ...) unversioned.
+        known = known || symbol.name.find('@') == std::string::npos;
+#endif
         if (!known) {
             EXPECT_EQ(symbol.type, 'w') << "undefined without a known provider: " << symbol.name;
         }

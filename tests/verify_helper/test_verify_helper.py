@@ -172,7 +172,7 @@ class World:
 
     def pamtester(self, user):
         env = dict(os.environ)
-        env.update({"LD_PRELOAD": "libpam_wrapper.so", "PAM_WRAPPER": "1",
+        env.update({"LD_PRELOAD": cli_sandbox.preload("libpam_wrapper.so"), "PAM_WRAPPER": "1",
                     "PAM_WRAPPER_SERVICE_DIR": self.pam_dir})
         return pexpect.spawn("pamtester", ["otpgate", user, "authenticate"], env=env,
                              encoding="utf-8", timeout=20)

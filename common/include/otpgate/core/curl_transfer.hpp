@@ -23,9 +23,15 @@ struct TransferSettings {
 
 TransferSettings transfer_settings(const DeliveryConfig& config);
 
-// A curl error buffer of the required size.
+// What libcurl's callbacks of one transfer point at: the error buffer, and
+// the moment the transfer must be over with its socket, with which a
+// progress callback ends it where libcurl's own TIMEOUT_MS does not (SMTP
+// waiting for the answer to the end of DATA). Set by apply_transfer_options;
+// must outlive the transfer.
 struct CurlErrorBuffer {
     char text[CURL_ERROR_SIZE] = {};
+    std::chrono::steady_clock::time_point deadline{};
+    curl_socket_t socket = CURL_SOCKET_BAD;
 };
 
 // Sets the shared options on `handle`. `protocols` is a CURLOPT_PROTOCOLS_STR

@@ -10,6 +10,12 @@
 
 namespace otpgate::core {
 
+// Which of the user's groups the identity carries besides the primary one.
+// `primary_only` is never more than the user may do, and skips the group
+// database (getgrouplist reads all of /etc/group and asks systemd-userdb):
+// callers use it first and retry with `all` when access is refused.
+enum class GroupScope { all, primary_only };
+
 // While alive, the thread's file-system uid and gid and the process's
 // supplementary groups are the user's. Does nothing unless the process runs
 // as root and the user is not root. Throws std::runtime_error when the
@@ -17,7 +23,7 @@ namespace otpgate::core {
 // never safe.
 class FileSystemIdentity {
 public:
-    explicit FileSystemIdentity(const UserAccount& account);
+    explicit FileSystemIdentity(const UserAccount& account, GroupScope scope = GroupScope::all);
     ~FileSystemIdentity();
     FileSystemIdentity(const FileSystemIdentity&) = delete;
     FileSystemIdentity& operator=(const FileSystemIdentity&) = delete;

@@ -1,0 +1,99 @@
+// otpgate_bench_enroll: writes otpgate enrollments for the benchmark's
+// users through the core library, as `otpgate enroll` would. A separate
+// program so that the harness itself never links libcurl: every module is
+// then loaded by libpam into the same bare process.
+//
+// Usage: otpgate_bench_enroll STATE_DIR < lines
+//   USER totp HEX_SECRET      TOTP, SHA1, 6 digits, 30 s
+//   USER sms +447700900123    SMS, the destination recorded as verified
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "otpgate/core/backup_codes.hpp"
+#include "otpgate/core/destination.hpp"
+#include "otpgate/core/enrollment_store.hpp"
+#include "otpgate/core/hex.hpp"
+#include "otpgate/core/random.hpp"
+#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/user_account.hpp"
+
+namespace {
+
+using namespace otpgate::core;
+
+otpgate::core::SecretBytes from_hex(const std::string& hex) {
+    SecretBytes bytes;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+        bytes.push_back(static_cast<std::uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
+    }
+    return bytes;
+}
+
+bool enroll_one(const std::string& line, const StateStore& states, OpenSslRandom& random) {
+    std::istringstream fields(line);
+    std::string user;
+    std::string method;
+    std::string value;
+    if (!(fields >> user >> method >> value)) {
+        std::cerr << "bad line: " << line << "\n";
+        return false;
+    }
+    const auto account = lookup_user(user);
+    if (!account) {
+        std::cerr << user << ": " << account.error().message << "\n";
+        return false;
+    }
+    Enrollment enrollment;
+    enrollment.id = random_hex(random, 16);
+    enrollment.created = static_cast<std::int64_t>(std::time(nullptr));
+    // Ten 10-digit backup codes as `otpgate enroll` makes, but hashed with
+    // the fewest PBKDF2 rounds the parser accepts: thousands of users must
+    // enroll quickly, and a 6-digit TOTP code is never looked up among them.
+    enrollment.backup = make_backup_codes(random, 10, 10, 1000).stored;
+    if (method == "totp") {
+        enrollment.method = Method::totp;
+        enrollment.totp_secret = from_hex(value);
+    } else {
+        enrollment.method = Method::sms;
+        enrollment.destination = value;
+        auto locked = states.lock(user);
+        if (!locked) {
+            std::cerr << user << ": " << locked.error().message << "\n";
+            return false;
+        }
+        locked->state().verified_destination = destination_fingerprint(Channel::sms, value);
+        locked->state().verified_at = enrollment.created;
+        if (auto committed = locked->commit(); !committed) {
+            std::cerr << user << ": " << committed.error().message << "\n";
+            return false;
+        }
+    }
+    const EnrollmentStore store("%h/.otpgate");
+    if (auto saved = store.save(*account, enrollment); !saved) {
+        std::cerr << user << ": " << saved.error().message << "\n";
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::cerr << "usage: otpgate_bench_enroll STATE_DIR < lines\n";
+        return 2;
+    }
+    const StateStore states(argv[1]);
+    OpenSslRandom random;
+    std::string line;
+    int failures = 0;
+    while (std::getline(std::cin, line)) {
+        if (!line.empty() && !enroll_one(line, states, random)) {
+            ++failures;
+        }
+    }
+    return failures == 0 ? 0 : 1;
+}
