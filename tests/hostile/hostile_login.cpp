@@ -22,6 +22,8 @@ namespace otpgate::hostile_tests {
 namespace {
 
 using Clock = std::chrono::steady_clock;  // libfaketime leaves it alone
+using pam_tests::remove_own_pam_wrapper_folder;
+using pam_tests::write_all;
 
 struct Dialogue {
     const std::vector<Reply>* replies = nullptr;
@@ -92,31 +94,6 @@ int converse(int count, const pam_message** messages, pam_response** replies, vo
     }
     *replies = out;
     return PAM_SUCCESS;
-}
-
-void write_all(int fd, std::string_view text) {
-    while (!text.empty()) {
-        const ssize_t written = ::write(fd, text.data(), text.size());
-        if (written < 0 && errno == EINTR) {
-            continue;
-        }
-        if (written <= 0) {
-            return;
-        }
-        text.remove_prefix(static_cast<std::size_t>(written));
-    }
-}
-
-// See tests/pam/pam_login.cpp: pam_wrapper makes a /tmp/pam.? folder in
-// every forked child; only 62 exist, so the child removes its own.
-void remove_own_pam_wrapper_folder(const std::string& parent_folder) {
-    const char* folder = std::getenv("PAM_WRAPPER_RUNTIME_DIR");
-    if (folder == nullptr || parent_folder == folder ||
-        std::string_view(folder).rfind("/tmp/pam.", 0) != 0) {
-        return;
-    }
-    std::error_code ignored;
-    std::filesystem::remove_all(folder, ignored);
 }
 
 [[noreturn]] void child_main(const LoginAttempt& attempt, int result_fd, int stderr_fd,

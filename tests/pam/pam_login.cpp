@@ -18,6 +18,35 @@
 #include "otpgate/core/unique_fd.hpp"
 
 namespace otpgate::pam_tests {
+
+void write_all(int fd, std::string_view text) {
+    while (!text.empty()) {
+        const ssize_t written = ::write(fd, text.data(), text.size());
+        if (written < 0 && errno == EINTR) {
+            continue;
+        }
+        if (written <= 0) {
+            return;
+        }
+        text.remove_prefix(static_cast<std::size_t>(written));
+    }
+}
+
+// pam_wrapper starts over in every forked child (a pthread_atfork handler):
+// the first pam_start makes a new /tmp/pam.? folder with copies of the
+// service files. Once pam_start has read them the child removes that
+// folder, or each login would leave one behind (the child never runs
+// pam_wrapper's destructor) and the 62 names would run out.
+void remove_own_pam_wrapper_folder(const std::string& parent_folder) {
+    const char* folder = std::getenv("PAM_WRAPPER_RUNTIME_DIR");
+    if (folder == nullptr || parent_folder == folder ||
+        std::string_view(folder).rfind("/tmp/pam.", 0) != 0) {
+        return;
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(folder, ignored);
+}
+
 namespace {
 
 using core::UniqueFd;
@@ -90,38 +119,10 @@ int converse(int count, const pam_message** messages, pam_response** replies, vo
     }
 }
 
-void write_all(int fd, std::string_view text) {
-    while (!text.empty()) {
-        const ssize_t written = ::write(fd, text.data(), text.size());
-        if (written < 0 && errno == EINTR) {
-            continue;
-        }
-        if (written <= 0) {
-            return;
-        }
-        text.remove_prefix(static_cast<std::size_t>(written));
-    }
-}
-
 struct Barrier {
     int ready_fd = -1;  // the child writes one byte once pam_start is done
     int go_fd = -1;     // the child waits here until the parent closes the other end
 };
-
-// pam_wrapper starts over in every forked child (a pthread_atfork handler):
-// the first pam_start makes a new /tmp/pam.? folder with copies of the
-// service files. Once pam_start has read them the child removes that
-// folder, or each login would leave one behind (the child never runs
-// pam_wrapper's destructor) and the 62 names would run out.
-void remove_own_pam_wrapper_folder(const std::string& parent_folder) {
-    const char* folder = std::getenv("PAM_WRAPPER_RUNTIME_DIR");
-    if (folder == nullptr || parent_folder == folder ||
-        std::string_view(folder).rfind("/tmp/pam.", 0) != 0) {
-        return;
-    }
-    std::error_code ignored;
-    std::filesystem::remove_all(folder, ignored);
-}
 
 // Runs in the forked child; never returns and never runs the parent's
 // atexit handlers or destructors (pam_wrapper's would remove its folder).

@@ -67,4 +67,12 @@ std::vector<LoginResult> run_logins_together(const std::vector<LoginRequest>& re
 // "PAM_SUCCESS", "PAM_AUTH_ERR", ... for messages.
 std::string pam_code_name(int code);
 
+// For forked login children (here and in tests/hostile): all of `text`,
+// retrying on EINTR; gives up silently when the reader is gone.
+void write_all(int fd, std::string_view text);
+
+// pam_wrapper starts over in every forked child; once pam_start has read
+// the service files, the child removes the folder it made (see the .cpp).
+void remove_own_pam_wrapper_folder(const std::string& parent_folder);
+
 }  // namespace otpgate::pam_tests
