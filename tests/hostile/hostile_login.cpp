@@ -22,6 +22,8 @@ namespace otpgate::hostile_tests {
 namespace {
 
 using Clock = std::chrono::steady_clock;  // libfaketime leaves it alone
+using pam_tests::free_replies;
+using pam_tests::one_line;
 using pam_tests::remove_own_pam_wrapper_folder;
 using pam_tests::write_all;
 
@@ -30,21 +32,6 @@ struct Dialogue {
     std::size_t next = 0;
     std::string transcript;
 };
-
-std::string one_line(std::string_view text) {
-    std::string out;
-    for (const char c : text) {
-        out += c == '\n' ? std::string("\\n") : std::string(1, c);
-    }
-    return out;
-}
-
-void free_replies(pam_response* replies, int count) {
-    for (int i = 0; i < count; ++i) {
-        std::free(replies[i].resp);
-    }
-    std::free(replies);
-}
 
 int converse(int count, const pam_message** messages, pam_response** replies, void* data) noexcept {
     if (count <= 0 || replies == nullptr || data == nullptr) {

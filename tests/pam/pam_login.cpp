@@ -19,6 +19,25 @@
 
 namespace otpgate::pam_tests {
 
+std::string one_line(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        if (c == '\n') {
+            out += "\\n";
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+void free_replies(pam_response* replies, int count) {
+    for (int i = 0; i < count; ++i) {
+        std::free(replies[i].resp);
+    }
+    std::free(replies);
+}
+
 void write_all(int fd, std::string_view text) {
     while (!text.empty()) {
         const ssize_t written = ::write(fd, text.data(), text.size());
@@ -61,25 +80,6 @@ struct ConversationState {
     std::size_t next = 0;
     std::string transcript;
 };
-
-std::string one_line(std::string_view text) {
-    std::string out;
-    for (const char c : text) {
-        if (c == '\n') {
-            out += "\\n";
-        } else {
-            out.push_back(c);
-        }
-    }
-    return out;
-}
-
-void free_replies(pam_response* replies, int count) {
-    for (int i = 0; i < count; ++i) {
-        std::free(replies[i].resp);
-    }
-    std::free(replies);
-}
 
 // The application side of the dialogue: records every message and answers
 // prompts from the request's list.

@@ -3,6 +3,7 @@
 // captured for the test to assert on.
 #pragma once
 
+#include <security/pam_appl.h>
 #include <sys/resource.h>
 
 #include <cstddef>
@@ -66,6 +67,11 @@ std::vector<LoginResult> run_logins_together(const std::vector<LoginRequest>& re
 
 // "PAM_SUCCESS", "PAM_AUTH_ERR", ... for messages.
 std::string pam_code_name(int code);
+
+// For conversation functions (here and in tests/hostile): a message on one
+// line of the transcript (newlines as \n), and freeing a reply array.
+std::string one_line(std::string_view text);
+void free_replies(pam_response* replies, int count);
 
 // For forked login children (here and in tests/hostile): all of `text`,
 // retrying on EINTR; gives up silently when the reader is gone.
