@@ -278,9 +278,8 @@ void print_parallel(const World& world, const std::vector<Target>& targets,
     std::vector<Target> rows = {{"(control: pam_permit.so)", "permit"}};
     rows.insert(rows.end(), targets.begin(), targets.end());
     for (const auto& target : rows) {
-        const double one = parallel_throughput(world, target, first_user, per_process, 1);
-        const double two =
-            parallel_throughput(world, target, first_user + per_process, per_process, 2);
+        const double one = parallel_throughput(world, target, first_user, per_process, 1, 0);
+        const double two = parallel_throughput(world, target, first_user, per_process, 2, 1);
         print_row(target.label, {fixed(one), fixed(two), fixed(two / one, 2) + "x"});
     }
 }
@@ -364,14 +363,14 @@ int run(const Options& options) {
     }
 
     // Users [0, path_users) for the three paths, then the racers' users
-    // (one per trial), then 3 x parallel_users for the parallel run.
+    // (one per trial), then parallel_lanes x parallel_users for the parallel run.
     const std::size_t per_repeat = full ? options.per_repeat : 20;
     const unsigned repeats = full ? options.repeats : 1;
     const std::size_t path_users = logins ? 100 : per_repeat * repeats;
     const unsigned racers = full ? options.racers : 8;
     const unsigned trials = full ? options.trials : (smoke ? 1 : 0);
     const std::size_t parallel_users = full || parallel_only ? options.parallel_users : 0;
-    const std::size_t count = path_users + trials + 3 * parallel_users;
+    const std::size_t count = path_users + trials + parallel_lanes * parallel_users;
 
     fs::remove_all(options.scratch);
     fs::create_directories(options.scratch);

@@ -233,17 +233,26 @@ unsigned race_once(const World& world, const Target& target, const BenchUser& us
     return static_cast<unsigned>(std::count(codes.begin(), codes.end(), 0));
 }
 
-double parallel_throughput(const World& world, const Target& target, std::size_t first_user,
-                           std::size_t per_process, unsigned processes) {
-    const std::size_t total = per_process * processes;
-    if (first_user + total > world.users().size()) {
+double parallel_throughput(const World& world, const Target& target, std::size_t pool_first,
+                           std::size_t per_process, unsigned processes, unsigned first_lane) {
+    if (first_lane + processes > parallel_lanes ||
+        pool_first + parallel_lanes * per_process > world.users().size()) {
         throw std::runtime_error("not enough users for the parallel run");
     }
+    // Process p takes every parallel_lanes-th user of the pool, from lane
+    // first_lane + p: runs of 1 and of 2 processes then look up users at
+    // the same average place in /etc/passwd, which files NSS reads from the
+    // top (a later user costs more).
+    const auto user_of = [&](unsigned process, std::size_t i) -> const BenchUser& {
+        return world.users()[pool_first + i * parallel_lanes + first_lane + process];
+    };
     wait_for_room(15);
     const std::int64_t step = current_step();
-    for (std::size_t u = first_user; u < first_user + total; ++u) {
-        if (!prepared(world, target, world.users()[u], step)) {
-            throw std::runtime_error("preparing login failed for " + world.users()[u].name);
+    for (unsigned p = 0; p < processes; ++p) {
+        for (std::size_t i = 0; i < per_process; ++i) {
+            if (!prepared(world, target, user_of(p, i), step)) {
+                throw std::runtime_error("preparing login failed for " + user_of(p, i).name);
+            }
         }
     }
     int release[2];
@@ -259,9 +268,8 @@ double parallel_throughput(const World& world, const Target& target, std::size_t
             while (::read(release[0], &ignored, 1) < 0 && errno == EINTR) {
             }
             int failures = 0;
-            const std::size_t begin = first_user + p * per_process;
-            for (std::size_t u = begin; u < begin + per_process; ++u) {
-                const auto got = run_login(request_for(world, target, world.users()[u], step));
+            for (std::size_t i = 0; i < per_process; ++i) {
+                const auto got = run_login(request_for(world, target, user_of(p, i), step));
                 failures += got.auth_rc == PAM_SUCCESS ? 0 : 1;
             }
             _exit(failures == 0 ? 0 : 1);
@@ -277,7 +285,7 @@ double parallel_throughput(const World& world, const Target& target, std::size_t
     if (std::any_of(codes.begin(), codes.end(), [](int code) { return code != 0; })) {
         throw std::runtime_error("a parallel login failed on " + target.label);
     }
-    return static_cast<double>(total) / seconds;
+    return static_cast<double>(per_process * processes) / seconds;
 }
 
 double cpu_control_throughput(unsigned processes) {

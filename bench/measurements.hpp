@@ -46,9 +46,12 @@ unsigned race_once(const World& world, const Target& target, const BenchUser& us
                    unsigned racers);
 
 // Logins per second of `processes` processes, each logging in its own
-// `per_process` users (success path, after an untimed S-1 login).
-double parallel_throughput(const World& world, const Target& target, std::size_t first_user,
-                           std::size_t per_process, unsigned processes);
+// `per_process` users (success path, after an untimed S-1 login). The
+// users come from a pool of parallel_lanes * per_process users from
+// `pool_first` on, interleaved: process p takes lane first_lane + p.
+inline constexpr unsigned parallel_lanes = 3;
+double parallel_throughput(const World& world, const Target& target, std::size_t pool_first,
+                           std::size_t per_process, unsigned processes, unsigned first_lane);
 
 // Work units per second of `processes` processes that only compute HMACs:
 // how well this machine, as loaded right now, runs two processes at once.

@@ -97,6 +97,7 @@ namespace {
 LoginOutcome run_code_prompts(const std::string& user_name, const Standing& standing,
                               const Config& config, LoginServices& services,
                               AttemptRecorder& recorder) {
+    bool found_locked = standing.kind == Standing::Kind::locked;
     for (unsigned attempt = 1; attempt <= config.max_attempts; ++attempt) {
         const std::optional<SecretString> answer = services.conversation.ask_hidden(config.prompt);
         if (!answer) {
@@ -114,9 +115,9 @@ LoginOutcome run_code_prompts(const std::string& user_name, const Standing& stan
                                                   services.clock.now())) {
                     case AttemptResult::accepted: return LoginOutcome::success;
                     case AttemptResult::unavailable: return LoginOutcome::unavailable;
+                    case AttemptResult::locked: found_locked = true; break;
                     case AttemptResult::rejected:
-                    case AttemptResult::replayed:
-                    case AttemptResult::locked: break;
+                    case AttemptResult::replayed: break;
                 }
             }
         }
@@ -124,10 +125,9 @@ LoginOutcome run_code_prompts(const std::string& user_name, const Standing& stan
             services.clock.sleep_for(std::chrono::milliseconds(config.fail_delay_ms));
         }
     }
-    const char* why = standing.kind == Standing::Kind::enrolled ? ""
-                      : standing.kind == Standing::Kind::locked
-                          ? " (locked after repeated wrong codes)"
-                          : " (not enrolled or refused)";
+    const char* why = found_locked ? " (locked after repeated wrong codes)"
+                      : standing.kind == Standing::Kind::enrolled ? ""
+                                                                   : " (not enrolled or refused)";
     services.logger.notice("second factor failed for user " + printable_name(user_name) +
                            " after " + std::to_string(config.max_attempts) + " attempts" + why);
     return LoginOutcome::denied;
@@ -154,6 +154,14 @@ LoginOutcome run_enrolled_login(const std::string& user_name, Standing& standing
     AttemptRecorder recorder(
         user_name, config, services.logger,
         host_to_remember(user_name, *standing.enrollment, config, services, context));
+    // The state is read before asking only where it decides something
+    // before a code is typed: a remembered host skips the prompt, and a
+    // locked user of SMS or email is sent no code. A TOTP user's lock is
+    // found with the code, under the lock that records it: one read less.
+    const bool delivered = channel_of(standing.enrollment->method).has_value();
+    if (!delivered && !recorder.remembers_host()) {
+        return run_code_prompts(user_name, standing, config, services, recorder);
+    }
     if (const auto recorded = recorder.standing(services.clock.now())) {
         if (recorded->host_remembered) {
             services.logger.info("second factor skipped for user " + user_name +

@@ -37,8 +37,12 @@ bool AttemptRecorder::refuse_if_locked(const UserState& state, std::int64_t now)
     if (!remaining) {
         return false;
     }
-    m_logger.notice("code of user " + m_user + " not checked: the second factor is locked for " +
-                    std::to_string(*remaining) + " more s");
+    if (!m_lock_logged) {
+        m_logger.notice("code of user " + m_user +
+                        " not checked: the second factor is locked for " +
+                        std::to_string(*remaining) + " more s");
+        m_lock_logged = true;
+    }
     return true;
 }
 

@@ -135,9 +135,7 @@ Result<SecretString> read_checked(const std::filesystem::path& path, const FileR
             return make_error(ErrorKind::unsafe, path.string() + " is larger than " +
                                                      std::to_string(rules.max_size) + " bytes");
         }
-        for (ssize_t i = 0; i < got; ++i) {
-            content.push_back(static_cast<char>(chunk[static_cast<std::size_t>(i)]));
-        }
+        content.append(reinterpret_cast<const char*>(chunk.data()), static_cast<std::size_t>(got));
     }
     return content;
 }

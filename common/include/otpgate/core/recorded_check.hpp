@@ -44,6 +44,9 @@ class AttemptRecorder {
     // Whether the host is remembered and whether a lock is on. nullopt when
     // the state cannot be read (the check that follows fails closed).
     std::optional<RecordedStanding> standing(std::int64_t now);
+    // Whether a success is to be remembered for a host (and so whether a
+    // remembered host can skip the prompt).
+    [[nodiscard]] bool remembers_host() const noexcept { return m_remember.has_value(); }
 
     // A typed TOTP or backup code. A valid code that cannot be recorded is
     // refused: unrecorded, it could be used again.
@@ -64,6 +67,7 @@ class AttemptRecorder {
     const Config& m_config;
     Logger& m_logger;
     std::optional<HostTag> m_remember;
+    bool m_lock_logged = false;  // one "not checked: locked" line per login
 };
 
 }  // namespace otpgate::core

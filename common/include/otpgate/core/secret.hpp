@@ -40,6 +40,9 @@ public:
     explicit SecretString(std::string_view text) : m_chars(text.begin(), text.end()) {}
 
     void push_back(char c) { m_chars.push_back(c); }
+    void append(const char* chars, std::size_t count) {
+        m_chars.insert(m_chars.end(), chars, chars + count);
+    }
     void clear() noexcept { m_chars.clear(); }
     [[nodiscard]] bool empty() const noexcept { return m_chars.empty(); }
     [[nodiscard]] std::size_t size() const noexcept { return m_chars.size(); }
