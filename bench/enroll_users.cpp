@@ -1,7 +1,7 @@
 // otpgate_bench_enroll: writes otpgate enrollments for the benchmark's
 // users through the core library, as `otpgate enroll` would. A separate
-// program so that the harness itself never links libcurl: every module is
-// then loaded by libpam into the same bare process.
+// program so that the harness itself links nothing of ours: every module
+// is then loaded by libpam into the same bare process.
 //
 // Usage: otpgate_bench_enroll STATE_DIR < lines
 //   USER totp HEX_SECRET      TOTP, SHA1, 6 digits, 30 s

@@ -1,12 +1,15 @@
-// parse_delivery_url (libcurl's URL parser behind our rules), as the
-// config applies it to http_url, twilio_api_url and smtp_url.
+// parse_delivery_url (our own parser, so that reading the config never
+// loads libcurl), as the config applies it to http_url, twilio_api_url and
+// smtp_url, and libcurl's reading of the same URL at send time.
 // Invariants: scheme and host come back lower case and non-empty; a URL
 // check_https_url accepts is https, or http to a loopback host; no URL
-// with credentials in it is accepted.
+// with credentials in it is accepted; where both parsers accept a URL the
+// config can hold, they agree on its scheme, host and loopback.
 #include <cctype>
 #include <string>
 
 #include "fuzz_support.hpp"
+#include "otpgate/core/curl_library.hpp"
 #include "otpgate/core/delivery_url.hpp"
 
 using namespace otpgate;
@@ -44,6 +47,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (smtp_problem.empty()) {
         FUZZ_CHECK(parts->scheme == "smtp" || parts->scheme == "smtps");
+    }
+    if (https_problem.empty() || smtp_problem.empty()) {
+        const auto libcurl = core::curl_library();
+        FUZZ_CHECK(libcurl.ok());
+        const auto read_by_libcurl = core::parse_delivery_url_with_libcurl(*libcurl.value(), text);
+        if (read_by_libcurl) {
+            FUZZ_CHECK(read_by_libcurl->scheme == parts->scheme);
+            FUZZ_CHECK(read_by_libcurl->host == parts->host);
+            FUZZ_CHECK(read_by_libcurl->loopback == parts->loopback);
+        }
     }
     return 0;
 }

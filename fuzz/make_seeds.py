@@ -170,6 +170,11 @@ def main():
     write("delivery_url", "loopback", "http://127.0.0.1:8080/v1/send")
     write("delivery_url", "smtps", "smtps://mail.example.com:465")
     write("delivery_url", "ipv6", "http://[::1]/send?x=1")
+    # Forms libcurl accepts too, which our config-time parser must read alike.
+    write("delivery_url", "ipv6_zone", "http://[::1%25lo]:8080/")
+    write("delivery_url", "encoded_host", "http://%6cocalhost/")
+    write("delivery_url", "legacy_ipv4", "http://0x7f.1/")
+    write("delivery_url", "odd_slashes", "https:///gw.example.com:/send")
 
     write("otpauth_uri", "example", nul("Example Co", "alice@host", bytes(range(20))))
     # typed_code: 2 bytes of time steps, flags (0x80: the right TOTP code), text.

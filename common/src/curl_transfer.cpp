@@ -1,12 +1,10 @@
 #include "otpgate/core/curl_transfer.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "otpgate/core/curl_handles.hpp"
 #include "otpgate/core/text.hpp"
 
 namespace otpgate::core {
@@ -14,10 +12,10 @@ namespace {
 
 constexpr std::size_t max_reason_size = 200;
 
-std::string reason(CURLcode code, const CurlErrorBuffer& errors) {
+std::string reason(const CurlLibrary& libcurl, CURLcode code, const CurlErrorBuffer& errors) {
     const std::string_view buffer(errors.text);
     const std::string text =
-        buffer.empty() ? std::string(curl_easy_strerror(code)) : std::string(buffer);
+        buffer.empty() ? std::string(libcurl.easy_strerror(code)) : std::string(buffer);
     // Error buffers end with a newline now and then.
     return printable(trim_blanks(text.substr(0, text.find_last_not_of('\n') + 1)), max_reason_size);
 }
@@ -53,24 +51,6 @@ int close_socket(void* data, curl_socket_t socket) noexcept {
 
 }  // namespace
 
-Result<void> ensure_curl_ready() {
-    if (std::getenv("SSLKEYLOGFILE") != nullptr) {
-        return make_error(ErrorKind::unavailable,
-                          "the environment variable SSLKEYLOGFILE is set: refusing to start "
-                          "libcurl, which would write TLS session keys to that file");
-    }
-    // A function-local static is initialised exactly once, thread-safely,
-    // like std::call_once, but without the thread-local storage call_once
-    // uses (which would make the module depend on ld-linux for
-    // __tls_get_addr).
-    static const CURLcode init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (init_result != CURLE_OK) {
-        return make_error(ErrorKind::unavailable, std::string("cannot initialise libcurl: ") +
-                                                      curl_easy_strerror(init_result));
-    }
-    return {};
-}
-
 const char* user_agent() {
     return "otpgate/" OTPGATE_VERSION;
 }
@@ -84,13 +64,14 @@ TransferSettings transfer_settings(const DeliveryConfig& config) {
     return settings;
 }
 
-Result<void> apply_transfer_options(CURL* handle, const TransferSettings& settings,
-                                    const char* protocols, CurlErrorBuffer& errors) {
+Result<void> apply_transfer_options(const CurlLibrary& libcurl, CURL* handle,
+                                    const TransferSettings& settings, const char* protocols,
+                                    CurlErrorBuffer& errors) {
     CURLcode failed = CURLE_OK;
     const char* failed_option = "";
     const auto set = [&](const char* name, CURLoption option, auto value) {
         if (failed == CURLE_OK) {
-            const CURLcode rc = curl_easy_setopt(handle, option, value);
+            const CURLcode rc = libcurl.easy_setopt(handle, option, value);
             if (rc != CURLE_OK) {
                 failed = rc;
                 failed_option = name;
@@ -143,12 +124,13 @@ Result<void> apply_transfer_options(CURL* handle, const TransferSettings& settin
     if (failed != CURLE_OK) {
         return make_error(ErrorKind::unavailable, std::string("libcurl rejected option ") +
                                                       failed_option + ": " +
-                                                      curl_easy_strerror(failed));
+                                                      libcurl.easy_strerror(failed));
     }
     return {};
 }
 
-std::string describe_transfer_failure(CURLcode code, const CurlErrorBuffer& errors,
+std::string describe_transfer_failure(const CurlLibrary& libcurl, CURLcode code,
+                                      const CurlErrorBuffer& errors,
                                       std::chrono::milliseconds elapsed,
                                       const TransferSettings& settings, std::string_view peer) {
     const std::string who(peer);
@@ -162,23 +144,24 @@ std::string describe_transfer_failure(CURLcode code, const CurlErrorBuffer& erro
         case CURLE_COULDNT_RESOLVE_HOST:
             return "cannot resolve the " + who + "'s host name";
         case CURLE_COULDNT_CONNECT:
-            return "cannot connect to the " + who + ": " + reason(code, errors);
+            return "cannot connect to the " + who + ": " + reason(libcurl, code, errors);
         case CURLE_PEER_FAILED_VERIFICATION:
-            return "TLS certificate of the " + who + " not trusted: " + reason(code, errors);
+            return "TLS certificate of the " + who +
+                   " not trusted: " + reason(libcurl, code, errors);
         case CURLE_SSL_CONNECT_ERROR:
-            return "TLS handshake with the " + who + " failed: " + reason(code, errors);
+            return "TLS handshake with the " + who + " failed: " + reason(libcurl, code, errors);
         case CURLE_SSL_CACERT_BADFILE:
             return "cannot load the trusted TLS certificates (tls_ca_file, tls_ca_path): " +
-                   reason(code, errors);
+                   reason(libcurl, code, errors);
         case CURLE_GOT_NOTHING:
             return "the " + who + " closed the connection without an answer";
         case CURLE_SEND_ERROR:
         case CURLE_RECV_ERROR:
-            return "connection to the " + who + " failed: " + reason(code, errors);
+            return "connection to the " + who + " failed: " + reason(libcurl, code, errors);
         case CURLE_UNSUPPORTED_PROTOCOL:
-            return "protocol not allowed for the " + who + ": " + reason(code, errors);
+            return "protocol not allowed for the " + who + ": " + reason(libcurl, code, errors);
         default:
-            return who + " transfer failed: " + reason(code, errors);
+            return who + " transfer failed: " + reason(libcurl, code, errors);
     }
 }
 

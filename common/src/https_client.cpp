@@ -48,10 +48,12 @@ HttpOutcome failed(std::string why) {
 }  // namespace
 
 HttpOutcome perform_http_request(const HttpRequest& request, const TransferSettings& settings) {
-    if (const auto ready = ensure_curl_ready(); !ready) {
-        return failed(ready.error().message);
+    const auto loaded = curl_library();
+    if (!loaded) {
+        return failed(loaded.error().message);
     }
-    const auto url = parse_delivery_url(request.url);
+    const CurlLibrary& libcurl = *loaded.value();
+    const auto url = parse_delivery_url_with_libcurl(libcurl, request.url);
     if (!url) {
         return failed("bad gateway URL: " + url.error().message);
     }
@@ -60,30 +62,27 @@ HttpOutcome perform_http_request(const HttpRequest& request, const TransferSetti
     if (plain_http && !url->loopback) {
         return failed("http:// is only allowed to 127.0.0.1, ::1 or localhost");
     }
-    CurlEasy handle(curl_easy_init());
-    if (!handle) {
-        throw std::bad_alloc();
-    }
+    const CurlEasy handle = make_curl_easy(libcurl);
     CURL* const curl = handle.get();
     CurlErrorBuffer errors;
     if (const auto applied =
-            apply_transfer_options(curl, settings, plain_http ? "http" : "https", errors);
+            apply_transfer_options(libcurl, curl, settings, plain_http ? "http" : "https", errors);
         !applied) {
         return failed(applied.error().message);
     }
 
     CurlSlist headers;
-    slist_append(headers, "Content-Type: " + request.content_type);
-    slist_append(headers, "Expect:");  // no 100-continue round trip
+    slist_append(libcurl, headers, "Content-Type: " + request.content_type);
+    slist_append(libcurl, headers, "Expect:");  // no 100-continue round trip
     for (const auto& header : request.extra_headers) {
-        slist_append(headers, header);
+        slist_append(libcurl, headers, header);
     }
     ResponseSink sink;
     SecretString secret = terminated(request.secret);
     CURLcode rc = CURLE_OK;
     const auto set = [&](CURLoption option, auto value) {
         if (rc == CURLE_OK) {
-            rc = curl_easy_setopt(curl, option, value);
+            rc = libcurl.easy_setopt(curl, option, value);
         }
     };
     set(CURLOPT_URL, request.url.c_str());
@@ -113,11 +112,11 @@ HttpOutcome perform_http_request(const HttpRequest& request, const TransferSetti
             break;
     }
     if (rc != CURLE_OK) {
-        return failed(std::string("libcurl rejected the request: ") + curl_easy_strerror(rc));
+        return failed(std::string("libcurl rejected the request: ") + libcurl.easy_strerror(rc));
     }
 
     const auto start = std::chrono::steady_clock::now();
-    rc = curl_easy_perform(curl);
+    rc = libcurl.easy_perform(curl);
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - start);
     if (rc == CURLE_WRITE_ERROR && sink.overflow) {
@@ -125,11 +124,11 @@ HttpOutcome perform_http_request(const HttpRequest& request, const TransferSetti
                       " bytes; transfer aborted");
     }
     if (rc != CURLE_OK) {
-        return failed(describe_transfer_failure(rc, errors, elapsed, settings, "gateway"));
+        return failed(describe_transfer_failure(libcurl, rc, errors, elapsed, settings, "gateway"));
     }
     HttpOutcome outcome;
     outcome.answered = true;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &outcome.status);
+    libcurl.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &outcome.status);
     outcome.body = std::move(sink.body);
     return outcome;
 }

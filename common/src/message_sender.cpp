@@ -5,7 +5,7 @@
 
 #include "otpgate/core/config.hpp"
 #include "otpgate/core/credentials.hpp"
-#include "otpgate/core/curl_handles.hpp"
+#include "otpgate/core/curl_library.hpp"
 #include "otpgate/core/generic_http_sms.hpp"
 #include "otpgate/core/message.hpp"
 #include "otpgate/core/message_text.hpp"
@@ -74,8 +74,8 @@ SenderResult make_sms_sender(const DeliveryConfig& config, Logger& logger) {
             if (auto problem = check_twilio_settings(config); !problem.empty()) {
                 return incomplete(problem);
             }
-            if (auto ready = ensure_curl_ready(); !ready) {
-                return ready.error();
+            if (auto loaded = curl_library(); !loaded) {
+                return loaded.error();
             }
             auto token = credential(config, "twilio_auth_token");
             if (!token) {
@@ -87,8 +87,8 @@ SenderResult make_sms_sender(const DeliveryConfig& config, Logger& logger) {
             if (auto problem = check_generic_http_settings(config); !problem.empty()) {
                 return incomplete(problem);
             }
-            if (auto ready = ensure_curl_ready(); !ready) {
-                return ready.error();
+            if (auto loaded = curl_library(); !loaded) {
+                return loaded.error();
             }
             std::optional<SecretString> secret;
             if (config.http_auth != HttpAuth::none) {
@@ -130,8 +130,8 @@ SenderResult make_email_sender(const DeliveryConfig& config, Logger& logger) {
             if (!from) {
                 return incomplete("email_from is not a valid address");
             }
-            if (auto ready = ensure_curl_ready(); !ready) {
-                return ready.error();
+            if (auto loaded = curl_library(); !loaded) {
+                return loaded.error();
             }
             std::optional<SecretString> password;
             if (!config.smtp_username.empty()) {

@@ -72,10 +72,12 @@ DeliveryResult SmtpEmailSender::send(const OutgoingMessage& message) {
     if (!email) {
         return {false, "cannot build the email: " + email.error().message};
     }
-    if (const auto ready = ensure_curl_ready(); !ready) {
-        return {false, ready.error().message};
+    const auto loaded = curl_library();
+    if (!loaded) {
+        return {false, loaded.error().message};
     }
-    const auto url = parse_delivery_url(m_config.smtp_url);
+    const CurlLibrary& libcurl = *loaded.value();
+    const auto url = parse_delivery_url_with_libcurl(libcurl, m_config.smtp_url);
     if (!url) {
         return {false, "bad smtp_url: " + url.error().message};
     }
@@ -84,18 +86,16 @@ DeliveryResult SmtpEmailSender::send(const OutgoingMessage& message) {
         return {false, "SMTP without TLS is only allowed to 127.0.0.1, ::1 or localhost"};
     }
 
-    CurlEasy handle(curl_easy_init());
-    if (!handle) {
-        throw std::bad_alloc();
-    }
+    const CurlEasy handle = make_curl_easy(libcurl);
     CURL* const curl = handle.get();
     CurlErrorBuffer errors;
-    if (const auto applied = apply_transfer_options(curl, m_transfer, url->scheme.c_str(), errors);
+    if (const auto applied =
+            apply_transfer_options(libcurl, curl, m_transfer, url->scheme.c_str(), errors);
         !applied) {
         return {false, applied.error().message};
     }
     CurlSlist recipients;
-    slist_append(recipients, "<" + message.to + ">");
+    slist_append(libcurl, recipients, "<" + message.to + ">");
     const std::string mail_from = "<" + m_from.address + ">";
     UploadSource source{email->view()};
     SecretString password = terminated(m_password ? m_password->view() : std::string_view());
@@ -103,7 +103,7 @@ DeliveryResult SmtpEmailSender::send(const OutgoingMessage& message) {
     CURLcode rc = CURLE_OK;
     const auto set = [&](CURLoption option, auto value) {
         if (rc == CURLE_OK) {
-            rc = curl_easy_setopt(curl, option, value);
+            rc = libcurl.easy_setopt(curl, option, value);
         }
     };
     set(CURLOPT_URL, m_config.smtp_url.c_str());
@@ -122,15 +122,15 @@ DeliveryResult SmtpEmailSender::send(const OutgoingMessage& message) {
     }
     if (rc != CURLE_OK) {
         return {false,
-                std::string("libcurl rejected the mail settings: ") + curl_easy_strerror(rc)};
+                std::string("libcurl rejected the mail settings: ") + libcurl.easy_strerror(rc)};
     }
 
     const auto start = std::chrono::steady_clock::now();
-    rc = curl_easy_perform(curl);
+    rc = libcurl.easy_perform(curl);
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - start);
     long smtp_code = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &smtp_code);
+    libcurl.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &smtp_code);
     const std::string code_text = smtp_code > 0 ? " (SMTP " + std::to_string(smtp_code) + ")" : "";
     DeliveryResult result;
     switch (rc) {
@@ -146,9 +146,9 @@ DeliveryResult SmtpEmailSender::send(const OutgoingMessage& message) {
             result = {false, "the mail server refused the login" + code_text};
             break;
         default:
-            result = {false,
-                      describe_transfer_failure(rc, errors, elapsed, m_transfer, "mail server") +
-                          code_text};
+            result = {false, describe_transfer_failure(libcurl, rc, errors, elapsed, m_transfer,
+                                                       "mail server") +
+                                 code_text};
             break;
     }
     m_logger.debug("smtp: " + result.detail + " after " + std::to_string(elapsed.count()) + " ms");

@@ -1,4 +1,6 @@
-// Owners for libcurl handles, and the one place libcurl is initialised.
+// Owners for libcurl handles. Each deleter holds the loaded library that
+// made its handle (curl_library.hpp); a handle exists only once libcurl is
+// loaded, and libcurl is never unloaded.
 #pragma once
 
 #include <memory>
@@ -7,50 +9,61 @@
 
 #include <curl/curl.h>
 
-#include "otpgate/core/result.hpp"
+#include "otpgate/core/curl_library.hpp"
 
 namespace otpgate::core {
 
 struct CurlEasyDeleter {
-    void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
+    const CurlLibrary* libcurl = nullptr;
+    void operator()(CURL* handle) const noexcept { libcurl->easy_cleanup(handle); }
 };
 using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
 
 struct CurlSlistDeleter {
-    void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+    const CurlLibrary* libcurl = nullptr;
+    void operator()(curl_slist* list) const noexcept { libcurl->slist_free_all(list); }
 };
 using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 
 struct CurlUrlDeleter {
-    void operator()(CURLU* url) const noexcept { curl_url_cleanup(url); }
+    const CurlLibrary* libcurl = nullptr;
+    void operator()(CURLU* url) const noexcept { libcurl->url_cleanup(url); }
 };
 using CurlUrl = std::unique_ptr<CURLU, CurlUrlDeleter>;
 
 struct CurlStringDeleter {
-    void operator()(char* text) const noexcept { curl_free(text); }
+    const CurlLibrary* libcurl = nullptr;
+    void operator()(char* text) const noexcept { libcurl->free(text); }
 };
 using CurlString = std::unique_ptr<char, CurlStringDeleter>;
 
-// Appends a copy of `item`; the list is unchanged and bad_alloc thrown if
-// libcurl cannot allocate.
-inline void slist_append(CurlSlist& list, const std::string& item) {
-    curl_slist* head = curl_slist_append(list.get(), item.c_str());
+// A new easy handle; bad_alloc thrown if libcurl cannot make one.
+inline CurlEasy make_curl_easy(const CurlLibrary& libcurl) {
+    CurlEasy handle(libcurl.easy_init(), CurlEasyDeleter{&libcurl});
+    if (!handle) {
+        throw std::bad_alloc();
+    }
+    return handle;
+}
+
+// A new URL handle; bad_alloc thrown if libcurl cannot make one.
+inline CurlUrl make_curl_url(const CurlLibrary& libcurl) {
+    CurlUrl handle(libcurl.url(), CurlUrlDeleter{&libcurl});
+    if (!handle) {
+        throw std::bad_alloc();
+    }
+    return handle;
+}
+
+// Appends a copy of `item` (an empty CurlSlist starts a list); the list is
+// unchanged and bad_alloc thrown if libcurl cannot allocate.
+inline void slist_append(const CurlLibrary& libcurl, CurlSlist& list, const std::string& item) {
+    curl_slist* head = libcurl.slist_append(list.get(), item.c_str());
     if (head == nullptr) {
         throw std::bad_alloc();
     }
     static_cast<void>(list.release());
-    list.reset(head);
+    list = CurlSlist(head, CurlSlistDeleter{&libcurl});
 }
-
-// curl_global_init exactly once per process (a thread-safe function-local
-// static; libcurl 7.84 and later also make global init thread-safe
-// themselves). curl_global_cleanup is never called: the module may be
-// unloaded while the host process still uses libcurl.
-//
-// Refuses while SSLKEYLOGFILE is set: libcurl's global init opens that path
-// for appending and writes TLS session keys to it, which in a setuid caller
-// (su, sudo) would let the invoking user create root-owned files anywhere
-// and read the keys of the provider connection.
-Result<void> ensure_curl_ready();
 
 }  // namespace otpgate::core

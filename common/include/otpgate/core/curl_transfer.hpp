@@ -9,6 +9,7 @@
 
 #include <curl/curl.h>
 
+#include "otpgate/core/curl_library.hpp"
 #include "otpgate/core/delivery_config.hpp"
 #include "otpgate/core/result.hpp"
 
@@ -36,14 +37,16 @@ struct CurlErrorBuffer {
 
 // Sets the shared options on `handle`. `protocols` is a CURLOPT_PROTOCOLS_STR
 // list such as "https" or "smtp,smtps". Error when libcurl rejects one.
-Result<void> apply_transfer_options(CURL* handle, const TransferSettings& settings,
-                                    const char* protocols, CurlErrorBuffer& errors);
+Result<void> apply_transfer_options(const CurlLibrary& libcurl, CURL* handle,
+                                    const TransferSettings& settings, const char* protocols,
+                                    CurlErrorBuffer& errors);
 
 // A one-line reason for a failed transfer, for DeliveryResult::detail:
 // "timed out after 1001 ms (limit 1000 ms)", "TLS certificate not trusted:
 // ...", "cannot connect: ...". `peer` names the other side ("gateway",
 // "mail server").
-std::string describe_transfer_failure(CURLcode code, const CurlErrorBuffer& errors,
+std::string describe_transfer_failure(const CurlLibrary& libcurl, CURLcode code,
+                                      const CurlErrorBuffer& errors,
                                       std::chrono::milliseconds elapsed,
                                       const TransferSettings& settings, std::string_view peer);
 

@@ -5,6 +5,11 @@
 // (127.0.0.1, ::1 or localhost), where the traffic never leaves the host,
 // e.g. a local SMS modem daemon or a mail relay that then uses TLS itself.
 // libcurl resolves "localhost" to the loopback addresses without asking DNS.
+//
+// Two readings of one URL. The config is checked with a small parser of our
+// own, so that reading the config (at every login) never loads libcurl
+// (curl_library.hpp). Just before a transfer the URL is read again by
+// libcurl's own parser, whose reading is the one the connection follows.
 #pragma once
 
 #include <string>
@@ -14,15 +19,21 @@
 
 namespace otpgate::core {
 
+struct CurlLibrary;
+
 struct UrlParts {
     std::string scheme;  // lowercase
-    std::string host;    // lowercase; IPv6 in brackets
+    std::string host;    // lowercase; IPv6 in brackets; IP addresses normalised
     bool loopback = false;
 };
 
-// Parses an absolute URL with libcurl's parser. User names and passwords in
-// the URL are refused: credentials belong in the credentials file.
+// scheme://host[:port][/path][?query]: no spaces or control characters, no
+// user name or password (credentials belong in the credentials file), a
+// host name of letters, digits, '-', '.', '_' or an IP address.
 Result<UrlParts> parse_delivery_url(std::string_view url);
+
+// The same rules, then libcurl's parser, whose scheme and host are returned.
+Result<UrlParts> parse_delivery_url_with_libcurl(const CurlLibrary& libcurl, std::string_view url);
 
 bool is_loopback_host(std::string_view host);
 
