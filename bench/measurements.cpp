@@ -102,6 +102,13 @@ void wait_for_room(int seconds) {
     }
 }
 
+void wait_for_next_step() {
+    const std::int64_t step = current_step();
+    while (current_step() == step) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
+
 std::vector<PathFigures> measure_paths(const World& world, const std::vector<Target>& targets,
                                        std::size_t first_user, std::size_t per_repeat,
                                        unsigned repeats) {
@@ -233,28 +240,15 @@ unsigned race_once(const World& world, const Target& target, const BenchUser& us
     return static_cast<unsigned>(std::count(codes.begin(), codes.end(), 0));
 }
 
-double parallel_throughput(const World& world, const Target& target, std::size_t pool_first,
-                           std::size_t per_process, unsigned processes, unsigned first_lane) {
-    if (first_lane + processes > parallel_lanes ||
-        pool_first + parallel_lanes * per_process > world.users().size()) {
-        throw std::runtime_error("not enough users for the parallel run");
-    }
-    // Process p takes every parallel_lanes-th user of the pool, from lane
-    // first_lane + p: runs of 1 and of 2 processes then look up users at
-    // the same average place in /etc/passwd, which files NSS reads from the
-    // top (a later user costs more).
-    const auto user_of = [&](unsigned process, std::size_t i) -> const BenchUser& {
-        return world.users()[pool_first + i * parallel_lanes + first_lane + process];
-    };
-    wait_for_room(15);
-    const std::int64_t step = current_step();
-    for (unsigned p = 0; p < processes; ++p) {
-        for (std::size_t i = 0; i < per_process; ++i) {
-            if (!prepared(world, target, user_of(p, i), step)) {
-                throw std::runtime_error("preparing login failed for " + user_of(p, i).name);
-            }
-        }
-    }
+namespace {
+
+// Wall seconds of `processes` forked processes released at once, process p
+// logging in user_of(first_lane + p, i) for i < per_process with the code
+// of `step`; throws if any login fails.
+template <typename UserOf>
+double timed_parallel_logins(const World& world, const Target& target, const UserOf& user_of,
+                             std::size_t per_process, unsigned processes, unsigned first_lane,
+                             std::int64_t step) {
     int release[2];
     if (pipe2(release, O_CLOEXEC) != 0) {
         throw std::runtime_error("pipe failed");
@@ -269,7 +263,8 @@ double parallel_throughput(const World& world, const Target& target, std::size_t
             }
             int failures = 0;
             for (std::size_t i = 0; i < per_process; ++i) {
-                const auto got = run_login(request_for(world, target, user_of(p, i), step));
+                const auto got =
+                    run_login(request_for(world, target, user_of(first_lane + p, i), step));
                 failures += got.auth_rc == PAM_SUCCESS ? 0 : 1;
             }
             _exit(failures == 0 ? 0 : 1);
@@ -285,7 +280,41 @@ double parallel_throughput(const World& world, const Target& target, std::size_t
     if (std::any_of(codes.begin(), codes.end(), [](int code) { return code != 0; })) {
         throw std::runtime_error("a parallel login failed on " + target.label);
     }
-    return static_cast<double>(per_process * processes) / seconds;
+    return seconds;
+}
+
+}  // namespace
+
+ParallelFigures parallel_throughputs(const World& world, const Target& target,
+                                     std::size_t pool_first, std::size_t per_process) {
+    if (pool_first + parallel_lanes * per_process > world.users().size()) {
+        throw std::runtime_error("not enough users for the parallel run");
+    }
+    // Lane l is every parallel_lanes-th user of the pool from the l-th on:
+    // one process takes lane 0, two take lanes 1 and 2, so both look up
+    // users at the same average place in /etc/passwd, which files NSS
+    // reads from the top (a later user costs more).
+    const auto user_of = [&](unsigned lane, std::size_t i) -> const BenchUser& {
+        return world.users()[pool_first + i * parallel_lanes + lane];
+    };
+    wait_for_room(20);
+    const std::int64_t step = current_step();
+    for (unsigned lane = 0; lane < parallel_lanes; ++lane) {
+        for (std::size_t i = 0; i < per_process; ++i) {
+            if (!prepared(world, target, user_of(lane, i), step)) {
+                throw std::runtime_error("preparing login failed for " + user_of(lane, i).name);
+            }
+        }
+    }
+    // Two rounds: every user's code of step S, then of S+1 (the window's
+    // next step, a first use too), so each count runs twice as long; the
+    // second round swaps the order, so that neither count always goes first.
+    double one = timed_parallel_logins(world, target, user_of, per_process, 1, 0, step);
+    double two = timed_parallel_logins(world, target, user_of, per_process, 2, 1, step);
+    two += timed_parallel_logins(world, target, user_of, per_process, 2, 1, step + 1);
+    one += timed_parallel_logins(world, target, user_of, per_process, 1, 0, step + 1);
+    const auto logins = static_cast<double>(2 * per_process);
+    return {logins / one, 2 * logins / two};
 }
 
 double cpu_control_throughput(unsigned processes) {

@@ -45,13 +45,17 @@ double libpam_alone_micros(const World& world, std::size_t per_repeat, unsigned 
 unsigned race_once(const World& world, const Target& target, const BenchUser& user,
                    unsigned racers);
 
-// Logins per second of `processes` processes, each logging in its own
-// `per_process` users (success path, after an untimed S-1 login). The
-// users come from a pool of parallel_lanes * per_process users from
-// `pool_first` on, interleaved: process p takes lane first_lane + p.
+// Success logins per second of 1 and of 2 processes, each process logging
+// in its own `per_process` users twice (codes of steps S and S+1, after an
+// untimed S-1 login), from a pool of parallel_lanes * per_process users
+// from `pool_first` on.
 inline constexpr unsigned parallel_lanes = 3;
-double parallel_throughput(const World& world, const Target& target, std::size_t pool_first,
-                           std::size_t per_process, unsigned processes, unsigned first_lane);
+struct ParallelFigures {
+    double one_process = 0;
+    double two_processes = 0;
+};
+ParallelFigures parallel_throughputs(const World& world, const Target& target,
+                                     std::size_t pool_first, std::size_t per_process);
 
 // Work units per second of `processes` processes that only compute HMACs:
 // how well this machine, as loaded right now, runs two processes at once.
@@ -75,6 +79,10 @@ double hanging_gateway_login_ms(const World& world, const BenchUser& user);
 
 // Blocks until at least `seconds` remain in the current TOTP step.
 void wait_for_room(int seconds);
+
+// Sleeps until a new TOTP step begins (at most one period), so that every
+// user's current code is unused again.
+void wait_for_next_step();
 
 double median(std::vector<double> values);
 
