@@ -2,7 +2,6 @@
 // (curl_library.hpp): reading a config with SMS and email settings leaves
 // it unloaded, a send loads the real one, and a missing or wrong library
 // is a clear delivery error.
-#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -10,28 +9,17 @@
 #include "delivery_test_support.hpp"
 #include "otpgate/core/curl_library.hpp"
 #include "otpgate/core/https_client.hpp"
+#include "test_files.hpp"
 
 namespace otpgate::core {
 namespace {
-
-// Whether a library whose path contains `name` is mapped into this process.
-bool is_mapped(const std::string& name) {
-    std::ifstream maps("/proc/self/maps");
-    EXPECT_TRUE(maps.is_open()) << "cannot read /proc/self/maps";
-    for (std::string line; std::getline(maps, line);) {
-        if (line.find(name) != std::string::npos) {
-            return true;
-        }
-    }
-    return false;
-}
 
 bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }
 
 TEST(CurlLibrary, ReadingADeliveryConfigDoesNotLoadLibcurl) {
-    if (is_mapped("libcurl")) {
+    if (otpgate::test::process_maps("libcurl")) {
         // ctest runs each test in a process of its own; a whole-binary run
         // may have sent something already.
         GTEST_SKIP() << "an earlier test in this process loaded libcurl";
@@ -44,7 +32,7 @@ TEST(CurlLibrary, ReadingADeliveryConfigDoesNotLoadLibcurl) {
         "smtp_url = smtp://127.0.0.1:25\n"
         "email_from = otpgate@example.com\n");
     EXPECT_EQ(config.delivery.http_url, "https://gateway.example.com/send");
-    EXPECT_FALSE(is_mapped("libcurl"));
+    EXPECT_FALSE(otpgate::test::process_maps("libcurl"));
 }
 
 TEST(CurlLibrary, SendingLoadsLibcurlOnce) {
@@ -58,7 +46,7 @@ TEST(CurlLibrary, SendingLoadsLibcurlOnce) {
     const HttpOutcome outcome = perform_http_request(request, settings);
     EXPECT_FALSE(outcome.answered);
     EXPECT_TRUE(contains(outcome.failure, "cannot connect to the gateway")) << outcome.failure;
-    EXPECT_TRUE(is_mapped("libcurl.so.4"));
+    EXPECT_TRUE(otpgate::test::process_maps("libcurl.so.4"));
 
     const auto first = curl_library();
     const auto second = curl_library();

@@ -6,12 +6,13 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "test_files.hpp"
 
 namespace otpgate::pam_tests {
 namespace {
@@ -68,18 +69,6 @@ struct LibraryCloser {
     void operator()(void* handle) const noexcept { dlclose(handle); }
 };
 
-// Whether a library whose path contains `name` is mapped into this process.
-bool is_mapped(const std::string& name) {
-    std::ifstream maps("/proc/self/maps");
-    EXPECT_TRUE(maps.is_open()) << "cannot read /proc/self/maps";
-    for (std::string line; std::getline(maps, line);) {
-        if (line.find(name) != std::string::npos) {
-            return true;
-        }
-    }
-    return false;
-}
-
 TEST(ModuleSharedObject, LoadsWithEverySymbolResolved) {
     dlerror();
     const std::unique_ptr<void, LibraryCloser> module(
@@ -98,12 +87,12 @@ TEST(ModuleSharedObject, LoadsWithEverySymbolResolved) {
 // sent: a TOTP login, and every sshd, su or sudo that merely loads the
 // module, must not pay for it.
 TEST(ModuleSharedObject, LoadingDoesNotMapLibcurl) {
-    ASSERT_FALSE(is_mapped("libcurl")) << "this test program must not link libcurl itself";
+    ASSERT_FALSE(otpgate::test::process_maps("libcurl")) << "this test program must not link libcurl itself";
     dlerror();
     const std::unique_ptr<void, LibraryCloser> module(
         dlopen(OTPGATE_TEST_MODULE, RTLD_NOW | RTLD_LOCAL));
     ASSERT_TRUE(module) << dlerror();
-    EXPECT_FALSE(is_mapped("libcurl"));
+    EXPECT_FALSE(otpgate::test::process_maps("libcurl"));
 }
 
 TEST(ModuleSharedObject, ExportsOnlyTheEntryPoints) {

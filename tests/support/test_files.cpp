@@ -51,4 +51,17 @@ std::string read_file(const std::filesystem::path& path) {
     return out.str();
 }
 
+bool process_maps(std::string_view name) {
+    std::ifstream maps("/proc/self/maps");
+    if (!maps.is_open()) {
+        throw std::runtime_error("cannot read /proc/self/maps");
+    }
+    for (std::string line; std::getline(maps, line);) {
+        if (line.find(name) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
 }  // namespace otpgate::test

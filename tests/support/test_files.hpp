@@ -1,5 +1,6 @@
-// Temporary folders and whole-file reads and writes, for every C++ test
-// tier. Nothing here computes an expected result.
+// Temporary folders, whole-file reads and writes, and what this process
+// has mapped, for every C++ test tier. Nothing here computes an expected
+// result.
 #pragma once
 
 #include <filesystem>
@@ -29,5 +30,9 @@ private:
 // Creates or truncates, writes everything, then sets exactly `mode`.
 void write_file(const std::filesystem::path& path, std::string_view content, mode_t mode = 0600);
 std::string read_file(const std::filesystem::path& path);
+
+// Whether a file whose path contains `name` (a library) is mapped into this
+// process, from /proc/self/maps; throws if that cannot be read.
+bool process_maps(std::string_view name);
 
 }  // namespace otpgate::test
