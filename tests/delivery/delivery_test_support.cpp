@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -100,72 +99,10 @@ const TestPki& test_pki() {
     return pki;
 }
 
-ServerProcess::ServerProcess(std::string_view script, const std::vector<std::string>& arguments) {
-    std::vector<std::string> argv = {
-        OTPGATE_TEST_PYTHON, std::string(OTPGATE_TEST_SERVERS_DIR) + "/" + std::string(script)};
-    argv.insert(argv.end(), arguments.begin(), arguments.end());
-    std::vector<char*> args;
-    for (auto& arg : argv) {
-        args.push_back(arg.data());
-    }
-    args.push_back(nullptr);
-    int pipe_fds[2];
-    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-        throw std::runtime_error(errno_message("pipe"));
-    }
-    m_pid = fork();
-    if (m_pid == 0) {
-        dup2(pipe_fds[1], STDOUT_FILENO);
-        execv(args[0], args.data());
-        _exit(127);
-    }
-    close(pipe_fds[1]);
-    if (m_pid < 0) {
-        close(pipe_fds[0]);
-        throw std::runtime_error(errno_message("fork"));
-    }
-    // Wait for the port line, with a deadline rather than a sleep.
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (line.find('\n') == std::string::npos) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        pollfd readable{pipe_fds[0], POLLIN, 0};
-        if (left.count() <= 0 || poll(&readable, 1, static_cast<int>(left.count())) <= 0) {
-            break;
-        }
-        char buffer[64];
-        const ssize_t got = read(pipe_fds[0], buffer, sizeof buffer);
-        if (got <= 0) {
-            break;
-        }
-        line.append(buffer, static_cast<std::size_t>(got));
-    }
-    close(pipe_fds[0]);
-    try {
-        m_port = static_cast<unsigned>(std::stoul(line));
-    } catch (const std::exception&) {
-        kill(m_pid, SIGKILL);
-        wait_for(m_pid);
-        throw std::runtime_error(std::string(script) + " did not report a port");
-    }
-}
-
-ServerProcess::~ServerProcess() {
-    if (m_pid <= 0) {
-        return;
-    }
-    kill(m_pid, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    int status = 0;
-    while (waitpid(m_pid, &status, WNOHANG) == 0) {
-        if (std::chrono::steady_clock::now() >= deadline) {
-            kill(m_pid, SIGKILL);
-            wait_for(m_pid);
-            return;
-        }
-        usleep(5000);
-    }
+std::unique_ptr<ServerProcess> start_test_server(std::string_view script,
+                                                 const std::vector<std::string>& arguments) {
+    return std::make_unique<ServerProcess>(
+        OTPGATE_TEST_PYTHON, std::filesystem::path(OTPGATE_TEST_SERVERS_DIR) / script, arguments);
 }
 
 unsigned unused_port() {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "otpgate/core/config.hpp"
 #include "otpgate/core/logger.hpp"
 #include "otpgate/core/message.hpp"
+#include "server_process.hpp"
 #include "test_files.hpp"
 
 namespace otpgate::test {
@@ -39,21 +41,10 @@ struct TestPki {
 };
 const TestPki& test_pki();
 
-// A helper server from tests/servers, run by the test Python. Its first
-// line on stdout is its port; the constructor waits for it (up to 10 s)
-// instead of sleeping. The destructor ends it (SIGTERM, then SIGKILL).
-class ServerProcess {
-  public:
-    ServerProcess(std::string_view script, const std::vector<std::string>& arguments);
-    ~ServerProcess();
-    ServerProcess(const ServerProcess&) = delete;
-    ServerProcess& operator=(const ServerProcess&) = delete;
-    [[nodiscard]] unsigned port() const noexcept { return m_port; }
-
-  private:
-    pid_t m_pid = -1;
-    unsigned m_port = 0;
-};
+// A helper server from tests/servers, run by the test Python (see
+// server_process.hpp).
+std::unique_ptr<ServerProcess> start_test_server(std::string_view script,
+                                                 const std::vector<std::string>& arguments);
 
 // A port on 127.0.0.1 where nothing listens (bound, then released).
 unsigned unused_port();

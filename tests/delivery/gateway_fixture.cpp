@@ -33,7 +33,7 @@ void GatewayTest::start_gateway(const GatewayOptions& options) {
         arguments.insert(arguments.end(), {"--body", options.body});
     }
     plain_http = options.plain_http;
-    gateway = std::make_unique<ServerProcess>("sms_gateway.py", arguments);
+    gateway = start_test_server("sms_gateway.py", arguments);
 }
 
 std::string GatewayTest::gateway_url(const std::string& path) const {

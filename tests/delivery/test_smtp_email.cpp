@@ -34,7 +34,7 @@ class SmtpEmail : public ::testing::Test {
 
     void start_smtp(std::vector<std::string> arguments) {
         arguments.insert(arguments.begin(), {"--out", (dir / "mail.jsonl").string()});
-        server = std::make_unique<ServerProcess>("smtp_server.py", arguments);
+        server = start_test_server("smtp_server.py", arguments);
     }
     std::vector<std::string> starttls() const {
         return {"--starttls", test_pki().server_cert.string(), test_pki().server_key.string()};
@@ -235,10 +235,10 @@ TEST_F(SmtpEmail, AWrongPasswordIsRefused) {
 TEST_F(SmtpEmail, AServerThatNeverGreetsCostsNoMoreThanTheTimeout) {
     // The HTTPS gateway waits for a TLS hello while the client waits for
     // "220": nobody ever speaks.
-    const auto silent = std::make_unique<ServerProcess>(
-        "sms_gateway.py", std::vector<std::string>{"--log", (dir / "silent.jsonl").string(),
-                                                   "--cert", test_pki().server_cert.string(),
-                                                   "--key", test_pki().server_key.string()});
+    const auto silent = start_test_server(
+        "sms_gateway.py", {"--log", (dir / "silent.jsonl").string(), "--cert",
+                           test_pki().server_cert.string(), "--key",
+                           test_pki().server_key.string()});
     auto sender = make("smtp_url = smtp://127.0.0.1:" + std::to_string(silent->port()) +
                        "\ndelivery_timeout_ms = 1000\n");
     ASSERT_TRUE(sender);

@@ -1,7 +1,6 @@
 #include "hostile_world.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -40,61 +39,6 @@ void replace_all(std::string& text, const std::string& from, const std::string& 
 }  // namespace
 
 // ---- helper servers -------------------------------------------------------
-
-ServerProcess::ServerProcess(const std::string& script, const std::vector<std::string>& arguments) {
-    std::vector<std::string> argv = {"/usr/bin/python3",
-                                     std::string(OTPGATE_HOSTILE_SOURCE_DIR) + "/" + script};
-    argv.insert(argv.end(), arguments.begin(), arguments.end());
-    std::vector<char*> args;
-    for (auto& arg : argv) {
-        args.push_back(arg.data());
-    }
-    args.push_back(nullptr);
-    char path_env[] = "PATH=/usr/bin:/bin";
-    char bytecode_env[] = "PYTHONDONTWRITEBYTECODE=1";
-    char* env[] = {path_env, bytecode_env, nullptr};
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) {
-        fail("pipe");
-    }
-    m_pid = fork();
-    if (m_pid == 0) {
-        dup2(out[1], STDOUT_FILENO);
-        execve(args[0], args.data(), env);
-        _exit(127);
-    }
-    close(out[1]);
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (line.find('\n') == std::string::npos) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        pollfd readable{out[0], POLLIN, 0};
-        if (left.count() <= 0 || poll(&readable, 1, static_cast<int>(left.count())) <= 0) {
-            break;
-        }
-        char buffer[64];
-        const ssize_t got = read(out[0], buffer, sizeof buffer);
-        if (got <= 0) {
-            break;
-        }
-        line.append(buffer, static_cast<std::size_t>(got));
-    }
-    close(out[0]);
-    m_port = static_cast<unsigned>(std::strtoul(line.c_str(), nullptr, 10));
-    if (m_port == 0) {
-        throw std::runtime_error(script + " did not print its port");
-    }
-}
-
-ServerProcess::~ServerProcess() {
-    if (m_pid > 0) {
-        kill(m_pid, SIGKILL);
-        int status = 0;
-        while (waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
-        }
-    }
-}
 
 // ---- file systems ---------------------------------------------------------
 
@@ -353,7 +297,9 @@ void World::log_in_once(const std::string& user) {
 void World::start_server(const std::string& script, const std::vector<std::string>& arguments) {
     std::vector<std::string> all = {"--log", server_log().string()};
     all.insert(all.end(), arguments.begin(), arguments.end());
-    m_server = std::make_unique<ServerProcess>(script, all);
+    // A bare environment: no preloaded wrappers, no faked clock.
+    m_server = std::make_unique<test::ServerProcess>(
+        "/usr/bin/python3", std::filesystem::path(OTPGATE_HOSTILE_SOURCE_DIR) / script, all);
 }
 
 unsigned World::server_port() const {

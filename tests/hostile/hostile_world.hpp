@@ -20,6 +20,7 @@
 #include "otpgate/core/enrollment.hpp"
 #include "pam_login.hpp"
 #include "pam_sandbox.hpp"
+#include "server_process.hpp"
 
 namespace otpgate::hostile_tests {
 
@@ -54,21 +55,6 @@ struct LoginAttempt {
 LoginResult run_attempt(const LoginAttempt& attempt,
                         std::chrono::milliseconds deadline = std::chrono::seconds(15));
 
-// A helper script from tests/hostile, run by /usr/bin/python3 with a bare
-// environment (no preloaded wrappers, no faked clock). Its first line on
-// stdout is its port. Killed at the end.
-class ServerProcess {
-  public:
-    ServerProcess(const std::string& script, const std::vector<std::string>& arguments);
-    ~ServerProcess();
-    ServerProcess(const ServerProcess&) = delete;
-    ServerProcess& operator=(const ServerProcess&) = delete;
-    [[nodiscard]] unsigned port() const noexcept { return m_port; }
-
-  private:
-    pid_t m_pid = -1;
-    unsigned m_port = 0;
-};
 
 // Moves this process into a mount namespace of its own (once), where /
 // does not propagate mounts back; mount_tmpfs calls it first.
@@ -143,7 +129,7 @@ class World {
     std::optional<std::filesystem::path> m_state_dir;
     std::map<std::string, KnownEnrollment> m_known;
     std::map<std::string, std::pair<uid_t, std::filesystem::path>> m_added_users;
-    std::unique_ptr<ServerProcess> m_server;
+    std::unique_ptr<test::ServerProcess> m_server;
 };
 
 }  // namespace otpgate::hostile_tests
