@@ -27,10 +27,7 @@ std::optional<unsigned> parse_unsigned(std::string_view text, unsigned min, unsi
 }
 
 std::optional<bool> parse_bool(std::string_view text) {
-    std::string lower;
-    for (const char c : text.substr(0, 8)) {
-        lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    }
+    const std::string lower = ascii_lowercase(text.substr(0, 8));
     if (lower == "yes" || lower == "true" || lower == "on" || lower == "1") {
         return true;
     }

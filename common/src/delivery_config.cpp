@@ -145,10 +145,7 @@ bool is_token_char(char c) {
 }
 
 bool is_reserved_header(std::string_view name) {
-    std::string lower;
-    for (const char c : name) {
-        lower.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-    }
+    const std::string lower = ascii_lowercase(name);
     return lower == "content-type" || lower == "content-length" || lower == "host" ||
            lower == "transfer-encoding" || lower == "expect" || lower == "connection";
 }

@@ -8,17 +8,10 @@
 #include <netinet/in.h>
 
 #include "otpgate/core/config_setters.hpp"
+#include "otpgate/core/text.hpp"
 
 namespace otpgate::core {
 namespace {
-
-std::string lowercase(std::string_view text) {
-    std::string out;
-    for (const char c : text) {
-        out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    }
-    return out;
-}
 
 bool is_scheme_character(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' || c == '.';
@@ -150,7 +143,7 @@ Result<std::string> parse_host_and_port(std::string_view authority) {
         if (!address) {
             return bad_url("bad IPv6 address");
         }
-        return lowercase(*address);
+        return ascii_lowercase(*address);
     }
     const auto decoded = percent_decoded(host);
     if (!decoded) {
@@ -161,7 +154,7 @@ Result<std::string> parse_host_and_port(std::string_view authority) {
     }
     // libcurl normalises an address before it decodes: "%31%32%37.1" stays
     // "127.1" there, which is no loopback address.
-    const std::string lower = lowercase(*decoded);
+    const std::string lower = ascii_lowercase(*decoded);
     if (host.find('%') != std::string_view::npos) {
         return lower;
     }
@@ -171,7 +164,7 @@ Result<std::string> parse_host_and_port(std::string_view authority) {
 }  // namespace
 
 bool is_loopback_host(std::string_view host) {
-    const std::string lower = lowercase(host);
+    const std::string lower = ascii_lowercase(host);
     return lower == "127.0.0.1" || lower == "[::1]" || lower == "::1" || lower == "localhost";
 }
 
@@ -213,7 +206,7 @@ Result<UrlParts> parse_delivery_url(std::string_view url) {
         return make_error(ErrorKind::invalid_input, "expected scheme://host");
     }
     UrlParts parts;
-    parts.scheme = lowercase(scheme);
+    parts.scheme = ascii_lowercase(scheme);
     parts.host = std::move(host.value());
     parts.loopback = is_loopback_host(parts.host);
     return parts;

@@ -5,6 +5,7 @@
 
 #include "otpgate/core/curl_handles.hpp"
 #include "otpgate/core/delivery_url.hpp"
+#include "otpgate/core/text.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -18,15 +19,6 @@ bool get_part(const CurlLibrary& libcurl, const CURLU* url, CURLUPart part, std:
     const CurlString owned(raw, CurlStringDeleter{&libcurl});
     out = raw == nullptr ? std::string() : std::string(raw);
     return true;
-}
-
-std::string lowercase(std::string text) {
-    for (char& c : text) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return text;
 }
 
 }  // namespace
@@ -54,8 +46,8 @@ Result<UrlParts> parse_delivery_url_with_libcurl(const CurlLibrary& libcurl, std
         !get_part(libcurl, handle.get(), CURLUPART_HOST, parts.host) || parts.host.empty()) {
         return make_error(ErrorKind::invalid_input, "expected scheme://host");
     }
-    parts.scheme = lowercase(std::move(parts.scheme));
-    parts.host = lowercase(std::move(parts.host));
+    parts.scheme = ascii_lowercase(parts.scheme);
+    parts.host = ascii_lowercase(parts.host);
     parts.loopback = is_loopback_host(parts.host);
     return parts;
 }

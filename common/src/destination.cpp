@@ -5,6 +5,7 @@
 #include <openssl/sha.h>
 
 #include "otpgate/core/hex.hpp"
+#include "otpgate/core/text.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -89,9 +90,7 @@ std::optional<std::string> normalize_email(std::string_view address) {
     }
     std::string out(local);
     out.push_back('@');
-    for (const char c : domain) {
-        out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    }
+    out += ascii_lowercase(domain);
     return out;
 }
 

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <stdexcept>
 
@@ -14,6 +13,7 @@
 
 #include "otpgate/core/ip_network.hpp"
 #include "otpgate/core/safe_file.hpp"
+#include "otpgate/core/text.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -93,10 +93,7 @@ std::string canonical_remote_host(std::string_view remote_host) {
     if (const auto address = parse_ip_address(remote_host)) {
         return to_string(*address);
     }
-    std::string name(remote_host);
-    for (auto& c : name) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
+    std::string name = ascii_lowercase(remote_host);
     while (!name.empty() && name.back() == '.') {
         name.pop_back();  // "host.example." and "host.example" are one host
     }

@@ -29,7 +29,8 @@ struct UrlParts {
 
 // scheme://host[:port][/path][?query]: no spaces or control characters, no
 // user name or password (credentials belong in the credentials file), a
-// host name of letters, digits, '-', '.', '_' or an IP address.
+// host name without the characters libcurl refuses in one (after
+// %-decoding), or an IP address (normalised as libcurl does).
 Result<UrlParts> parse_delivery_url(std::string_view url);
 
 // The same rules, then libcurl's parser, whose scheme and host are returned.
