@@ -116,6 +116,16 @@ def main():
     slot[0] |= 0  # 'O' is odd: the harness re-stamps magic and checksum anyway
     write("state_slot", "all_lists", bytes(slot))
 
+    # replay_fence: a record of this boot with an earlier boot fenced.
+    fence = bytearray(128)
+    fence[0:8] = b"OTPGRF01"
+    struct.pack_into("<Qqq", fence, 8, 3, 1767225330, 1767225300)
+    boot = b"6d1c4f0a-8a3b-4e4e-9f51-2b7f0c7d9e11"
+    fence[32] = len(boot)
+    fence[33:33 + len(boot)] = boot
+    fence[96:128] = hashlib.sha256(bytes(fence[:96])).digest()
+    write("replay_fence", "two_boots", bytes(fence))
+
     write("base32", "rfc", "JBSWY3DPEHPK3PXP")
     write("base32", "typed", "jbsw y3dp-ehpk 3pxp====")
     write("base32", "seed32", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA")

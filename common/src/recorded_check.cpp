@@ -2,6 +2,8 @@
 
 #include "otpgate/core/code_check.hpp"
 #include "otpgate/core/lockout.hpp"
+#include "otpgate/core/otp.hpp"
+#include "otpgate/core/replay_fence.hpp"
 #include "otpgate/core/state_store.hpp"
 
 namespace otpgate::core {
@@ -15,6 +17,48 @@ void record_success_in(UserState& state, std::int64_t now, const std::optional<H
 }
 
 }  // namespace
+
+AttemptRecorder::StepFence AttemptRecorder::fence_totp_step(const Enrollment& enrollment,
+                                                            std::int64_t step, std::int64_t now) {
+    const std::int64_t period = enrollment.totp.period;
+    auto boot_id = current_boot_id();
+    if (!boot_id) {
+        m_logger.error("refusing a valid code of user " + m_user + ": " + boot_id.error().message);
+        return StepFence::unavailable;
+    }
+    const std::int64_t window_end = (totp_step(now, enrollment.totp.period) +
+                                     static_cast<std::int64_t>(m_config.totp_window)) * period;
+    auto admission = admit_unflushed_step(m_config.state_dir, *boot_id, step * period, window_end);
+    if (!admission) {
+        // Unread, the fence cannot tell whether a crash lost this step.
+        m_logger.error("refusing a valid code of user " + m_user + ": " +
+                       admission.error().message);
+        return StepFence::unavailable;
+    }
+    switch (admission->verdict) {
+        case FenceVerdict::covered: return StepFence::covered;
+        case FenceVerdict::uncovered:
+            m_logger.warning("flushing the state of user " + m_user +
+                             " itself: " + admission->problem);
+            return StepFence::uncovered;
+        case FenceVerdict::refused:
+            m_logger.warning("code of user " + m_user +
+                             " refused: the host restarted, and a code of its step may have been "
+                             "accepted before without reaching the disk; codes of steps that "
+                             "begin after " + std::to_string(admission->refused_through) +
+                             " (Unix time) are accepted");
+            return StepFence::refused;
+        case FenceVerdict::refused_damaged:
+            m_logger.error("code of user " + m_user + " refused: the replay fence in " +
+                           m_config.state_dir.string() +
+                           " was damaged, so codes of steps that begin up to " +
+                           std::to_string(admission->refused_through) +
+                           " (Unix time) may have been spent" +
+                           (admission->problem.empty() ? "" : "; " + admission->problem));
+            return StepFence::refused;
+    }
+    return StepFence::unavailable;
+}
 
 std::optional<RecordedStanding> AttemptRecorder::standing(std::int64_t now) {
     const StateStore states(m_config.state_dir);
@@ -49,7 +93,9 @@ bool AttemptRecorder::refuse_if_locked(const UserState& state, std::int64_t now)
 void AttemptRecorder::record_failure_and_commit(LockedState& locked, std::int64_t now) {
     const LockoutPolicy& policy = m_config.policy.lockout;
     const bool lock_started = record_failure(locked.state(), policy, now);
-    if (auto saved = locked.commit(); !saved) {
+    // A crash may forget a wrong code (a fresh attempt after a restart),
+    // never a lock that began.
+    if (auto saved = locked.commit(lock_started ? Flush::now : Flush::by_kernel); !saved) {
         m_logger.error("cannot record a wrong code of user " + m_user + ": " +
                        saved.error().message);
         return;
@@ -78,8 +124,21 @@ AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
     switch (verdict) {
         case CodeVerdict::accepted_totp:
         case CodeVerdict::accepted_backup: {
+            // A spent backup code is flushed; a spent TOTP step need not be
+            // when the replay fence covers it.
+            Flush flush = Flush::now;
+            if (verdict == CodeVerdict::accepted_totp) {
+                switch (fence_totp_step(enrollment, *state.last_totp_step, now)) {
+                    case StepFence::covered: flush = Flush::by_kernel; break;
+                    case StepFence::uncovered: break;
+                    case StepFence::refused:
+                        record_failure_and_commit(*locked, now);
+                        return AttemptResult::replayed;
+                    case StepFence::unavailable: return AttemptResult::unavailable;
+                }
+            }
             record_success_in(state, now, m_remember);
-            if (auto saved = locked->commit(); !saved) {
+            if (auto saved = locked->commit(flush); !saved) {
                 // Without a durable record the code could be used again.
                 m_logger.error("refusing a valid code of user " + m_user +
                                " because it cannot be recorded: " + saved.error().message);

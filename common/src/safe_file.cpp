@@ -62,12 +62,24 @@ bool write_all(int fd, std::string_view content) {
 
 }  // namespace
 
-int lock_exclusive(int fd) {
+namespace {
+
+int lock_retrying(int fd, int operation) {
     int rc = 0;
     do {
-        rc = flock(fd, LOCK_EX);
+        rc = flock(fd, operation);
     } while (rc != 0 && errno == EINTR);
     return rc;
+}
+
+}  // namespace
+
+int lock_exclusive(int fd) {
+    return lock_retrying(fd, LOCK_EX);
+}
+
+int lock_shared(int fd) {
+    return lock_retrying(fd, LOCK_SH);
 }
 
 std::string errno_text(int error_number) {

@@ -107,7 +107,7 @@ LockedState::LockedState(UniqueFd fd, std::filesystem::path path, UserState stat
       m_sequence(sequence),
       m_live_slot(live_slot) {}
 
-Result<void> LockedState::commit() {
+Result<void> LockedState::commit(Flush flush) {
     const std::uint64_t next = m_sequence + 1;
     std::array<std::uint8_t, state_slot_size> slot{};
     encode_state_slot(m_state, next, slot.data());
@@ -121,7 +121,7 @@ Result<void> LockedState::commit() {
         return state_error(ErrorKind::io, m_path,
                            "cannot write: " + errno_text(error_number) + "; the last record is kept");
     }
-    if (fdatasync(m_fd.get()) != 0) {
+    if (flush == Flush::now && fdatasync(m_fd.get()) != 0) {
         return state_error(ErrorKind::io, m_path, "cannot sync: " + errno_text(errno));
     }
     m_sequence = next;

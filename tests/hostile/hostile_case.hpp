@@ -76,7 +76,7 @@ Setup state(std::function<void(World&, const std::filesystem::path&)> damage);
 Setup state_replaced(std::function<void(const std::filesystem::path&)> make);
 void overwrite(const std::filesystem::path& path, std::size_t offset, std::string_view bytes);
 enum class Fs { read_only, full };
-Setup state_on_tmpfs(Fs how, bool has_state);
+Setup state_on_tmpfs(Fs how, bool has_state, bool has_fence = true);
 Setup locked_out_then(std::int64_t clock_step);
 
 // A user that exists only under this odd name, enrolled.

@@ -240,6 +240,36 @@ std::vector<HostileCase> cases() {
         {"state_on_full_fs_first_login", state_on_tmpfs(Fs::full, false), "alice",
          answer("{code}"), PAM_AUTH_ERR, "No space left on device"},
 
+        // -- the host-wide replay fence (replay_fence.hpp) --------------------------------
+        {"fence_damaged", state([](World&, const std::filesystem::path& path) {
+             pam_tests::write_file(path.parent_path() / ".replay-fence", std::string(256, 'x'), 0600);
+         }),
+         "alice", answer("{code}"), PAM_AUTH_ERR, "refused: the replay fence in"},
+        {"fence_symlink", state([](World&, const std::filesystem::path& path) {
+             const auto fence = path.parent_path() / ".replay-fence";
+             std::filesystem::rename(fence, path.string() + "-fence");
+             std::filesystem::create_symlink(path.string() + "-fence", fence);
+         }),
+         "alice", answer("{code}"), PAM_AUTH_ERR, "/.replay-fence: is a symbolic link"},
+        {"fence_directory", state([](World&, const std::filesystem::path& path) {
+             const auto fence = path.parent_path() / ".replay-fence";
+             std::filesystem::remove(fence);
+             std::filesystem::create_directory(fence);
+         }),
+         "alice", answer("{code}"), PAM_AUTH_ERR, "/.replay-fence: cannot open: Is a directory"},
+        {"fence_fifo_does_not_hang", state([](World&, const std::filesystem::path& path) {
+             const auto fence = path.parent_path() / ".replay-fence";
+             std::filesystem::remove(fence);
+             ASSERT_EQ(mkfifo(fence.c_str(), 0600), 0);
+         }),
+         "alice", answer("{code}"), PAM_AUTH_ERR, "/.replay-fence: must be a regular file"},
+        {"fence_of_another_owner", state([](World&, const std::filesystem::path& path) {
+             pam_tests::change_owner(path.parent_path() / ".replay-fence", 2001, 2001);
+         }),
+         "alice", answer("{code}"), PAM_AUTH_ERR, "/.replay-fence: must be a regular file"},
+        {"fence_missing_on_full_fs", state_on_tmpfs(Fs::full, true, false), "alice",
+         answer("{code}"), PAM_SUCCESS, "flushing the state of user alice itself", spent_code_stays_spent},
+
         // -- the clock -------------------------------------------------------------------
         {"clock_back_one_step_spent_code", state([](World& world, const std::filesystem::path&) {
              world.step_clock(-60);  // back to the step log_in_once used, minus one

@@ -1,5 +1,6 @@
 // The setups and checks the hostile table's rows are written with.
 #include "hostile_case.hpp"
+#include "otpgate/core/replay_fence.hpp"
 
 #include <gtest/gtest.h>
 #include <security/pam_appl.h>
@@ -93,8 +94,8 @@ void overwrite(const std::filesystem::path& path, std::size_t offset, std::strin
 }
 
 // The state directory on a small tmpfs of its own, in state `how`.
-Setup state_on_tmpfs(Fs how, bool has_state) {
-    return [how, has_state](World& world) {
+Setup state_on_tmpfs(Fs how, bool has_state, bool has_fence) {
+    return [how, has_state, has_fence](World& world) {
         const auto dir = world.root() / "small-fs";
         mount_tmpfs(dir, "size=64k,nr_inodes=64,mode=0700");
         world.use_state_dir(dir);
@@ -102,6 +103,9 @@ Setup state_on_tmpfs(Fs how, bool has_state) {
         if (has_state) {
             world.log_in_once();
             world.step_clock(30);
+        }
+        if (!has_fence) {
+            std::filesystem::remove(dir / core::replay_fence_file_name);
         }
         if (how == Fs::read_only) {
             remount_read_only(dir);

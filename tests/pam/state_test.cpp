@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "otpgate/core/replay_fence.hpp"
 #include "otpgate/core/state_store.hpp"
 #include "pam_fixture.hpp"
 
@@ -42,6 +43,24 @@ class StateTest : public PamTest {
     }
 
     [[nodiscard]] const std::filesystem::path& file() const { return m_file; }
+    [[nodiscard]] std::filesystem::path fence() { return sandbox().state_dir() / core::replay_fence_file_name; }
+
+    // The newest valid record of the replay fence.
+    core::ReplayFenceRecord fence_record() {
+        const auto decoded = core::decode_replay_fence_file(read_file(fence()));
+        EXPECT_TRUE(decoded.has_value());
+        return decoded ? decoded->record : core::ReplayFenceRecord{};
+    }
+
+    // What the next boot finds: the fence as flushed, under another boot id.
+    void pretend_restart() {
+        core::ReplayFenceRecord record = fence_record();
+        record.boot_id = "00000000-0000-4000-8000-000000000000";
+        std::string bytes(core::replay_fence_file_size, '\0');
+        ASSERT_TRUE(core::encode_replay_fence_slot(record, 99,
+                                                   reinterpret_cast<std::uint8_t*>(bytes.data())));
+        write_file(fence(), bytes, 0600);
+    }
     [[nodiscard]] const KnownEnrollment& alice() const { return m_alice; }
 
   private:
@@ -144,6 +163,61 @@ TEST_F(StateTest, MissingDirectoryIsCreatedPrivate) {
     ASSERT_EQ(lstat(sandbox().state_dir().c_str(), &info), 0);
     EXPECT_EQ(info.st_mode & 07777, 0700U);
     EXPECT_EQ(info.st_uid, 0U);
+}
+
+TEST_F(StateTest, FenceCoversEachAcceptedStepOfThisBoot) {
+    ASSERT_EQ(login_with_fresh_code().auth_rc, PAM_SUCCESS);
+    const auto boot_id = core::current_boot_id();
+    ASSERT_TRUE(boot_id) << boot_id.error().message;
+    const auto record = fence_record();
+    EXPECT_EQ(record.boot_id, *boot_id);
+    EXPECT_EQ(record.newest_start, sandbox().time() / 30 * 30);
+    EXPECT_EQ(record.refused_through, core::no_fence_time);
+    struct stat info {};
+    ASSERT_EQ(lstat(fence().c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 07777, 0600U);
+    EXPECT_EQ(info.st_uid, 0U);
+}
+
+// A crash before writeback loses the user's unflushed record of the step;
+// the fence, flushed before the login succeeded, refuses the code after the
+// restart, and the next step's code works.
+TEST_F(StateTest, StepLostInACrashIsRefusedAfterTheRestart) {
+    const std::string before_login = read_file(file());
+    const std::string code = code_at(alice());
+    const auto first = login("alice", {code});
+    ASSERT_EQ(first.auth_rc, PAM_SUCCESS) << first.describe();
+    write_file(file(), before_login, 0600);
+    pretend_restart();
+    const auto replay = login("alice", {code, code, code});
+    EXPECT_EQ(replay.auth_rc, PAM_AUTH_ERR) << replay.describe();
+    EXPECT_TRUE(replay.logged("code of user alice refused: the host restarted"))
+        << replay.describe();
+    EXPECT_FALSE(replay.logged("authenticated")) << replay.describe();
+    advance_steps(1);
+    const auto next = login("alice", {code_at(alice())});
+    EXPECT_EQ(next.auth_rc, PAM_SUCCESS) << next.describe();
+    EXPECT_EQ(fence_record().refused_through, (sandbox().time() / 30 - 1) * 30);
+}
+
+TEST_F(StateTest, DamagedFenceRefusesTheWindowThenHeals) {
+    write_file(fence(), std::string(core::replay_fence_file_size, 'x'), 0600);
+    const auto refused = login_with_fresh_code();
+    EXPECT_EQ(refused.auth_rc, PAM_AUTH_ERR) << refused.describe();
+    EXPECT_TRUE(refused.logged("refused: the replay fence in " + sandbox().state_dir().string() +
+                               " was damaged"))
+        << refused.describe();
+    advance_steps(2);  // past the window (±1 step) of the refused login
+    const auto next = login("alice", {code_at(alice())});
+    EXPECT_EQ(next.auth_rc, PAM_SUCCESS) << next.describe();
+}
+
+TEST_F(StateTest, UnsafeFenceFailsClosed) {
+    const TestUser& user = sandbox().user("alice");
+    change_owner(fence(), user.uid, user.gid);
+    expect_fails_closed(login_with_fresh_code(),
+                        "refusing a valid code of user alice: replay fence " + fence().string() +
+                            ": must be a regular file with one link");
 }
 
 }  // namespace

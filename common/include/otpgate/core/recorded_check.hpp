@@ -60,6 +60,10 @@ class AttemptRecorder {
     void record_wrong_sent_code(std::int64_t now);
 
   private:
+    // What the replay fence (replay_fence.hpp) says of an accepted TOTP
+    // step; logged here.
+    enum class StepFence { covered, uncovered, refused, unavailable };
+    StepFence fence_totp_step(const Enrollment& enrollment, std::int64_t step, std::int64_t now);
     void record_failure_and_commit(LockedState& locked, std::int64_t now);
     bool refuse_if_locked(const UserState& state, std::int64_t now);
 

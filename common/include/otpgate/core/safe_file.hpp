@@ -44,6 +44,8 @@ Result<void> remove_file_locked(const std::filesystem::path& path);
 
 // flock(LOCK_EX), retried when a signal interrupts the wait; 0 or -1 (errno).
 int lock_exclusive(int fd);
+// flock(LOCK_SH), likewise.
+int lock_shared(int fd);
 
 // "Permission denied", from errno, for messages.
 std::string errno_text(int error_number);

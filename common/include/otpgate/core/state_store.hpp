@@ -3,7 +3,8 @@
 //
 // One file per user holds two fixed-size slots, each with a sequence number
 // and a SHA-256 checksum. An update writes the slot not holding the current
-// record and fdatasyncs: one small in-place write per login, no rename. A
+// record in place, no rename, and fdatasyncs it unless the change may be
+// lost in a crash (a TOTP step the replay fence covers, a wrong code). A
 // crash mid-write damages at most the slot being written, and the reader
 // falls back to the other, so the old or the new record always survives.
 // An exclusive flock held from read to write serializes concurrent logins
@@ -59,6 +60,8 @@ struct UserState {
     std::vector<RememberedHost> remembered_hosts;
 };
 
+enum class Flush { now, by_kernel };
+
 inline constexpr std::size_t state_slot_size = 512;
 inline constexpr std::size_t state_file_size = 2 * state_slot_size;
 
@@ -72,8 +75,12 @@ public:
 
     [[nodiscard]] UserState& state() noexcept { return m_state; }
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return m_path; }
-    // Durably records state(); on failure the previous record stays valid.
-    [[nodiscard]] Result<void> commit();
+    // Records state(); on failure the previous record stays valid. With
+    // Flush::now it is on disk on return. With Flush::by_kernel it is
+    // visible at once to every other login and reaches the disk with the
+    // kernel's writeback; a crash before then loses it, so it is only for
+    // changes whose loss is harmless or covered (replay_fence.hpp).
+    [[nodiscard]] Result<void> commit(Flush flush = Flush::now);
 
 private:
     UniqueFd m_fd;
