@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -14,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -108,6 +110,58 @@ World::World(fs::path root, std::string prefix, uid_t first_uid, std::size_t use
     for (std::size_t i = 0; i < sms_users; ++i) {
         m_sms_users.push_back(make_user(m_root, prefix + "sms" + std::to_string(i),
                                         first_uid + static_cast<uid_t>(users + i)));
+    }
+}
+
+void World::age_replay_fence() const {
+    // In place and in this process (a helper process would evict the
+    // caches the timed login then runs on), in pam_otpgate's format
+    // (common/src/replay_fence.cpp): two 128-byte slots of magic, sequence,
+    // newest step start, refused-through, boot id, then SHA-256 of the first
+    // 96 bytes. A mismatch shows as a refused login, which the harness fails on.
+    constexpr std::size_t slot_size = 128;
+    constexpr std::size_t covered = 96;
+    const fs::path path = m_root / "state" / ".replay-fence";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        fail("open " + path.string());
+    }
+    std::array<std::uint8_t, 2 * slot_size> bytes{};
+    const bool read_all = ::pread(fd, bytes.data(), bytes.size(), 0) == static_cast<ssize_t>(bytes.size());
+    const auto field = [&](std::size_t slot, std::size_t offset) {
+        std::uint64_t value = 0;
+        std::memcpy(&value, bytes.data() + slot * slot_size + offset, sizeof value);
+        return value;  // little-endian, as on this machine
+    };
+    const auto valid = [&](std::size_t slot) {
+        std::array<std::uint8_t, SHA256_DIGEST_LENGTH> sum{};
+        SHA256(bytes.data() + slot * slot_size, covered, sum.data());
+        return std::memcmp(bytes.data() + slot * slot_size, "OTPGRF01", 8) == 0 &&
+               std::memcmp(sum.data(), bytes.data() + slot * slot_size + covered, sum.size()) == 0;
+    };
+    std::size_t live = 2;
+    for (std::size_t slot = 0; slot < 2 && read_all; ++slot) {
+        if (valid(slot) && (live == 2 || field(slot, 8) > field(live, 8))) {
+            live = slot;
+        }
+    }
+    if (live == 2) {
+        ::close(fd);
+        throw std::runtime_error(path.string() + ": no valid record to age");
+    }
+    const std::size_t target = 1 - live;
+    std::uint8_t* out = bytes.data() + target * slot_size;
+    std::memcpy(out, bytes.data() + live * slot_size, slot_size);
+    const std::uint64_t sequence = field(live, 8) + 1;
+    const std::uint64_t newest = field(live, 16) - 3600;
+    std::memcpy(out + 8, &sequence, sizeof sequence);
+    std::memcpy(out + 16, &newest, sizeof newest);
+    SHA256(out, covered, out + covered);
+    const bool written = ::pwrite(fd, out, slot_size, static_cast<off_t>(target * slot_size)) ==
+                         static_cast<ssize_t>(slot_size);
+    ::close(fd);
+    if (!written) {
+        fail("write " + path.string());
     }
 }
 

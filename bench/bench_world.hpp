@@ -53,6 +53,9 @@ class World {
     // `sms_port`: where the SMS service's (hanging) gateway listens.
     void create(const ModulePaths& modules, const std::string& enroll_tool, int sms_port,
                 unsigned sms_timeout_ms) const;
+    // Moves pam_otpgate's replay fence an hour back, as if the last login
+    // were that old: the next success must advance and flush it.
+    void age_replay_fence() const;
 
   private:
     std::filesystem::path m_root;

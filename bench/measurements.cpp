@@ -174,6 +174,28 @@ std::vector<PathFigures> measure_paths(const World& world, const std::vector<Tar
     return figures;
 }
 
+double lone_success_micros(const World& world, const Target& target, std::size_t first_user,
+                           std::size_t per_repeat, unsigned repeats) {
+    std::vector<double> means;
+    for (unsigned repeat = 0; repeat < repeats; ++repeat) {
+        wait_for_room(12);
+        const std::int64_t next_step = current_step() + 1;
+        double total = 0;
+        for (std::size_t u = 0; u < per_repeat; ++u) {
+            const BenchUser& user = world.users().at(first_user + repeat * per_repeat + u);
+            world.age_replay_fence();
+            const auto ok = run_login(request_for(world, target, user, next_step));
+            if (ok.auth_rc != PAM_SUCCESS) {
+                throw std::runtime_error("lone login of " + user.name + " failed: " +
+                                         pam_strerror(nullptr, ok.auth_rc));
+            }
+            total += ok.micros;
+        }
+        means.push_back(total / static_cast<double>(per_repeat));
+    }
+    return median(means);
+}
+
 double libpam_alone_micros(const World& world, std::size_t per_repeat, unsigned repeats) {
     const Target permit{"pam_permit", "permit"};
     std::vector<double> means;

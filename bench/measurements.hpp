@@ -36,6 +36,14 @@ std::vector<PathFigures> measure_paths(const World& world, const std::vector<Tar
                                        std::size_t first_user, std::size_t per_repeat,
                                        unsigned repeats);
 
+// Our module's success path when every login flushes the replay fence, as
+// on a host with fewer logins than one per TOTP step: before each login
+// (untimed) the fence is aged. Users from `first_user` on, already past
+// measure_paths, log in with the code of the step after the current one (a
+// first use, within the window). Median over repeats of the mean µs.
+double lone_success_micros(const World& world, const Target& target, std::size_t first_user,
+                           std::size_t per_repeat, unsigned repeats);
+
 // µs per login through a service that stacks only pam_permit.so: the part
 // of every figure that is libpam's, not the module's. Median of repeats.
 double libpam_alone_micros(const World& world, std::size_t per_repeat, unsigned repeats);

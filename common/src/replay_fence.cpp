@@ -291,6 +291,16 @@ Result<FenceAdmission> admit_unflushed_step(const std::filesystem::path& state_d
         !written) {
         return FenceAdmission{FenceVerdict::uncovered, no_fence_time, written.error().message};
     }
+    // A fence's first record: its directory entry must be on disk too, or a
+    // crash could leave no fence at all (read as "nothing to refuse").
+    if (read->sequence == 0 && fsync(dir->get()) != 0) {
+        const int sync_errno = errno;
+        static_cast<void>(ftruncate(fd.get(), 0));  // new again: trusted by no one
+        errno = sync_errno;
+        return FenceAdmission{FenceVerdict::uncovered, no_fence_time,
+                              "replay fence " + path.string() +
+                                  ": cannot sync its directory: " + errno_text(errno)};
+    }
     return FenceAdmission{};
 }
 
