@@ -128,11 +128,8 @@ Result<HostSendVerdict> reserve_host_send(const std::filesystem::path& state_dir
         return cap_error(ErrorKind::io, path, "cannot lock: " + errno_text(errno));
     }
     struct stat info {};
-    if (fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode) || info.st_uid != geteuid() ||
-        (info.st_mode & 0077) != 0 || info.st_nlink != 1) {
-        return cap_error(ErrorKind::unsafe, path,
-                         "must be a regular file with one link, owned by uid " +
-                             std::to_string(geteuid()) + " and private to it");
+    if (fstat(fd.get(), &info) != 0 || !is_private_record(info)) {
+        return cap_error(ErrorKind::unsafe, path, private_record_rule());
     }
     std::array<std::uint8_t, HostSendLog::encoded_size + 1> bytes{};
     const ssize_t got = ::pread(fd.get(), bytes.data(), bytes.size(), 0);

@@ -73,11 +73,8 @@ Result<SecretBytes> load_host_key(const std::filesystem::path& state_dir, Random
                          "cannot open: " + errno_text(errno));
     }
     struct stat info {};
-    if (fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode) || info.st_uid != geteuid() ||
-        (info.st_mode & 0077) != 0 || info.st_nlink != 1) {
-        return key_error(ErrorKind::unsafe, path,
-                         "must be a regular file with one link, owned by uid " +
-                             std::to_string(geteuid()) + " and private to it");
+    if (fstat(fd.get(), &info) != 0 || !is_private_record(info)) {
+        return key_error(ErrorKind::unsafe, path, private_record_rule());
     }
     SecretBytes key(host_key_size + 1);
     const ssize_t got = ::pread(fd.get(), key.data(), key.size(), 0);

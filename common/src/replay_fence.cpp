@@ -50,11 +50,8 @@ Result<FenceRead> read_fence(int fd, const std::filesystem::path& path) {
     if (fstat(fd, &info) != 0) {
         return fence_error(ErrorKind::io, path, "cannot stat: " + errno_text(errno));
     }
-    if (!S_ISREG(info.st_mode) || info.st_nlink != 1 || info.st_uid != geteuid() ||
-        (info.st_mode & 0077) != 0) {
-        return fence_error(ErrorKind::unsafe, path,
-                           "must be a regular file with one link, owned by uid " +
-                               std::to_string(geteuid()) + " and private to it");
+    if (!is_private_record(info)) {
+        return fence_error(ErrorKind::unsafe, path, private_record_rule());
     }
     FenceRead read;
     if (info.st_size == 0) {

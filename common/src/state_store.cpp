@@ -56,6 +56,15 @@ Result<UniqueFd> open_state_directory(const std::filesystem::path& directory) {
     return dir;
 }
 
+bool is_private_record(const struct stat& info) {
+    return S_ISREG(info.st_mode) && info.st_nlink == 1 && check_mode(info, 0077);
+}
+
+std::string private_record_rule() {
+    return "must be a regular file with one link, owned by uid " + std::to_string(geteuid()) +
+           " and private to it";
+}
+
 namespace {
 
 // Makes the file appear complete or not at all: written and synced under a
@@ -158,11 +167,9 @@ Result<LockedState> lock_and_read(UniqueFd fd, const std::filesystem::path& path
     if (fstat(fd.get(), &info) != 0) {
         return state_error(ErrorKind::io, path, "cannot stat: " + errno_text(errno));
     }
-    if (!S_ISREG(info.st_mode) || info.st_nlink != 1 || !check_mode(info, 0077)) {
+    if (!is_private_record(info)) {
         return state_error(ErrorKind::unsafe, path,
-                           "must be a regular file with one link, owned by uid " +
-                               std::to_string(geteuid()) + " and private to it (" +
-                               what_is_wrong(info) + ")");
+                           private_record_rule() + " (" + what_is_wrong(info) + ")");
     }
     if (info.st_size != static_cast<off_t>(state_file_size)) {
         return state_error(ErrorKind::corrupt, path,

@@ -11,6 +11,8 @@
 // of one user; different users never share a lock.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -120,6 +122,12 @@ private:
 // it belongs to us and is not writable by group or others. Other root-owned
 // records (host_send_cap.hpp, the host key) live there too.
 Result<UniqueFd> open_state_directory(const std::filesystem::path& directory);
+
+// The rule every record in the state directory must meet (a regular file
+// with one link, owned by us, nothing for group and others), and its words
+// for the log.
+bool is_private_record(const struct stat& info);
+std::string private_record_rule();
 
 // Slot encoding, exposed for tests of torn and corrupted records.
 void encode_state_slot(const UserState& state, std::uint64_t sequence, std::uint8_t* slot);
