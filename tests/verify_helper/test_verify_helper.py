@@ -188,6 +188,18 @@ def totp(secret, offset=0):
                           stdout=subprocess.PIPE, text=True).stdout.strip()
 
 
+def settle_into_a_step(needed=10):
+    """Sleep until at least `needed` seconds of the current TOTP step remain.
+
+    A code of another step than the current one is valid only while the
+    step it was computed in lasts; a step ending between computing it and
+    the check (slow under ASan) would turn it into a code two steps away.
+    """
+    left = 30 - time.time() % 30
+    if left < needed:
+        time.sleep(left + 0.2)
+
+
 def code_in(message):
     match = re.search(r"\b(\d{6})\b", message["text"])
     assert match, message
@@ -357,6 +369,7 @@ class HelperTest(unittest.TestCase):
         child.expect_exact("code from your app: ")
         # The step before the current one: still inside the window, and a
         # different code from the one asked for below.
+        settle_into_a_step()
         child.sendline(totp(secret, offset=-30))
         child.expect(pexpect.EOF)
         child.close()
