@@ -25,8 +25,9 @@ std::string totp_code(const std::vector<std::uint8_t>& secret, std::int64_t step
         throw std::runtime_error("HMAC failed");
     }
     const unsigned offset = mac[mac_size - 1] & 0x0fU;
-    const std::uint32_t binary = ((mac[offset] & 0x7fU) << 24U) | (mac[offset + 1] << 16U) |
-                                 (mac[offset + 2] << 8U) | mac[offset + 3];
+    const auto byte = [&mac, offset](unsigned at) { return std::uint32_t{mac[offset + at]}; };
+    const std::uint32_t binary =
+        ((byte(0) & 0x7fU) << 24U) | (byte(1) << 16U) | (byte(2) << 8U) | byte(3);
     char text[8];
     std::snprintf(text, sizeof text, "%06u", binary % 1000000U);
     return text;
