@@ -23,7 +23,7 @@ ExitCode renew_backup_codes(const CommandContext& context) {
     // the state store no longer apply: every new code starts unused.
     const std::vector<core::SecretString> codes =
         core::renew_backup_codes(enrollment, context.config, context.random);
-    const core::EnrollmentStore store(context.config.enrollment_path);
+    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
     if (auto saved = store.save(context.target.account, enrollment); !saved) {
         Failure failure = storage_failure(saved.error(), enrollment_of(context));
         failure.message += "; the old backup codes stay valid";

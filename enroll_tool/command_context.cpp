@@ -28,7 +28,7 @@ std::variant<std::optional<core::LockedState>, Failure> lock_state_if_root(
     if (!context.may_use_state) {
         return std::optional<core::LockedState>{};
     }
-    auto locked = core::StateStore(context.config.state_dir).lock(context.user_name());
+    auto locked = core::StateStore(context.config.state_dir, context.config.lock_timeout).lock(context.user_name());
     if (!locked) {
         Failure failure =
             storage_failure(locked.error(), "the login state of user " + context.user_name());
@@ -43,7 +43,7 @@ std::string enrollment_of(const CommandContext& context) {
 }
 
 std::variant<core::Enrollment, Failure> load_enrollment(const CommandContext& context) {
-    const core::EnrollmentStore store(context.config.enrollment_path);
+    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
     auto enrollment = store.load(context.target.account);
     if (enrollment) {
         return std::move(enrollment.value());

@@ -23,14 +23,14 @@ void explain_consequence(const CommandContext& context) {
 // also the way out of a corrupt state file. Works when the enrollment file
 // itself is unreadable or refused, since removing it is the point.
 ExitCode reset_user(const CommandContext& context) {
-    const core::EnrollmentStore store(context.config.enrollment_path);
+    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
     // Read before removing, only to say in the notice what was removed.
     const auto before = store.load(context.target.account);
     const auto removed = store.remove(context.target.account);
     if (!removed && removed.error().kind != core::ErrorKind::not_found) {
         return report(storage_failure(removed.error(), enrollment_of(context)));
     }
-    const core::StateStore states(context.config.state_dir);
+    const core::StateStore states(context.config.state_dir, context.config.lock_timeout);
     const auto state_removed = states.remove(context.user_name());
     if (!state_removed && state_removed.error().kind != core::ErrorKind::not_found) {
         if (removed) {
@@ -69,7 +69,7 @@ ExitCode disable_enrollment(const CommandContext& context) {
     if (const auto refused = confirm_possession(context, std::get<core::Enrollment>(loaded))) {
         return report(*refused);
     }
-    const core::EnrollmentStore store(context.config.enrollment_path);
+    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
     if (auto removed = store.remove(context.target.account); !removed) {
         return report(storage_failure(removed.error(), enrollment_of(context)));
     }

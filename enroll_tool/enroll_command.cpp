@@ -41,7 +41,7 @@ std::variant<std::string, Failure> choose_issuer(const CommandContext& context,
 // current enrollment, if one could be read, for the change notice.
 std::variant<std::optional<core::Enrollment>, Failure> announce_existing(
     const CommandContext& context) {
-    const core::EnrollmentStore store(context.config.enrollment_path);
+    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
     auto existing = store.load(context.target.account);
     if (existing) {
         print("User " + context.user_name() + " is already enrolled (" +
@@ -105,7 +105,7 @@ std::optional<Failure> save_confirmed(const CommandContext& context,
     if (auto* failure = std::get_if<Failure>(&state)) {
         return std::move(*failure);
     }
-    const core::EnrollmentStore store(context.config.enrollment_path);
+    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
     if (auto saved = store.save(context.target.account, enrollment); !saved) {
         Failure failure = storage_failure(saved.error(), enrollment_of(context));
         failure.message += "; nothing was changed";
@@ -164,7 +164,7 @@ ExitCode enroll_totp(const CommandContext& context, const EnrollOptions& options
     if (const auto not_saved = save_confirmed(context, enrollment, confirmed_step)) {
         return report(*not_saved);
     }
-    const auto path = core::EnrollmentStore(context.config.enrollment_path)
+    const auto path = core::EnrollmentStore(context.config.enrollment_path, context.config.lock_timeout)
                           .path_of(context.target.account);
     print("Code confirmed. TOTP is now enrolled for user " + context.user_name() +
           (path ? " (" + path->string() + ").\n" : ".\n"));

@@ -121,7 +121,7 @@ void print_enrolled(const CommandContext& context, core::Channel channel,
 
 ExitCode enroll_through_helper(const CommandContext& context, core::Channel channel,
                                const std::string& command_word, const std::string& destination) {
-    const core::EnrollmentStore store(context.config.enrollment_path);
+    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
     const auto existing = store.load(context.target.account);
     if (!existing && existing.error().kind != core::ErrorKind::not_found &&
         existing.error().kind != core::ErrorKind::corrupt) {
@@ -165,7 +165,7 @@ ExitCode enroll_delivered(const CommandContext& context, core::Channel channel,
         return enroll_through_helper(context, channel, command_word, destination);
     }
     const std::string masked = core::mask_destination(channel, destination);
-    const core::EnrollmentStore store(context.config.enrollment_path);
+    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
     auto existing = store.load(context.target.account);
     if (!existing && existing.error().kind != core::ErrorKind::not_found &&
         existing.error().kind != core::ErrorKind::corrupt) {
@@ -186,7 +186,7 @@ ExitCode enroll_delivered(const CommandContext& context, core::Channel channel,
 
     // The state stays locked while the enrollment is replaced, so a login
     // never sees the new destination without its proof or the reverse.
-    const core::StateStore states(context.config.state_dir);
+    const core::StateStore states(context.config.state_dir, context.config.lock_timeout);
     auto locked = states.lock(context.user_name());
     if (!locked) {
         return report(storage_failure(locked.error(), "the login state of user " + context.user_name()));

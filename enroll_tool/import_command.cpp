@@ -21,7 +21,7 @@ namespace {
 // `enroll totp`; root naming the user is not asked.
 std::variant<std::optional<core::Enrollment>, Failure> existing_enrollment(
     const CommandContext& context, bool force) {
-    const core::EnrollmentStore store(context.config.enrollment_path);
+    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
     auto existing = store.load(context.target.account);
     if (!existing) {
         switch (existing.error().kind) {
@@ -85,7 +85,7 @@ void print_list(std::string_view title, const std::vector<std::string>& lines) {
 void print_report(const CommandContext& context, const std::filesystem::path& source,
                   const core::GoogleAuthenticatorImport& imported) {
     const auto target =
-        core::EnrollmentStore(context.config.enrollment_path).path_of(context.target.account);
+        core::EnrollmentStore(context.config.enrollment_path, context.config.lock_timeout).path_of(context.target.account);
     print("Imported " + source.string() + " for user " + context.user_name() +
           (target ? " into " + target->string() : std::string()) + ".\n\n");
     print_list("Carried over:", imported.carried);
@@ -144,7 +144,7 @@ ExitCode import_google_authenticator(const CommandContext& context, const Import
             }
         }
     }
-    const core::EnrollmentStore store(context.config.enrollment_path);
+    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
     if (auto saved = store.save(context.target.account, imported->enrollment); !saved) {
         Failure failure = storage_failure(saved.error(), enrollment_of(context));
         failure.message += "; nothing was changed";

@@ -37,7 +37,7 @@ std::set<std::string> candidate_names(const CommandContext& context) {
         }
     }
     endpwent();
-    const core::StateStore states(context.config.state_dir);
+    const core::StateStore states(context.config.state_dir, context.config.lock_timeout);
     if (auto with_state = states.user_names()) {
         names.insert(with_state->begin(), with_state->end());
     } else if (with_state.error().kind != core::ErrorKind::not_found) {
@@ -52,7 +52,7 @@ std::optional<ListedUser> describe_user(const CommandContext& context, const std
     if (!account) {
         return std::nullopt;  // a state file left by a deleted user
     }
-    const core::EnrollmentStore store(context.config.enrollment_path);
+    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
     const auto enrollment = store.load(*account);
     if (!enrollment && enrollment.error().kind == core::ErrorKind::not_found) {
         return std::nullopt;
@@ -67,7 +67,7 @@ std::optional<ListedUser> describe_user(const CommandContext& context, const std
             user.destination = core::mask_destination(*channel, enrollment->destination);
         }
     }
-    const core::StateStore states(context.config.state_dir);
+    const core::StateStore states(context.config.state_dir, context.config.lock_timeout);
     if (auto state = states.read_existing(name)) {
         user.state = std::move(state.value());
     } else if (user.problem.empty()) {

@@ -25,7 +25,7 @@ void print_field(std::string_view name, const std::string& value) {
 // The login state of the user, or nullopt when no login has been recorded
 // yet. Looked for first so that asking for the status never creates a file.
 std::variant<std::optional<core::UserState>, Failure> read_state(const CommandContext& context) {
-    const core::StateStore states(context.config.state_dir);
+    const core::StateStore states(context.config.state_dir, context.config.lock_timeout);
     auto existing = states.read_existing(context.user_name());
     if (!existing) {
         return storage_failure(existing.error(), "the login state of user " + context.user_name());
@@ -82,7 +82,7 @@ ExitCode show_status(const CommandContext& context) {
         print_field("Method", "TOTP (" + describe_totp(enrollment.totp) + ")");
     }
     print_field("Enrolled", format_utc(enrollment.created));
-    const core::EnrollmentStore store(context.config.enrollment_path);
+    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
     if (const auto path = store.path_of(context.target.account)) {
         print_field("Enrollment file", path->string());
     }

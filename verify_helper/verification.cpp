@@ -30,7 +30,7 @@ bool verified_already(const HelperServices& services, const core::Enrollment& cu
         current.destination != request.destination) {
         return false;
     }
-    const core::StateStore states(services.config.state_dir);
+    const core::StateStore states(services.config.state_dir, services.config.lock_timeout);
     auto locked = states.lock(services.account.name);
     return locked && locked->state().verified_destination ==
                          core::destination_fingerprint(request.channel, request.destination);
@@ -109,7 +109,7 @@ bool code_returned(const HelperServices& services, const core::SentCode& record,
 
 HelperOutcome record_verified(const HelperServices& services, const VerifyDestination& request) {
     const std::string& user = services.account.name;
-    const core::StateStore states(services.config.state_dir);
+    const core::StateStore states(services.config.state_dir, services.config.lock_timeout);
     auto locked = states.lock(user);
     if (!locked) {
         return storage_outcome(locked.error(), "the login state of user " + user);
@@ -144,7 +144,7 @@ void announce(const HelperServices& services, const VerifyDestination& request,
 }  // namespace
 
 HelperOutcome prove_current(const HelperServices& services) {
-    const core::EnrollmentStore store(services.config.enrollment_path);
+    const core::EnrollmentStore store(services.config.enrollment_path, services.config.lock_timeout);
     const auto current = store.load(services.account);
     if (!current) {
         if (current.error().kind == ErrorKind::not_found) {
@@ -170,7 +170,7 @@ HelperOutcome prove_current(const HelperServices& services) {
 HelperOutcome verify_destination(const HelperServices& services, const VerifyDestination& request) {
     const std::string& user = services.account.name;
     const std::string masked = core::mask_destination(request.channel, request.destination);
-    const core::EnrollmentStore store(services.config.enrollment_path);
+    const core::EnrollmentStore store(services.config.enrollment_path, services.config.lock_timeout);
     auto current = store.load(services.account);
     if (!current && current.error().kind != ErrorKind::not_found &&
         current.error().kind != ErrorKind::corrupt) {

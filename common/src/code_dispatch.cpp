@@ -8,7 +8,7 @@ namespace otpgate::core {
 Result<SendReservation> reserve_code_send(const Config& config, const std::string& user_name,
                                           Channel channel, std::int64_t now, Logger& logger,
                                           const SendRefusal& refusal, Cooldown cooldown) {
-    const StateStore states(config.state_dir);
+    const StateStore states(config.state_dir, config.lock_timeout);
     auto locked = states.lock(user_name);
     if (!locked) {
         return locked.error();
@@ -28,7 +28,8 @@ Result<SendReservation> reserve_code_send(const Config& config, const std::strin
     const unsigned host_cap = config.policy.host_max_sms_per_hour;
     if (channel == Channel::sms && host_cap > 0) {
         // Taken while the user's lock is held: always in this order.
-        const auto host = reserve_host_send(config.state_dir, host_cap, now, logger);
+        const auto host = reserve_host_send(config.state_dir, host_cap, now, logger,
+                                            config.lock_timeout);
         if (!host) {
             return host.error();
         }

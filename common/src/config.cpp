@@ -117,6 +117,15 @@ SetterTable make_setters() {
              config.state_dir = std::string(value);
              return {};
          }},
+        {"lock_timeout_ms",
+         [](Config& config, std::string_view value) -> std::string {
+             const auto milliseconds = parse_unsigned(value, 100, 60000);
+             if (!milliseconds) {
+                 return "expected milliseconds from 100 to 60000";
+             }
+             config.lock_timeout = std::chrono::milliseconds(*milliseconds);
+             return {};
+         }},
         {"issuer", member_text(&Config::issuer, true)},
         {"totp_algorithm",
          [](Config& config, std::string_view value) -> std::string {

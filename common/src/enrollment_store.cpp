@@ -94,7 +94,7 @@ Result<void> EnrollmentStore::save(const UserAccount& account, const Enrollment&
     }
     const SecretString text = serialize_enrollment(enrollment);
     const FileSystemIdentity as_user(account);
-    return replace_file_atomically(*path, text.view(), 0600);
+    return replace_file_atomically(*path, text.view(), 0600, m_lock_timeout);
 }
 
 Result<void> EnrollmentStore::remove(const UserAccount& account) const {
@@ -103,7 +103,7 @@ Result<void> EnrollmentStore::remove(const UserAccount& account) const {
         return path.error();
     }
     const FileSystemIdentity as_user(account);
-    return remove_file_locked(*path);
+    return remove_file_locked(*path, m_lock_timeout);
 }
 
 }  // namespace otpgate::core

@@ -112,7 +112,8 @@ std::optional<HostSendLog> HostSendLog::decode(const std::uint8_t* in) {
 }
 
 Result<HostSendVerdict> reserve_host_send(const std::filesystem::path& state_dir, std::uint64_t cap,
-                                          std::int64_t now, Logger& logger) {
+                                          std::int64_t now, Logger& logger,
+                                          std::chrono::milliseconds lock_timeout) {
     auto dir = open_state_directory(state_dir);
     if (!dir) {
         return dir.error();
@@ -124,8 +125,8 @@ Result<HostSendVerdict> reserve_host_send(const std::filesystem::path& state_dir
         return cap_error(errno == ELOOP ? ErrorKind::unsafe : ErrorKind::unavailable, path,
                          "cannot open: " + errno_text(errno));
     }
-    if (lock_exclusive(fd.get()) != 0) {
-        return cap_error(ErrorKind::io, path, "cannot lock: " + errno_text(errno));
+    if (auto locked = lock_file(fd.get(), LockMode::exclusive, lock_timeout, path); !locked) {
+        return locked.error();
     }
     struct stat info {};
     if (fstat(fd.get(), &info) != 0 || !is_private_record(info)) {

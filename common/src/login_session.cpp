@@ -34,7 +34,7 @@ Standing find_standing(const std::string& user_name, const Config& config, Logge
         logger.error(account.error().message);
         return {Standing::Kind::refused, std::nullopt, std::nullopt};
     }
-    const EnrollmentStore store(config.enrollment_path);
+    const EnrollmentStore store(config.enrollment_path, config.lock_timeout);
     auto enrollment = store.load(*account);
     if (enrollment) {
         return {Standing::Kind::enrolled, std::move(enrollment.value()),

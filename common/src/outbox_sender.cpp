@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "otpgate/core/file_lock.hpp"
 #include "otpgate/core/json_text.hpp"
 #include "otpgate/core/message_template.hpp"
 #include "otpgate/core/message_text.hpp"
@@ -36,24 +37,6 @@ void field(SecretString& out, std::string_view name, std::string_view value, boo
     append_text(out, "\":\"");
     append_json_escaped(out, value);
     out.push_back('"');
-}
-
-// Waits for the lock until the deadline instead of forever.
-bool lock_until(int fd, std::chrono::steady_clock::time_point deadline) {
-    while (true) {
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-            return true;
-        }
-        if (errno != EWOULDBLOCK && errno != EINTR) {
-            return false;
-        }
-        if (std::chrono::steady_clock::now() >= deadline) {
-            errno = ETIMEDOUT;
-            return false;
-        }
-        const timespec pause{0, 5'000'000};
-        nanosleep(&pause, nullptr);
-    }
 }
 
 bool write_all(int fd, std::string_view data) {
@@ -107,8 +90,6 @@ DeliveryResult OutboxSender::send(const OutgoingMessage& message) {
     if (message.channel != m_channel) {
         return {false, "this outbox only takes " + std::string(channel_name(m_channel))};
     }
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::milliseconds(m_config.timeout_ms);
     const std::string name = m_outbox.string();
     const UniqueFd fd(
         open(m_outbox.c_str(),
@@ -132,8 +113,10 @@ DeliveryResult OutboxSender::send(const OutgoingMessage& message) {
     if ((info.st_mode & 0027) != 0) {
         return {false, "outbox " + name + " is open to group writes or to others (it holds codes)"};
     }
-    if (!lock_until(fd.get(), deadline)) {
-        return {false, "cannot lock outbox " + name + ": " + errno_text(errno)};
+    if (auto locked = lock_file(fd.get(), LockMode::exclusive,
+                                std::chrono::milliseconds(m_config.timeout_ms), m_outbox);
+        !locked) {
+        return {false, "outbox: " + locked.error().message};
     }
     const SecretString record = outbox_record(m_config, message, std::time(nullptr));
     if (!write_all(fd.get(), record.view()) || fsync(fd.get()) != 0) {

@@ -28,7 +28,8 @@ AttemptRecorder::StepFence AttemptRecorder::fence_totp_step(const Enrollment& en
     }
     const std::int64_t window_end = (totp_step(now, enrollment.totp.period) +
                                      static_cast<std::int64_t>(m_config.totp_window)) * period;
-    auto admission = admit_unflushed_step(m_config.state_dir, *boot_id, step * period, window_end);
+    auto admission = admit_unflushed_step(m_config.state_dir, *boot_id, step * period,
+                                          window_end, m_config.lock_timeout);
     if (!admission) {
         // Unread, the fence cannot tell whether a crash lost this step.
         m_logger.error("refusing a valid code of user " + m_user + ": " +
@@ -61,7 +62,7 @@ AttemptRecorder::StepFence AttemptRecorder::fence_totp_step(const Enrollment& en
 }
 
 std::optional<RecordedStanding> AttemptRecorder::standing(std::int64_t now) {
-    const StateStore states(m_config.state_dir);
+    const StateStore states(m_config.state_dir, m_config.lock_timeout);
     auto locked = states.lock(m_user);
     if (!locked) {
         m_logger.debug("cannot read the state of user " + m_user +
@@ -110,7 +111,7 @@ void AttemptRecorder::record_failure_and_commit(LockedState& locked, std::int64_
 
 AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
                                                 std::string_view digits, std::int64_t now) {
-    const StateStore states(m_config.state_dir);
+    const StateStore states(m_config.state_dir, m_config.lock_timeout);
     auto locked = states.lock(m_user);
     if (!locked) {
         m_logger.error("cannot check the code of user " + m_user + ": " + locked.error().message);
@@ -168,7 +169,7 @@ AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
 }
 
 AttemptResult AttemptRecorder::accept_sent_code(const Enrollment& enrollment, std::int64_t now) {
-    const StateStore states(m_config.state_dir);
+    const StateStore states(m_config.state_dir, m_config.lock_timeout);
     auto locked = states.lock(m_user);
     if (!locked) {
         m_logger.error("cannot record the login of user " + m_user + ": " + locked.error().message);
@@ -187,7 +188,7 @@ AttemptResult AttemptRecorder::accept_sent_code(const Enrollment& enrollment, st
 }
 
 void AttemptRecorder::record_wrong_sent_code(std::int64_t now) {
-    const StateStore states(m_config.state_dir);
+    const StateStore states(m_config.state_dir, m_config.lock_timeout);
     auto locked = states.lock(m_user);
     if (!locked) {
         m_logger.error("cannot record a wrong code of user " + m_user + ": " +

@@ -226,7 +226,8 @@ Result<std::string> current_boot_id() {
 
 Result<FenceAdmission> admit_unflushed_step(const std::filesystem::path& state_dir,
                                             std::string_view boot_id, std::int64_t step_start,
-                                            std::int64_t refuse_on_damage_through) {
+                                            std::int64_t refuse_on_damage_through,
+                                            std::chrono::milliseconds lock_timeout) {
     auto dir = open_state_directory(state_dir);
     if (!dir) {
         return dir.error();
@@ -251,8 +252,8 @@ Result<FenceAdmission> admit_unflushed_step(const std::filesystem::path& state_d
     }
     // Shared while only reading: a writer holds the lock exclusively until
     // its record is on disk, so what is read here is durable.
-    if (lock_shared(fd.get()) != 0) {
-        return fence_error(ErrorKind::io, path, "cannot lock: " + errno_text(errno));
+    if (auto locked = lock_file(fd.get(), LockMode::shared, lock_timeout, path); !locked) {
+        return locked.error();
     }
     auto read = read_fence(fd.get(), path);
     if (!read) {
@@ -264,8 +265,8 @@ Result<FenceAdmission> admit_unflushed_step(const std::filesystem::path& state_d
         }
     }
     // flock converts the lock (not atomically), so read again once exclusive.
-    if (lock_exclusive(fd.get()) != 0) {
-        return fence_error(ErrorKind::io, path, "cannot lock: " + errno_text(errno));
+    if (auto locked = lock_file(fd.get(), LockMode::exclusive, lock_timeout, path); !locked) {
+        return locked.error();
     }
     read = read_fence(fd.get(), path);
     if (!read) {

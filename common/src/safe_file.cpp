@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "otpgate/core/file_lock.hpp"
 #include "otpgate/core/random.hpp"
 
 namespace otpgate::core {
@@ -31,7 +32,8 @@ Error open_error(const std::filesystem::path& path, int error_number) {
     }
 }
 
-Result<UniqueFd> open_locked_directory(const std::filesystem::path& directory) {
+Result<UniqueFd> open_locked_directory(const std::filesystem::path& directory,
+                                       std::chrono::milliseconds lock_timeout) {
     UniqueFd dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir.valid()) {
         const int error_number = errno;
@@ -39,9 +41,8 @@ Result<UniqueFd> open_locked_directory(const std::filesystem::path& directory) {
                           "cannot open directory " + directory.string() + ": " +
                               errno_text(error_number));
     }
-    if (lock_exclusive(dir.get()) != 0) {
-        return make_error(ErrorKind::io,
-                          "cannot lock directory " + directory.string() + ": " + errno_text(errno));
+    if (auto locked = lock_file(dir.get(), LockMode::exclusive, lock_timeout, directory); !locked) {
+        return locked.error();
     }
     return dir;
 }
@@ -61,26 +62,6 @@ bool write_all(int fd, std::string_view content) {
 }
 
 }  // namespace
-
-namespace {
-
-int lock_retrying(int fd, int operation) {
-    int rc = 0;
-    do {
-        rc = flock(fd, operation);
-    } while (rc != 0 && errno == EINTR);
-    return rc;
-}
-
-}  // namespace
-
-int lock_exclusive(int fd) {
-    return lock_retrying(fd, LOCK_EX);
-}
-
-int lock_shared(int fd) {
-    return lock_retrying(fd, LOCK_SH);
-}
 
 std::string errno_text(int error_number) {
     char buffer[256];
@@ -153,10 +134,10 @@ Result<SecretString> read_checked(const std::filesystem::path& path, const FileR
 }
 
 Result<void> replace_file_atomically(const std::filesystem::path& path, std::string_view content,
-                                     mode_t mode) {
+                                     mode_t mode, std::chrono::milliseconds lock_timeout) {
     const std::filesystem::path directory = path.parent_path();
     const std::string name = path.filename().string();
-    auto dir = open_locked_directory(directory);
+    auto dir = open_locked_directory(directory, lock_timeout);
     if (!dir) {
         return dir.error();
     }
@@ -197,8 +178,9 @@ Result<void> replace_file_atomically(const std::filesystem::path& path, std::str
     return {};
 }
 
-Result<void> remove_file_locked(const std::filesystem::path& path) {
-    auto dir = open_locked_directory(path.parent_path());
+Result<void> remove_file_locked(const std::filesystem::path& path,
+                                std::chrono::milliseconds lock_timeout) {
+    auto dir = open_locked_directory(path.parent_path(), lock_timeout);
     if (!dir) {
         return dir.error();
     }

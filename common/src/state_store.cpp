@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,7 +69,8 @@ namespace {
 // Makes the file appear complete or not at all: written and synced under a
 // temporary name, then linked into place. If another login linked first,
 // theirs is kept.
-Result<void> create_state_file(int dir_fd, const std::string& name, const std::filesystem::path& path) {
+Result<void> create_state_file(int dir_fd, const std::string& name, const std::filesystem::path& path,
+                               std::chrono::milliseconds lock_timeout) {
     OpenSslRandom random;
     const std::string temp_name = "." + name + ".new-" + random_hex(random, 8);
     UniqueFd temp(::openat(dir_fd, temp_name.c_str(),
@@ -85,8 +85,15 @@ Result<void> create_state_file(int dir_fd, const std::string& name, const std::f
     // racing login that opens the file once it is linked waits for the lock,
     // and then finds it with the one link it insists on.
     const bool ok = written == static_cast<ssize_t>(initial.size()) && fchmod(temp.get(), 0600) == 0 &&
-                    fsync(temp.get()) == 0 && flock(temp.get(), LOCK_EX) == 0;
+                    fsync(temp.get()) == 0;
     const int error_number = errno;
+    // Nobody else can hold the lock of a file only this process has named.
+    auto temp_locked = ok ? lock_file(temp.get(), LockMode::exclusive, lock_timeout, path)
+                          : Result<void>();
+    if (!temp_locked) {
+        ::unlinkat(dir_fd, temp_name.c_str(), 0);
+        return temp_locked.error();
+    }
     bool linked = false;
     int link_error = 0;
     if (ok) {
@@ -158,10 +165,11 @@ std::string what_is_wrong(const struct stat& info) {
 
 // Locks an open state file, checks it and reads the newest valid record.
 Result<LockedState> lock_and_read(UniqueFd fd, const std::filesystem::path& path,
-                                  const std::string& user_name) {
+                                  const std::string& user_name,
+                                  std::chrono::milliseconds lock_timeout) {
     // Checked once locked: see create_state_file.
-    if (lock_exclusive(fd.get()) != 0) {
-        return state_error(ErrorKind::io, path, "cannot lock: " + errno_text(errno));
+    if (auto locked = lock_file(fd.get(), LockMode::exclusive, lock_timeout, path); !locked) {
+        return locked.error();
     }
     struct stat info {};
     if (fstat(fd.get(), &info) != 0) {
@@ -224,7 +232,8 @@ Result<LockedState> StateStore::lock(const std::string& user_name) const {
     const std::filesystem::path path = m_directory / user_name;
     UniqueFd fd(::openat(dir->get(), user_name.c_str(), state_open_flags));
     if (!fd.valid() && errno == ENOENT) {
-        if (auto created = create_state_file(dir->get(), user_name, path); !created) {
+        if (auto created = create_state_file(dir->get(), user_name, path, m_lock_timeout);
+            !created) {
             return created.error();
         }
         fd.reset(::openat(dir->get(), user_name.c_str(), state_open_flags));
@@ -232,7 +241,7 @@ Result<LockedState> StateStore::lock(const std::string& user_name) const {
     if (!fd.valid()) {
         return open_error(path, errno);
     }
-    return lock_and_read(std::move(fd), path, user_name);
+    return lock_and_read(std::move(fd), path, user_name, m_lock_timeout);
 }
 
 Result<std::optional<UserState>> StateStore::read_existing(const std::string& user_name) const {
@@ -254,7 +263,7 @@ Result<std::optional<UserState>> StateStore::read_existing(const std::string& us
     if (!fd.valid()) {
         return open_error(path, errno);
     }
-    auto locked = lock_and_read(std::move(fd), path, user_name);
+    auto locked = lock_and_read(std::move(fd), path, user_name, m_lock_timeout);
     if (!locked) {
         return locked.error();
     }
@@ -296,7 +305,7 @@ Result<void> StateStore::remove(const std::string& user_name) const {
     if (auto valid = validate_user_name(user_name); !valid) {
         return valid.error();
     }
-    return remove_file_locked(m_directory / user_name);
+    return remove_file_locked(m_directory / user_name, m_lock_timeout);
 }
 
 }  // namespace otpgate::core

@@ -78,6 +78,12 @@ std::vector<KeyCase> key_cases() {
          {{"0", [](const Config& c) { return c.fail_delay_ms == 0; }},
           {"60000", [](const Config& c) { return c.fail_delay_ms == 60000; }}},
          {"60001", "1e3"}},
+        {"lock_timeout_ms",
+         {{"100", [](const Config& c) { return c.lock_timeout == std::chrono::milliseconds(100); }},
+          {"60000",
+           [](const Config& c) { return c.lock_timeout == std::chrono::milliseconds(60000); }}},
+         // 0 would refuse every login that ever meets another; none is unbounded.
+         {"0", "99", "60001", "3s", ""}},
         {"prompt",
          {{"Code: ", [](const Config& c) { return c.prompt == "Code: "; }}},
          {"", long_text, "Code:\x01"}},

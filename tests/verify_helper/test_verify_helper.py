@@ -170,10 +170,11 @@ class World:
                               env=env if env is not None else self.user_env(user),
                               preexec_fn=preexec_fn, timeout=30, check=False)
 
-    def pamtester(self, user):
+    def pamtester(self, user, env_extra=None):
         env = dict(os.environ)
         env.update({"LD_PRELOAD": cli_sandbox.preload("libpam_wrapper.so"), "PAM_WRAPPER": "1",
                     "PAM_WRAPPER_SERVICE_DIR": self.pam_dir})
+        env.update(env_extra or {})
         return pexpect.spawn("pamtester", ["otpgate", user, "authenticate"], env=env,
                              encoding="utf-8", timeout=20)
 
@@ -206,7 +207,9 @@ def code_in(message):
     return match.group(1)
 
 
-class HelperTest(unittest.TestCase):
+class HelperJourneys(unittest.TestCase):
+    """What a user does on the way to what a test checks; no tests."""
+
     def setUp(self):
         WORLD.reset()
         self.children = []
@@ -245,6 +248,24 @@ class HelperTest(unittest.TestCase):
     def enrollment_file(self, user="otpgvh1"):
         return os.path.join(WORLD.users[user].pw_dir, ".otpgate")
 
+    def enroll_totp(self, user="otpgvh1"):
+        """The user's own TOTP enrollment, confirmed with the code of the
+        step before the current one; returns the secret."""
+        child = self.track(WORLD.cli(user, ["enroll", "totp", "--qr", "none"]))
+        child.expect(r"Secret: +([A-Z2-7 ]+)\r?\n")
+        secret = child.match.group(1).replace(" ", "")
+        child.expect_exact("code from your app: ")
+        # The step before the current one: still inside the window, and a
+        # different code from the current step's.
+        settle_into_a_step()
+        child.sendline(totp(secret, offset=-30))
+        child.expect(pexpect.EOF)
+        child.close()
+        self.assertEqual(child.exitstatus, 0, child.before)
+        return secret
+
+
+class HelperTest(HelperJourneys):
     # --- a user's journeys ----------------------------------------------------
 
     def test_user_enrolls_a_phone_number_and_logs_in_with_it(self):
@@ -363,17 +384,7 @@ class HelperTest(unittest.TestCase):
         login.expect("Authentication failure")
 
     def test_a_totp_code_proved_through_the_helper_is_spent(self):
-        child = self.track(WORLD.cli("otpgvh1", ["enroll", "totp", "--qr", "none"]))
-        child.expect(r"Secret: +([A-Z2-7 ]+)\r?\n")
-        secret = child.match.group(1).replace(" ", "")
-        child.expect_exact("code from your app: ")
-        # The step before the current one: still inside the window, and a
-        # different code from the one asked for below.
-        settle_into_a_step()
-        child.sendline(totp(secret, offset=-30))
-        child.expect(pexpect.EOF)
-        child.close()
-        self.assertEqual(child.exitstatus, 0, child.before)
+        secret = self.enroll_totp()
         code = totp(secret)
         child = self.track(WORLD.cli("otpgvh1", ["backup-codes"]))
         child.expect_exact("Verification code: ")
@@ -546,7 +557,9 @@ class HelperTest(unittest.TestCase):
         self.assertIn("otpgate enroll sms DESTINATION --user otpgvh1", child.before)
 
 
-def main():
+def main(*required_programs):
+    """Runs the calling script's tests in a World; skips (77) without
+    `required_programs` or the ones every helper test needs."""
     global ARGS, WORLD
     parser = argparse.ArgumentParser()
     parser.add_argument("--helper", required=True)
@@ -554,7 +567,8 @@ def main():
     parser.add_argument("--otpgate", required=True)
     parser.add_argument("--module", required=True)
     ARGS, rest = parser.parse_known_args()
-    cli_sandbox.require("oathtool", "pamtester", "setpriv", "useradd", "userdel")
+    cli_sandbox.require("oathtool", "pamtester", "setpriv", "useradd", "userdel",
+                        *required_programs)
     WORLD = World()
     try:
         unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)

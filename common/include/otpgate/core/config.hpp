@@ -2,6 +2,7 @@
 // Order of precedence: built-in defaults < config file < module arguments.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "otpgate/core/delivery_config.hpp"
+#include "otpgate/core/file_lock.hpp"
 #include "otpgate/core/logger.hpp"
 #include "otpgate/core/otp.hpp"
 #include "otpgate/core/policy_config.hpp"
@@ -27,6 +29,9 @@ struct Config {
     // proves a code and verifies a destination (see verify_helper/). Empty:
     // none is installed.
     std::string verify_helper = OTPGATE_VERIFY_HELPER;
+    // The longest any login, helper run or command waits for a lock another
+    // process holds (file_lock.hpp); past it, it fails closed.
+    std::chrono::milliseconds lock_timeout = default_lock_timeout;
 
     std::string issuer;  // empty: the host name
     TotpParameters totp;  // for new enrollments

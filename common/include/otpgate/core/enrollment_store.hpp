@@ -2,6 +2,7 @@
 // file-system rights and never through a symlink.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -19,7 +20,11 @@ Result<std::filesystem::path> enrollment_path_for(const std::string& path_templa
 
 class EnrollmentStore {
 public:
-    explicit EnrollmentStore(std::string path_template) : m_template(std::move(path_template)) {}
+    // `lock_timeout`: how long a save or remove waits for the lock on the
+    // file's directory (the user can hold it: it is theirs).
+    explicit EnrollmentStore(std::string path_template,
+                             std::chrono::milliseconds lock_timeout = default_lock_timeout)
+        : m_template(std::move(path_template)), m_lock_timeout(lock_timeout) {}
 
     // not_found: the user has not enrolled. unsafe: the file was refused
     // (the message says why). corrupt: it could not be parsed.
@@ -30,6 +35,7 @@ public:
 
 private:
     std::string m_template;
+    std::chrono::milliseconds m_lock_timeout;
 };
 
 }  // namespace otpgate::core

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 
+#include "otpgate/core/file_lock.hpp"
 #include "otpgate/core/logger.hpp"
 #include "otpgate/core/result.hpp"
 
@@ -47,8 +49,10 @@ struct HostSendVerdict {
 
 // Under the lock: when fewer than `cap` SMS went out in the last hour, one
 // more is recorded at `now` and allowed. A damaged record is logged and
-// started afresh (the cap must not stop every SMS for good).
-Result<HostSendVerdict> reserve_host_send(const std::filesystem::path& state_dir, std::uint64_t cap,
-                                          std::int64_t now, Logger& logger);
+// started afresh (the cap must not stop every SMS for good). The lock is
+// waited for at most `lock_timeout` (unavailable past it).
+Result<HostSendVerdict> reserve_host_send(
+    const std::filesystem::path& state_dir, std::uint64_t cap, std::int64_t now, Logger& logger,
+    std::chrono::milliseconds lock_timeout = default_lock_timeout);
 
 }  // namespace otpgate::core

@@ -22,6 +22,7 @@
 // trusts a record that is not on disk yet.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -29,6 +30,7 @@
 #include <string>
 #include <string_view>
 
+#include "otpgate/core/file_lock.hpp"
 #include "otpgate/core/result.hpp"
 
 namespace otpgate::core {
@@ -92,10 +94,12 @@ struct FenceAdmission {
 // disk). When both records are damaged, what the fence held is lost: codes
 // whose step began no later than `refuse_on_damage_through` (the caller's
 // whole window) are refused and a new record is written. An error (the
-// fence cannot be opened or read, or is not a private root-owned file)
-// tells nothing about earlier boots: the caller refuses the code.
-Result<FenceAdmission> admit_unflushed_step(const std::filesystem::path& state_dir,
-                                            std::string_view boot_id, std::int64_t step_start,
-                                            std::int64_t refuse_on_damage_through);
+// fence cannot be opened, locked within `lock_timeout` or read, or is not a
+// private root-owned file) tells nothing about earlier boots: the caller
+// refuses the code.
+Result<FenceAdmission> admit_unflushed_step(
+    const std::filesystem::path& state_dir, std::string_view boot_id, std::int64_t step_start,
+    std::int64_t refuse_on_damage_through,
+    std::chrono::milliseconds lock_timeout = default_lock_timeout);
 
 }  // namespace otpgate::core

@@ -1,6 +1,7 @@
 // Opening, reading and replacing files without trusting the path.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include "otpgate/core/file_lock.hpp"
 #include "otpgate/core/result.hpp"
 #include "otpgate/core/secret.hpp"
 #include "otpgate/core/unique_fd.hpp"
@@ -34,18 +36,16 @@ Result<SecretString> read_checked(const std::filesystem::path& path, const FileR
 // Replaces `path` atomically: writes a temporary file in the same directory
 // (O_EXCL, O_NOFOLLOW, mode), fsyncs it, renames it over the target and
 // fsyncs the directory. Holds an flock on the directory meanwhile so that
-// writers are serialized. On any failure the old file is untouched and the
+// writers are serialized, waiting for it at most `lock_timeout`
+// (file_lock.hpp). On any failure the old file is untouched and the
 // temporary file is removed.
 Result<void> replace_file_atomically(const std::filesystem::path& path, std::string_view content,
-                                     mode_t mode);
+                                     mode_t mode,
+                                     std::chrono::milliseconds lock_timeout = default_lock_timeout);
 
 // Removes `path` under the same directory lock. not_found if absent.
-Result<void> remove_file_locked(const std::filesystem::path& path);
-
-// flock(LOCK_EX), retried when a signal interrupts the wait; 0 or -1 (errno).
-int lock_exclusive(int fd);
-// flock(LOCK_SH), likewise.
-int lock_shared(int fd);
+Result<void> remove_file_locked(const std::filesystem::path& path,
+                                std::chrono::milliseconds lock_timeout = default_lock_timeout);
 
 // "Permission denied", from errno, for messages.
 std::string errno_text(int error_number);

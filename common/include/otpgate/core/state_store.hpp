@@ -8,18 +8,21 @@
 // crash mid-write damages at most the slot being written, and the reader
 // falls back to the other, so the old or the new record always survives.
 // An exclusive flock held from read to write serializes concurrent logins
-// of one user; different users never share a lock.
+// of one user; different users never share a lock. No wait for it outlasts
+// the store's lock timeout (file_lock.hpp).
 #pragma once
 
 #include <sys/stat.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "otpgate/core/file_lock.hpp"
 #include "otpgate/core/result.hpp"
 #include "otpgate/core/unique_fd.hpp"
 
@@ -94,7 +97,11 @@ private:
 
 class StateStore {
 public:
-    explicit StateStore(std::filesystem::path directory) : m_directory(std::move(directory)) {}
+    // `lock_timeout`: the config's lock_timeout_ms; how long a lock held by
+    // another process is waited for before failing with `unavailable`.
+    explicit StateStore(std::filesystem::path directory,
+                        std::chrono::milliseconds lock_timeout = default_lock_timeout)
+        : m_directory(std::move(directory)), m_lock_timeout(lock_timeout) {}
 
     // Opens (creating if needed) and locks the user's state file, then reads
     // it. unsafe when the directory or file is not as it must be; corrupt
@@ -116,6 +123,7 @@ public:
 
 private:
     std::filesystem::path m_directory;
+    std::chrono::milliseconds m_lock_timeout;
 };
 
 // Opens the state directory (creating it 0700 if missing) and checks that
