@@ -7,10 +7,13 @@
 namespace otpgate::cli {
 namespace {
 
-void add_email_of(std::vector<std::string>& addresses, const core::Enrollment* enrollment) {
-    if (enrollment != nullptr && enrollment->method == core::Method::email &&
-        !enrollment->destination.empty()) {
-        addresses.push_back(enrollment->destination);
+// The enrollment's address, if root's state showed it proven before the
+// change or shows it now (a destination just verified by code).
+void add_email_of(core::NoticeAddresses& addresses, const core::Enrollment* enrollment,
+                  const CommandContext& context, const std::string& verified_now) {
+    if (enrollment != nullptr && enrollment->method == core::Method::email) {
+        addresses.add_if_proven(enrollment->destination, context.verified_at_start);
+        addresses.add_if_proven(enrollment->destination, verified_now);
     }
 }
 
@@ -38,9 +41,10 @@ void announce_change(const CommandContext& context, core::ChangeKind kind,
     }
     notice.time = context.clock.now();
     notice.host = core::host_name();
-    std::vector<std::string> addresses;
-    add_email_of(addresses, subject);
-    add_email_of(addresses, previous);
+    core::NoticeAddresses addresses;
+    const std::string verified_now = verified_fingerprint(context);
+    add_email_of(addresses, subject, context, verified_now);
+    add_email_of(addresses, previous, context, verified_now);
     core::notify_change(context.config, context.target.account, notice, addresses, context.logger);
 }
 

@@ -14,8 +14,11 @@ std::string describe_method(const core::Enrollment& enrollment);
 
 // `subject`: the enrollment the change is about (the new one, or the one
 // removed); null when it could not be read. `previous`: the enrollment it
-// replaced, if any. Email destinations of both get the notice. Never fails:
-// the change has already happened.
+// replaced, if any. Email destinations of both get the notice when root's
+// state showed them verified before the change or shows them now; an
+// ordinary user's own command cannot read the state, so only
+// user@notify_domain can get theirs. Never fails: the change has already
+// happened.
 void announce_change(const CommandContext& context, core::ChangeKind kind,
                      const core::Enrollment* subject, const core::Enrollment* previous = nullptr);
 

@@ -5,10 +5,20 @@
 #include "output.hpp"
 #include "otpgate/core/enrollment_store.hpp"
 #include "otpgate/core/new_enrollment.hpp"
+#include "verify_helper_client.hpp"
 
 namespace otpgate::cli {
 
 ExitCode renew_backup_codes(const CommandContext& context) {
+    if (!context.target.named_by_root && !context.may_use_state &&
+        verify_helper_installed(context.config)) {
+        // The helper asks for the code, saves and shows the new codes, and
+        // sends the notice (which needs root's credentials).
+        if (auto refused = run_verify_helper(context.config, {"backup-codes"})) {
+            return report(*refused);
+        }
+        return ExitCode::ok;
+    }
     auto loaded = load_enrollment(context);
     if (const auto* failure = std::get_if<Failure>(&loaded)) {
         return report(*failure);

@@ -38,6 +38,15 @@ std::variant<std::optional<core::LockedState>, Failure> lock_state_if_root(
     return std::optional<core::LockedState>(std::move(locked.value()));
 }
 
+std::string verified_fingerprint(const CommandContext& context) {
+    if (!context.may_use_state) {
+        return {};
+    }
+    const core::StateStore states(context.config.state_dir, context.config.lock_timeout);
+    const auto state = states.read_existing(context.user_name());
+    return state && *state ? (*state)->verified_destination : std::string();
+}
+
 std::string enrollment_of(const CommandContext& context) {
     return "the enrollment of user " + context.user_name();
 }

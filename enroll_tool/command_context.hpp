@@ -27,6 +27,11 @@ struct CommandContext {
     core::RandomSource& random;
     CodeReader& codes;
     core::Logger& logger;
+    // The fingerprint of the destination root's state showed verified for
+    // the target user when the command started (empty: none, or an
+    // ordinary user, who cannot read the state). A change notice goes to an
+    // old address only if it was proven (announce_change.hpp).
+    std::string verified_at_start = {};
 
     [[nodiscard]] const std::string& user_name() const noexcept { return target.account.name; }
 };
@@ -45,6 +50,10 @@ std::variant<core::Enrollment, Failure> load_enrollment(const CommandContext& co
 // leaves everything as it was. An ordinary user gets no lock (nullopt).
 std::variant<std::optional<core::LockedState>, Failure> lock_state_if_root(
     const CommandContext& context);
+
+// What root's state shows verified for the target user now: a destination
+// fingerprint, or empty (none, unreadable, or not root).
+std::string verified_fingerprint(const CommandContext& context);
 
 // "the enrollment of user alice", for messages.
 std::string enrollment_of(const CommandContext& context);

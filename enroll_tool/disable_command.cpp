@@ -6,6 +6,7 @@
 #include "output.hpp"
 #include "otpgate/core/enrollment_store.hpp"
 #include "otpgate/core/state_store.hpp"
+#include "verify_helper_client.hpp"
 
 namespace otpgate::cli {
 namespace {
@@ -61,6 +62,15 @@ ExitCode reset_user(const CommandContext& context) {
 ExitCode disable_enrollment(const CommandContext& context) {
     if (context.target.named_by_root) {
         return reset_user(context);
+    }
+    if (!context.may_use_state && verify_helper_installed(context.config)) {
+        // The helper asks for the code, removes the file, resets root's
+        // record and sends the notice (which needs root's credentials).
+        if (auto refused = run_verify_helper(context.config, {"disable"})) {
+            return report(*refused);
+        }
+        explain_consequence(context);
+        return ExitCode::ok;
     }
     const auto loaded = load_enrollment(context);
     if (const auto* failure = std::get_if<Failure>(&loaded)) {

@@ -13,6 +13,7 @@
 #include "otpgate/core/new_enrollment.hpp"
 #include "otpgate/core/otpauth_uri.hpp"
 #include "otpgate/core/state_store.hpp"
+#include "verify_helper_client.hpp"
 
 namespace otpgate::cli {
 namespace {
@@ -127,6 +128,37 @@ std::optional<Failure> save_confirmed(const CommandContext& context,
     return std::nullopt;
 }
 
+// An ordinary user's enrollment, once saved, goes through otpgate-verify:
+// it records the confirming step as spent in root's state (so the code
+// typed here cannot log in again) and sends the change notice, which needs
+// credentials only root can read. If it fails, the old enrollment is put
+// back: a change the privileged side did not take is no change.
+std::optional<Failure> hand_over_to_helper(const CommandContext& context,
+                                           const std::optional<core::Enrollment>& previous,
+                                           const core::SecretString& confirming_code) {
+    std::vector<std::string> arguments{"confirm-totp"};
+    if (previous && previous->method == core::Method::email) {
+        arguments.push_back(previous->destination);
+    }
+    auto refused = run_verify_helper(context.config, arguments, &confirming_code);
+    if (!refused) {
+        return std::nullopt;
+    }
+    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
+    const auto restored =
+        previous ? store.save(context.target.account, *previous) : store.remove(context.target.account);
+    if (!restored) {
+        return Failure{ExitCode::storage,
+                       "otpgate-verify did not take the new enrollment, and the old one cannot be "
+                       "put back: " + restored.error().message + "; enroll again"};
+    }
+    if (refused->message.empty()) {
+        refused->message = "the new enrollment was not confirmed by otpgate-verify";
+    }
+    refused->message += "; nothing was changed";
+    return refused;
+}
+
 }  // namespace
 
 ExitCode enroll_totp(const CommandContext& context, const EnrollOptions& options) {
@@ -145,6 +177,7 @@ ExitCode enroll_totp(const CommandContext& context, const EnrollOptions& options
     show_new_secret(context, enrollment, std::get<std::string>(issuer), options.qr);
 
     std::int64_t confirmed_step = 0;
+    core::SecretString confirming_code;
     const auto not_confirmed = ask_until_accepted(
         context.codes, code_prompt(enrollment.totp.digits, false),
         [&](std::string_view digits) -> CheckResult {
@@ -155,6 +188,7 @@ ExitCode enroll_totp(const CommandContext& context, const EnrollOptions& options
                 return CodeCheck::wrong;
             }
             confirmed_step = verdict.step;
+            confirming_code = core::SecretString(digits);
             return CodeCheck::accepted;
         });
     if (not_confirmed) {
@@ -164,13 +198,21 @@ ExitCode enroll_totp(const CommandContext& context, const EnrollOptions& options
     if (const auto not_saved = save_confirmed(context, enrollment, confirmed_step)) {
         return report(*not_saved);
     }
+    const bool through_helper = !context.may_use_state && verify_helper_installed(context.config);
+    if (through_helper) {
+        if (auto refused = hand_over_to_helper(context, previous, confirming_code)) {
+            return report(*refused);
+        }
+    }
     const auto path = core::EnrollmentStore(context.config.enrollment_path, context.config.lock_timeout)
                           .path_of(context.target.account);
     print("Code confirmed. TOTP is now enrolled for user " + context.user_name() +
           (path ? " (" + path->string() + ").\n" : ".\n"));
     print_backup_codes(fresh.backup_codes);
-    announce_change(context, previous ? core::ChangeKind::changed : core::ChangeKind::enabled,
-                    &enrollment, previous ? &*previous : nullptr);
+    if (!through_helper) {  // otherwise the helper announced it
+        announce_change(context, previous ? core::ChangeKind::changed : core::ChangeKind::enabled,
+                        &enrollment, previous ? &*previous : nullptr);
+    }
     return ExitCode::ok;
 }
 

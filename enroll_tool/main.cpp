@@ -243,13 +243,14 @@ ExitCode run(int argc, char** argv) {
     const core::SystemClock clock;
     core::OpenSslRandom random;
     CodeReader codes;
-    const CommandContext context{std::move(std::get<core::Config>(config)),
-                                 std::move(std::get<TargetUser>(target)),
-                                 invoked_by_root(),
-                                 clock,
-                                 random,
-                                 codes,
-                                 logger};
+    CommandContext context{std::move(std::get<core::Config>(config)),
+                           std::move(std::get<TargetUser>(target)),
+                           invoked_by_root(),
+                           clock,
+                           random,
+                           codes,
+                           logger};
+    context.verified_at_start = verified_fingerprint(context);
     const ExitCode code = run_chosen(context, commands, parsed);
     if (!stdout_healthy()) {
         return report({ExitCode::storage, "cannot write to standard output"});

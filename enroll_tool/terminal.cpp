@@ -93,6 +93,9 @@ private:
 };
 
 void show_prompt(std::string_view prompt, bool end_line) {
+    if (prompt.empty()) {
+        return;  // a code handed over through a pipe, by a program
+    }
     std::fflush(stdout);
     std::fprintf(stderr, "%.*s%s", static_cast<int>(prompt.size()), prompt.data(),
                  end_line ? "\n" : "");

@@ -4,11 +4,16 @@
 #include <cstdio>
 #include <cstring>
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include "otpgate/core/unique_fd.hpp"
 
 namespace otpgate::cli {
+
 
 bool verify_helper_installed(const core::Config& config) {
     struct stat info {};
@@ -19,7 +24,8 @@ bool verify_helper_installed(const core::Config& config) {
 }
 
 std::optional<Failure> run_verify_helper(const core::Config& config,
-                                         const std::vector<std::string>& arguments) {
+                                         const std::vector<std::string>& arguments,
+                                         const core::SecretString* input) {
     std::vector<std::string> words{config.verify_helper};
     words.insert(words.end(), arguments.begin(), arguments.end());
     std::vector<char*> argv;
@@ -31,8 +37,36 @@ std::optional<Failure> run_verify_helper(const core::Config& config,
     std::fflush(stdout);  // what we printed comes before what the helper prints
     std::fflush(stderr);
     pid_t child = 0;
-    const int spawned = posix_spawn(&child, config.verify_helper.c_str(), nullptr, nullptr,
-                                    argv.data(), no_environment);
+    int spawned = 0;
+    bool handed_over = input == nullptr;
+    if (input == nullptr) {
+        spawned = posix_spawn(&child, config.verify_helper.c_str(), nullptr, nullptr, argv.data(),
+                              no_environment);
+    } else {
+        // A code is a few bytes: it fits the pipe before the helper reads.
+        int pipe_fds[2];
+        if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+            return Failure{ExitCode::internal, std::string("cannot make a pipe: ") +
+                                                   std::strerror(errno)};
+        }
+        // Our read end stays open until the code is written, so a helper
+        // that exits at once cannot turn the write into a SIGPIPE.
+        const core::UniqueFd read_end(pipe_fds[0]);
+        core::UniqueFd write_end(pipe_fds[1]);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_adddup2(&actions, pipe_fds[0], STDIN_FILENO);
+        spawned = posix_spawn(&child, config.verify_helper.c_str(), &actions, nullptr, argv.data(),
+                              no_environment);
+        posix_spawn_file_actions_destroy(&actions);
+        if (spawned == 0) {
+            const std::string_view text = input->view();
+            handed_over = write(write_end.get(), text.data(), text.size()) ==
+                              static_cast<ssize_t>(text.size()) &&
+                          write(write_end.get(), "\n", 1) == 1;
+        }
+        write_end.reset();  // end of input: the helper never waits for more
+    }
     if (spawned != 0) {
         return Failure{ExitCode::internal, "cannot run " + config.verify_helper + ": " +
                                                std::strerror(spawned)};
@@ -46,10 +80,13 @@ std::optional<Failure> run_verify_helper(const core::Config& config,
     }
     if (WIFEXITED(status)) {
         const int code = WEXITSTATUS(status);
-        if (code == 0) {
-            return std::nullopt;
+        if (code != 0) {
+            return Failure{static_cast<ExitCode>(code), {}};
         }
-        return Failure{static_cast<ExitCode>(code), {}};
+        if (!handed_over) {
+            return Failure{ExitCode::internal, "the code could not be handed to otpgate-verify"};
+        }
+        return std::nullopt;
     }
     return Failure{ExitCode::not_verified,
                    "otpgate-verify was stopped by signal " +

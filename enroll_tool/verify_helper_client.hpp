@@ -10,6 +10,7 @@
 
 #include "exit_code.hpp"
 #include "otpgate/core/config.hpp"
+#include "otpgate/core/secret.hpp"
 
 namespace otpgate::cli {
 
@@ -18,9 +19,12 @@ namespace otpgate::cli {
 bool verify_helper_installed(const core::Config& config);
 
 // Runs `verify_helper ARGUMENTS...` with an empty environment and waits.
-// nullopt when it succeeded; otherwise its exit code, with an empty
-// message when the helper already said why.
+// `input`, when given, is its standard input (a code handed over, through a
+// pipe); otherwise it reads the person at this terminal. nullopt when it
+// succeeded; otherwise its exit code, with an empty message when the helper
+// already said why.
 std::optional<Failure> run_verify_helper(const core::Config& config,
-                                         const std::vector<std::string>& arguments);
+                                         const std::vector<std::string>& arguments,
+                                         const core::SecretString* input = nullptr);
 
 }  // namespace otpgate::cli

@@ -15,6 +15,8 @@
 #include <exception>
 #include <new>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "helper_exit.hpp"
@@ -93,14 +95,30 @@ HelperExit run(int argc, char** argv) {
                               },
                               core::host_name()};
     const HelperServices services{config, *account, login};
-    const HelperOutcome outcome = std::holds_alternative<ProveCurrent>(request)
-                                      ? prove_current(services)
-                                      : verify_destination(services,
-                                                           std::get<VerifyDestination>(request));
+    const HelperOutcome outcome = std::visit(
+        [&services](const auto& asked) -> HelperOutcome {
+            using Asked = std::decay_t<decltype(asked)>;
+            if constexpr (std::is_same_v<Asked, ProveCurrent>) {
+                return prove_current(services);
+            } else if constexpr (std::is_same_v<Asked, VerifyDestination>) {
+                return verify_destination(services, asked);
+            } else if constexpr (std::is_same_v<Asked, ConfirmTotp>) {
+                return confirm_totp(services, asked);
+            } else if constexpr (std::is_same_v<Asked, DisableEnrollment>) {
+                return disable_enrollment(services);
+            } else if constexpr (std::is_same_v<Asked, RenewBackupCodes>) {
+                return renew_backup_codes(services);
+            } else {
+                return {HelperExit::usage, asked.message};  // refused above already
+            }
+        },
+        request);
     if (outcome.exit != HelperExit::ok) {
         return fail(outcome.exit, outcome.message);
     }
-    cli::tell(outcome.message);
+    if (!outcome.message.empty()) {
+        cli::tell(outcome.message);
+    }
     return HelperExit::ok;
 }
 

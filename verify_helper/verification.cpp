@@ -4,7 +4,10 @@
 #include "otpgate/core/code_dispatch.hpp"
 #include "otpgate/core/destination.hpp"
 #include "otpgate/core/enrollment_store.hpp"
+#include "otpgate/core/new_enrollment.hpp"
+#include "otpgate/core/recorded_check.hpp"
 #include "otpgate/core/state_store.hpp"
+#include "output.hpp"
 #include "terminal_conversation.hpp"
 
 namespace otpgate::verify {
@@ -22,6 +25,12 @@ HelperOutcome storage_outcome(const core::Error& error, const std::string& what)
 std::string describe(core::Channel channel, const std::string& destination) {
     return std::string(core::to_string(channel)) + " " +
            core::mask_destination(channel, destination);
+}
+
+// As the notice shows a method: "TOTP app", "SMS +44•••••••123".
+std::string describe_enrollment(const core::Enrollment& enrollment) {
+    const auto channel = core::channel_of(enrollment.method);
+    return channel ? describe(*channel, enrollment.destination) : "TOTP app";
 }
 
 bool verified_already(const HelperServices& services, const core::Enrollment& current,
@@ -123,22 +132,69 @@ HelperOutcome record_verified(const HelperServices& services, const VerifyDestin
     return {HelperExit::ok, {}};
 }
 
-void announce(const HelperServices& services, const VerifyDestination& request,
-              const core::Enrollment* previous) {
+// What root's state holds for the user; an empty record when there is
+// none or it cannot be read (then nothing counts as proven or enrolled).
+core::UserState root_record(const HelperServices& services) {
+    const core::StateStore states(services.config.state_dir, services.config.lock_timeout);
+    auto state = states.read_existing(services.account.name);
+    return state && *state ? std::move(**state) : core::UserState{};
+}
+
+// Whether root's state shows a second factor the user would have to prove:
+// a destination verified by code, or an enrollment a login used.
+bool state_shows_a_factor(const core::UserState& state) {
+    return !state.verified_destination.empty() || !state.enrollment_id.empty();
+}
+
+void send_notice(const HelperServices& services, core::ChangeKind kind, std::string description,
+                 const core::NoticeAddresses& addresses) {
     core::ChangeNotice notice;
-    notice.kind = previous != nullptr ? core::ChangeKind::changed : core::ChangeKind::enabled;
-    notice.description = describe(request.channel, request.destination) + " (verified by code)";
+    notice.kind = kind;
+    notice.description = std::move(description);
     notice.time = services.login.clock.now();
     notice.host = services.login.host_name;
-    std::vector<std::string> addresses;
-    if (request.channel == core::Channel::email) {
-        addresses.push_back(request.destination);
-    }
-    if (previous != nullptr && previous->method == core::Method::email) {
-        addresses.push_back(previous->destination);
-    }
     core::notify_change(services.config, services.account, notice, addresses,
                         services.login.logger);
+}
+
+// `verified_before`: what root's state showed verified before this change.
+void announce(const HelperServices& services, const VerifyDestination& request,
+              const core::Enrollment* previous, const std::string& verified_before) {
+    core::NoticeAddresses addresses;
+    if (request.channel == core::Channel::email) {
+        // Just proven with the code that came back.
+        addresses.add_if_proven(request.destination,
+                                core::destination_fingerprint(request.channel, request.destination));
+    }
+    if (previous != nullptr && previous->method == core::Method::email) {
+        addresses.add_if_proven(previous->destination, verified_before);
+    }
+    send_notice(services,
+                previous != nullptr ? core::ChangeKind::changed : core::ChangeKind::enabled,
+                describe(request.channel, request.destination) + " (verified by code)", addresses);
+}
+
+// The address of an email enrollment, if root's state shows it proven.
+core::NoticeAddresses proven_address_of(const core::Enrollment& enrollment,
+                                        const std::string& verified) {
+    core::NoticeAddresses addresses;
+    if (enrollment.method == core::Method::email) {
+        addresses.add_if_proven(enrollment.destination, verified);
+    }
+    return addresses;
+}
+
+HelperOutcome not_provable(const HelperServices& services, const core::Error& error) {
+    services.login.logger.warning(
+        "refused a change for user " + services.account.name + ": the enrollment " +
+        (error.kind == ErrorKind::not_found ? "file is missing" : "cannot be read") +
+        " but root's state shows a second factor");
+    return {HelperExit::not_permitted,
+            std::string("your enrollment ") +
+                (error.kind == ErrorKind::not_found ? "file is missing" : "cannot be read") +
+                ", but this host's records show a second factor for you, and a change needs its "
+                "code; ask an administrator to reset it (otpgate disable --user " +
+                services.account.name + ")"};
 }
 
 }  // namespace
@@ -176,6 +232,13 @@ HelperOutcome verify_destination(const HelperServices& services, const VerifyDes
         current.error().kind != ErrorKind::corrupt) {
         return storage_outcome(current.error(), "your enrollment");
     }
+    const core::UserState before = root_record(services);
+    const std::string& verified_before = before.verified_destination;
+    // A missing or damaged file is no second factor only when root's state
+    // agrees; otherwise removing the file would skip the code the change needs.
+    if (!current && state_shows_a_factor(before)) {
+        return not_provable(services, current.error());
+    }
     core::Cooldown cooldown = core::Cooldown::applies;
     if (current) {
         if (verified_already(services, *current, request)) {
@@ -203,8 +266,124 @@ HelperOutcome verify_destination(const HelperServices& services, const VerifyDes
     }
     services.login.logger.notice("user " + user + " verified " +
                                  describe(request.channel, request.destination) + " by code");
-    announce(services, request, current ? &current.value() : nullptr);
+    announce(services, request, current ? &current.value() : nullptr, verified_before);
     return {HelperExit::ok, masked + " is verified."};
+}
+
+HelperOutcome confirm_totp(const HelperServices& services, const ConfirmTotp& request) {
+    const std::string& user = services.account.name;
+    core::LoginServices& login = services.login;
+    const core::EnrollmentStore store(services.config.enrollment_path, services.config.lock_timeout);
+    const auto enrollment = store.load(services.account);
+    if (!enrollment) {
+        return storage_outcome(enrollment.error(), "your enrollment");
+    }
+    if (enrollment->method != core::Method::totp) {
+        return {HelperExit::usage, "your enrollment is not a TOTP enrollment"};
+    }
+    const core::UserState before = root_record(services);
+    const bool replaced = state_shows_a_factor(before) && before.enrollment_id != enrollment->id;
+    const auto answer = login.conversation.ask_hidden({});
+    const auto digits = answer ? core::normalize_typed_code(answer->view()) : std::nullopt;
+    if (!digits || digits->size() != enrollment->totp.digits) {
+        return {HelperExit::not_verified, "no TOTP code given"};
+    }
+    core::AttemptRecorder recorder(user, services.config, login.logger, std::nullopt);
+    switch (recorder.confirm_new_totp(*enrollment, digits->view(), login.clock.now())) {
+        case core::AttemptResult::accepted: break;
+        case core::AttemptResult::unavailable:
+            return {HelperExit::storage, "your login state cannot be read or written"};
+        case core::AttemptResult::locked:
+            return {HelperExit::not_verified, "your second factor is locked after wrong codes"};
+        case core::AttemptResult::rejected:
+        case core::AttemptResult::replayed:
+            return {HelperExit::not_verified, "that code does not confirm your new enrollment"};
+    }
+    core::NoticeAddresses addresses;
+    if (!request.previous_email.empty()) {
+        addresses.add_if_proven(request.previous_email, before.verified_destination);
+    }
+    send_notice(services, replaced ? core::ChangeKind::changed : core::ChangeKind::enabled,
+                "TOTP app", addresses);
+    return {HelperExit::ok, {}};
+}
+
+HelperOutcome disable_enrollment(const HelperServices& services) {
+    const std::string& user = services.account.name;
+    const core::EnrollmentStore store(services.config.enrollment_path, services.config.lock_timeout);
+    const auto current = store.load(services.account);
+    if (!current) {
+        if (state_shows_a_factor(root_record(services)) &&
+            (current.error().kind == ErrorKind::not_found ||
+             current.error().kind == ErrorKind::corrupt)) {
+            return not_provable(services, current.error());
+        }
+        if (current.error().kind == ErrorKind::not_found) {
+            return {HelperExit::not_enrolled, "you are not enrolled"};
+        }
+        return storage_outcome(current.error(), "your enrollment");
+    }
+    if (HelperOutcome proved = prove_current(services); proved.exit != HelperExit::ok) {
+        return proved;
+    }
+    const std::string verified_before = root_record(services).verified_destination;
+    if (auto removed = store.remove(services.account); !removed) {
+        return storage_outcome(removed.error(), "your enrollment");
+    }
+    // Nothing is enrolled any more: the next enrollment starts from nothing
+    // and must verify its destination again. Spent steps, sends and
+    // failures stay.
+    const core::StateStore states(services.config.state_dir, services.config.lock_timeout);
+    if (auto locked = states.lock(user)) {
+        core::UserState& state = locked->state();
+        state.enrollment_id.clear();
+        state.backup_used_mask = 0;
+        state.verified_destination.clear();
+        state.verified_at = 0;
+        state.remembered_hosts.clear();
+        if (auto committed = locked->commit(); !committed) {
+            services.login.logger.error("removed the enrollment of user " + user +
+                                        " but cannot reset its state: " +
+                                        committed.error().message);
+        }
+    } else {
+        services.login.logger.error("removed the enrollment of user " + user +
+                                    " but cannot reset its state: " + locked.error().message);
+    }
+    services.login.logger.notice("user " + user + " removed their enrollment");
+    send_notice(services, core::ChangeKind::disabled, describe_enrollment(*current),
+                proven_address_of(*current, verified_before));
+    return {HelperExit::ok, "Code accepted. Removed your enrollment."};
+}
+
+HelperOutcome renew_backup_codes(const HelperServices& services) {
+    const std::string& user = services.account.name;
+    const core::EnrollmentStore store(services.config.enrollment_path, services.config.lock_timeout);
+    auto current = store.load(services.account);
+    if (!current) {
+        if (current.error().kind == ErrorKind::not_found) {
+            return {HelperExit::not_enrolled, "you are not enrolled"};
+        }
+        return storage_outcome(current.error(), "your enrollment");
+    }
+    if (HelperOutcome proved = prove_current(services); proved.exit != HelperExit::ok) {
+        return proved;
+    }
+    core::Enrollment& enrollment = current.value();
+    const std::vector<core::SecretString> codes =
+        core::renew_backup_codes(enrollment, services.config, services.login.random);
+    if (auto saved = store.save(services.account, enrollment); !saved) {
+        HelperOutcome failed = storage_outcome(saved.error(), "your enrollment");
+        failed.message += "; the old backup codes stay valid";
+        return failed;
+    }
+    services.login.logger.notice("user " + user + " made new backup codes");
+    cli::print("New backup codes for user " + user +
+               ". The old ones no longer work; the authenticator app stays as it is.\n");
+    cli::print_backup_codes(codes);
+    send_notice(services, core::ChangeKind::backup_codes_renewed, describe_enrollment(enrollment),
+                proven_address_of(enrollment, root_record(services).verified_destination));
+    return {HelperExit::ok, {}};
 }
 
 }  // namespace otpgate::verify

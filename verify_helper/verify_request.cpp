@@ -33,6 +33,9 @@ std::string_view verify_usage() {
     return "usage: otpgate-verify prove\n"
            "       otpgate-verify sms +E164NUMBER\n"
            "       otpgate-verify email ADDRESS\n"
+           "       otpgate-verify confirm-totp [OLD-ADDRESS] < CODE\n"
+           "       otpgate-verify disable\n"
+           "       otpgate-verify backup-codes\n"
            "Run by otpgate; acts only for the user who runs it.\n";
 }
 
@@ -51,6 +54,22 @@ VerifyRequest parse_verify_request(const std::vector<std::string>& arguments,
     }
     if (arguments.size() == 2 && arguments[0] == "email") {
         return email_request(arguments[1]);
+    }
+    if (!arguments.empty() && arguments.size() <= 2 && arguments[0] == "confirm-totp") {
+        if (arguments.size() == 1) {
+            return ConfirmTotp{};
+        }
+        auto previous = email_request(arguments[1]);
+        if (auto* destination = std::get_if<VerifyDestination>(&previous)) {
+            return ConfirmTotp{std::move(destination->destination)};
+        }
+        return previous;
+    }
+    if (arguments.size() == 1 && arguments[0] == "disable") {
+        return DisableEnrollment{};
+    }
+    if (arguments.size() == 1 && arguments[0] == "backup-codes") {
+        return RenewBackupCodes{};
     }
     return RequestError{"unexpected arguments"};
 }

@@ -23,11 +23,30 @@ struct VerifyDestination {
     std::string destination;  // E.164, or a normalized address
 };
 
+// `otpgate-verify confirm-totp [OLD-ADDRESS]`: the otpgate command has
+// just saved a new TOTP enrollment that the code on standard input
+// confirmed; the helper checks that code against the saved enrollment,
+// records its step as spent (so it cannot log in again) and sends the change
+// notice. OLD-ADDRESS, the replaced enrollment's email address, gets the
+// notice only if root's state shows it verified.
+struct ConfirmTotp {
+    std::string previous_email;  // normalized; empty for none
+};
+
+// `otpgate-verify disable`: the current factor's code, then the enrollment
+// is removed and the change announced.
+struct DisableEnrollment {};
+
+// `otpgate-verify backup-codes`: the current factor's code, then new backup
+// codes are made, saved, shown once, and the change announced.
+struct RenewBackupCodes {};
+
 struct RequestError {
     std::string message;
 };
 
-using VerifyRequest = std::variant<ProveCurrent, VerifyDestination, RequestError>;
+using VerifyRequest = std::variant<ProveCurrent, VerifyDestination, ConfirmTotp,
+                                   DisableEnrollment, RenewBackupCodes, RequestError>;
 
 // `arguments` excludes argv[0]. Destinations are checked against the
 // configuration: E.164 with an allowed calling code, or a plain address.

@@ -32,17 +32,10 @@ std::string_view what_happened(ChangeKind kind) {
     return "The second factor was changed";
 }
 
-// The enrolled addresses, else the account's address in notify_domain.
+// The proven addresses, else the account's address in notify_domain.
 std::vector<std::string> recipients(const Config& config, const UserAccount& account,
-                                    const std::vector<std::string>& enrolled_emails,
-                                    Logger& logger) {
-    std::vector<std::string> out;
-    for (const auto& address : enrolled_emails) {
-        auto normalized = normalize_email(address);
-        if (normalized && std::find(out.begin(), out.end(), *normalized) == out.end()) {
-            out.push_back(std::move(*normalized));
-        }
-    }
+                                    const NoticeAddresses& proven, Logger& logger) {
+    std::vector<std::string> out = proven.addresses();
     if (out.empty() && !config.notify_domain.empty()) {
         if (auto derived = normalize_email(account.name + "@" + config.notify_domain)) {
             out.push_back(std::move(*derived));
@@ -55,6 +48,18 @@ std::vector<std::string> recipients(const Config& config, const UserAccount& acc
 }
 
 }  // namespace
+
+void NoticeAddresses::add_if_proven(std::string_view address, std::string_view proven_fingerprint) {
+    if (proven_fingerprint.empty() ||
+        destination_fingerprint(Channel::email, address) != proven_fingerprint) {
+        return;
+    }
+    auto normalized = normalize_email(address);
+    if (normalized &&
+        std::find(m_addresses.begin(), m_addresses.end(), *normalized) == m_addresses.end()) {
+        m_addresses.push_back(std::move(*normalized));
+    }
+}
 
 std::string_view to_string(ChangeKind kind) {
     switch (kind) {
@@ -74,14 +79,14 @@ std::string change_notice_text(const UserAccount& account, const ChangeNotice& n
 }
 
 void notify_change(const Config& config, const UserAccount& account, const ChangeNotice& notice,
-                   const std::vector<std::string>& enrolled_emails, Logger& logger) {
+                   const NoticeAddresses& proven, Logger& logger) {
     const std::string who = "user " + account.name;
     logger.notice("second factor " + std::string(to_string(notice.kind)) + " for " + who + ": " +
                   notice.description);
     if (!config.notify_changes) {
         return;
     }
-    const auto addresses = recipients(config, account, enrolled_emails, logger);
+    const auto addresses = recipients(config, account, proven, logger);
     if (addresses.empty()) {
         logger.debug("no change notice for " + who + ": no email address is known");
         return;

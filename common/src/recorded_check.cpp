@@ -201,4 +201,38 @@ void AttemptRecorder::record_wrong_sent_code(std::int64_t now) {
     record_failure_and_commit(*locked, now);
 }
 
+AttemptResult AttemptRecorder::confirm_new_totp(const Enrollment& enrollment,
+                                                std::string_view digits, std::int64_t now) {
+    const StateStore states(m_config.state_dir, m_config.lock_timeout);
+    auto locked = states.lock(m_user);
+    if (!locked) {
+        m_logger.error("cannot confirm the new enrollment of user " + m_user + ": " +
+                       locked.error().message);
+        return AttemptResult::unavailable;
+    }
+    UserState& state = locked->state();
+    if (refuse_if_locked(state, now)) {
+        return AttemptResult::locked;
+    }
+    const TotpVerdict verdict = verify_totp(enrollment.totp_secret, digits, now, enrollment.totp,
+                                            m_config.totp_window, std::nullopt);
+    if (enrollment.method != Method::totp || verdict.match != TotpMatch::accepted) {
+        m_logger.notice("wrong confirming code for the new enrollment of user " + m_user + " (" +
+                        std::to_string(digits.size()) + " digits)");
+        record_failure_and_commit(*locked, now);
+        return AttemptResult::rejected;
+    }
+    adopt_enrollment(state, enrollment);
+    if (!state.last_totp_step || *state.last_totp_step < verdict.step) {
+        state.last_totp_step = verdict.step;
+    }
+    if (auto saved = locked->commit(); !saved) {
+        m_logger.error("cannot record the confirming code of user " + m_user + ": " +
+                       saved.error().message);
+        return AttemptResult::unavailable;
+    }
+    m_logger.info("user " + m_user + " confirmed a new TOTP enrollment; its code is spent");
+    return AttemptResult::accepted;
+}
+
 }  // namespace otpgate::core

@@ -7,6 +7,7 @@
 
 #include "otpgate/core/change_notice.hpp"
 #include "otpgate/core/config.hpp"
+#include "otpgate/core/destination.hpp"
 #include "otpgate/core/logger.hpp"
 #include "test_support.hpp"
 
@@ -46,8 +47,13 @@ protected:
         return lines;
     }
 
+    // Each of `emails` as if root's state showed it verified.
     void notify(ChangeKind kind, const std::vector<std::string>& emails) {
-        notify_change(config, account, {kind, "TOTP app", change_time, "srv1"}, emails, logger);
+        NoticeAddresses proven;
+        for (const auto& email : emails) {
+            proven.add_if_proven(email, destination_fingerprint(Channel::email, email));
+        }
+        notify_change(config, account, {kind, "TOTP app", change_time, "srv1"}, proven, logger);
     }
 
     [[nodiscard]] bool logged(Severity severity, std::string_view needle) const {
@@ -83,6 +89,24 @@ TEST_F(ChangeNotices, GoToTheEnrolledAddressesWithWhatWhenAndWhere) {
     EXPECT_TRUE(logged(Severity::notice, "second factor changed for user alice: TOTP app"));
     EXPECT_TRUE(logged(Severity::info, "sent to b\u2022\u2022\u2022@example.com"));
     EXPECT_FALSE(logger.contains("bob@example.com"));  // logs show addresses masked
+}
+
+// An address from the user's own file, which root's state does not show
+// verified, is never mailed: the user could have written anyone's there.
+TEST_F(ChangeNotices, AnAddressNobodyProvedIsNeverMailed) {
+    use_outbox("notify_domain = example.com\n");
+    NoticeAddresses proven;
+    proven.add_if_proven("victim@example.org", "");
+    proven.add_if_proven("victim@example.org",
+                         destination_fingerprint(Channel::email, "alice@example.net"));
+    proven.add_if_proven("alice@example.net",
+                         destination_fingerprint(Channel::sms, "alice@example.net"));
+    EXPECT_TRUE(proven.addresses().empty());
+    notify_change(config, account, {ChangeKind::changed, "TOTP app", change_time, "srv1"}, proven,
+                  logger);
+    const auto lines = records();
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_TRUE(has(lines[0], "\"to\":\"alice@example.com\"")) << lines[0];  // notify_domain
 }
 
 TEST_F(ChangeNotices, WithoutAnEnrolledAddressGoToTheUserAtNotifyDomain) {

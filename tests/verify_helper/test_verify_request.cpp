@@ -41,6 +41,18 @@ TEST(VerifyRequest, NumbersOutsideTheAllowListAreRefused) {
         parse_verify_request({"sms", "+447700900123"}, {})));
 }
 
+TEST(VerifyRequest, TheChangesTheCommandHandsOver) {
+    EXPECT_TRUE(std::holds_alternative<DisableEnrollment>(parse_verify_request({"disable"}, {})));
+    EXPECT_TRUE(
+        std::holds_alternative<RenewBackupCodes>(parse_verify_request({"backup-codes"}, {})));
+    const auto bare = parse_verify_request({"confirm-totp"}, {});
+    ASSERT_TRUE(std::holds_alternative<ConfirmTotp>(bare));
+    EXPECT_EQ(std::get<ConfirmTotp>(bare).previous_email, "");
+    const auto replacing = parse_verify_request({"confirm-totp", "Old@Example.NET"}, {});
+    ASSERT_TRUE(std::holds_alternative<ConfirmTotp>(replacing));
+    EXPECT_EQ(std::get<ConfirmTotp>(replacing).previous_email, "Old@example.net");
+}
+
 TEST(VerifyRequest, EverythingElseIsRefused) {
     const std::vector<std::vector<std::string>> refused = {
         {},
@@ -58,6 +70,12 @@ TEST(VerifyRequest, EverythingElseIsRefused) {
         {"email", std::string(400, 'a') + "@example.com"},
         {"prove", std::string(1000, 'x')},
         {"relay", "+447700900123", "text"},
+        {"disable", "--user"},
+        {"disable", "root"},
+        {"backup-codes", "10"},
+        {"confirm-totp", "123456"},
+        {"confirm-totp", "a@example.com", "b@example.com"},
+        {"confirm-totp", "a@example.com\nBcc: x@example.org"},
     };
     for (const auto& arguments : refused) {
         SCOPED_TRACE(::testing::PrintToString(arguments));

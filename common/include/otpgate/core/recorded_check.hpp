@@ -59,6 +59,15 @@ class AttemptRecorder {
     // A wrong sent code: counted, unless a lock is already on.
     void record_wrong_sent_code(std::int64_t now);
 
+    // The code that confirms a new TOTP enrollment (not yet used by any
+    // login): checked against the new secret alone, since the steps spent
+    // so far were spent with another secret; refused while locked. When
+    // accepted, the enrollment is adopted and its step recorded as spent
+    // (flushed), so the confirming code cannot log in; a wrong one counts
+    // toward the lockout.
+    AttemptResult confirm_new_totp(const Enrollment& enrollment, std::string_view digits,
+                                   std::int64_t now);
+
   private:
     // What the replay fence (replay_fence.hpp) says of an accepted TOTP
     // step; logged here.
