@@ -81,7 +81,7 @@ void show_new_secret(const CommandContext& context, const core::Enrollment& enro
         const auto qr = render_qr(uri.view(), style);
         if (qr) {
             print("Scan this QR code with your authenticator app:\n\n");
-            print(qr->view());
+            print_qr_code(*qr);
             print("\n");
         } else {
             print_warning("cannot draw the QR code (" + qr.error().message +

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "otpgate/core/safe_text.hpp"
+
 namespace otpgate::cli {
 
 std::string_view exit_code_table() {
@@ -23,7 +25,7 @@ ExitCode report(const Failure& failure) {
     if (failure.message.empty()) {
         return failure.code;  // already said, by otpgate-verify
     }
-    std::fprintf(stderr, "otpgate: error: %s\n", failure.message.c_str());
+    core::write_line(stderr, "otpgate: error: ", failure.message);
     return failure.code;
 }
 

@@ -121,11 +121,13 @@ void print_json(const CommandContext& context, const std::vector<ListedUser>& us
     print(out);
 }
 
-std::string padded(std::string text, std::size_t width) {
-    if (text.size() < width) {
-        text.resize(width, ' ');
+// Cells quote names and errors from outside: made one line before padding.
+std::string padded(std::string_view text, std::size_t width) {
+    std::string cell = as_field(text);
+    if (cell.size() < width) {
+        cell.resize(width, ' ');
     }
-    return text + "  ";
+    return cell + "  ";
 }
 
 void print_table(const CommandContext& context, const std::vector<ListedUser>& users) {
@@ -137,14 +139,14 @@ void print_table(const CommandContext& context, const std::vector<ListedUser>& u
     const std::int64_t now = context.clock.now();
     std::size_t name_width = 4;
     for (const auto& user : users) {
-        name_width = std::max(name_width, user.name.size());
+        name_width = std::max(name_width, as_field(user.name).size());
     }
     print(padded("USER", name_width) + padded("METHOD", 6) + padded("DESTINATION", 24) +
           padded("LAST SUCCESS", 23) + "LOCKOUT\n");
     for (const auto& user : users) {
         const core::UserState* state = user.state ? &*user.state : nullptr;
         if (!user.problem.empty() && user.method.empty()) {
-            print(padded(user.name, name_width) + "unreadable: " + user.problem + "\n");
+            print(padded(user.name, name_width) + "unreadable: " + as_field(user.problem) + "\n");
             continue;
         }
         std::string line = padded(user.name, name_width) + padded(user.method, 6) +
@@ -152,7 +154,7 @@ void print_table(const CommandContext& context, const std::vector<ListedUser>& u
                            padded(last_success_text(state), 23) +
                            lockout_summary(state, policy, now);
         if (!user.problem.empty()) {
-            line += " (state unreadable: " + user.problem + ")";
+            line += " (state unreadable: " + as_field(user.problem) + ")";
         }
         print(line + "\n");
     }

@@ -14,6 +14,7 @@
 #include "commands.hpp"
 #include "exit_code.hpp"
 #include "output.hpp"
+#include "otpgate/core/safe_text.hpp"
 #include "otpgate/core/syslog_logger.hpp"
 
 namespace otpgate::cli {
@@ -269,7 +270,7 @@ int main(int argc, char** argv) {
     } catch (const std::bad_alloc&) {
         std::fputs("otpgate: error: out of memory\n", stderr);
     } catch (const std::exception& error) {
-        std::fprintf(stderr, "otpgate: error: internal error: %s\n", error.what());
+        otpgate::core::write_line(stderr, "otpgate: error: internal error: ", error.what());
     } catch (...) {
         std::fputs("otpgate: error: internal error of unknown kind\n", stderr);
     }

@@ -6,16 +6,25 @@
 #include <openssl/crypto.h>
 
 #include "otpgate/core/backup_codes.hpp"
+#include "otpgate/core/safe_text.hpp"
 
 namespace otpgate::cli {
 
 void print(std::string_view text) {
-    std::fwrite(text.data(), 1, text.size(), stdout);
+    core::write_text(stdout, text);
+}
+
+void print_qr_code(const core::SecretString& drawing) {
+    std::fwrite(drawing.view().data(), 1, drawing.view().size(), stdout);
+}
+
+std::string as_field(std::string_view text) {
+    return core::one_line(text, std::string_view::npos);
 }
 
 void print_warning(std::string_view text) {
     std::fflush(stdout);
-    std::fprintf(stderr, "otpgate: warning: %.*s\n", static_cast<int>(text.size()), text.data());
+    core::write_line(stderr, "otpgate: warning: ", text);
 }
 
 std::string format_utc(std::int64_t unix_time) {

@@ -19,7 +19,7 @@ std::string label(std::string_view name) {
 }
 
 void print_field(std::string_view name, const std::string& value) {
-    print(label(name) + value + "\n");
+    print(label(name) + as_field(value) + "\n");
 }
 
 // The login state of the user, or nullopt when no login has been recorded

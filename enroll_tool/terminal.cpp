@@ -7,6 +7,8 @@
 
 #include <termios.h>
 
+#include "otpgate/core/safe_text.hpp"
+
 namespace otpgate::cli {
 namespace {
 
@@ -97,8 +99,10 @@ void show_prompt(std::string_view prompt, bool end_line) {
         return;  // a code handed over through a pipe, by a program
     }
     std::fflush(stdout);
-    std::fprintf(stderr, "%.*s%s", static_cast<int>(prompt.size()), prompt.data(),
-                 end_line ? "\n" : "");
+    core::write_text(stderr, prompt);
+    if (end_line) {
+        std::fputc('\n', stderr);
+    }
     std::fflush(stderr);
 }
 

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "otpgate/core/safe_text.hpp"
+
 namespace otpgate::cli {
 
 std::optional<core::SecretString> TerminalConversation::ask_hidden(std::string_view prompt) {
@@ -13,7 +15,7 @@ void TerminalConversation::show_error(std::string_view message) {
 }
 
 void tell(std::string_view line) {
-    std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+    core::write_line(stderr, "", line);
     std::fflush(stderr);
 }
 

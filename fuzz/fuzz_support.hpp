@@ -14,8 +14,7 @@
 namespace otpgate::fuzz {
 
 class NullLogger final : public core::Logger {
-public:
-    void log(core::Severity, std::string_view) override {}
+    void write(core::Severity, std::string_view) override {}
 };
 
 [[noreturn]] inline void invariant_failed(const char* file, int line, const char* what) {

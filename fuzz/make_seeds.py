@@ -160,6 +160,10 @@ def main():
 
     write("json_text", "body", '{"to":"+447700900123","text":"caf\\u00e9 \u00e9","n":[1,-2.5e3,true,null]}')
     write("json_text", "string", '"x"')
+    # safe_text: the first byte is the line's limit.
+    write("safe_text", "forged_line",
+          b"\x40mallory\nsshd[1]: Accepted password for root\x1b[2J\r\x07")
+    write("safe_text", "utf8", b"\x10+44\xe2\x80\xa2\xe2\x80\xa2123 \xc2\x9b\xe2\x80\xae\xed\xa0\x80\xf0")
 
     write("message_template", "sms", b"\0" + nul(
         "{code} is your {host} login code. It expires in {minutes} minutes.",

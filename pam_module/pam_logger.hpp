@@ -13,9 +13,10 @@ namespace otpgate::pam {
 class PamLogger final : public core::Logger {
 public:
     explicit PamLogger(pam_handle_t* pamh);
-    void log(core::Severity severity, std::string_view message) override;
 
 private:
+    void write(core::Severity severity, std::string_view line) override;
+
     pam_handle_t* m_pamh;
     // "; rhost=203.0.113.7" when the application names the remote host, so
     // that failures can be traced (and fed to fail2ban) like pam_unix's.

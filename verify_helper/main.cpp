@@ -23,6 +23,7 @@
 #include "otpgate/core/clock.hpp"
 #include "otpgate/core/host_name.hpp"
 #include "otpgate/core/random.hpp"
+#include "otpgate/core/safe_text.hpp"
 #include "otpgate/core/syslog_logger.hpp"
 #include "process_hygiene.hpp"
 #include "terminal_conversation.hpp"
@@ -33,7 +34,7 @@ namespace otpgate::verify {
 namespace {
 
 HelperExit fail(HelperExit exit, const std::string& message) {
-    std::fprintf(stderr, "otpgate-verify: error: %s\n", message.c_str());
+    core::write_line(stderr, "otpgate-verify: error: ", message);
     return exit;
 }
 
@@ -136,7 +137,7 @@ int main(int argc, char** argv) {
     } catch (const std::bad_alloc&) {
         std::fputs("otpgate-verify: error: out of memory\n", stderr);
     } catch (const std::exception& error) {
-        std::fprintf(stderr, "otpgate-verify: internal error: %s\n", error.what());
+        otpgate::core::write_line(stderr, "otpgate-verify: internal error: ", error.what());
     } catch (...) {
         std::fputs("otpgate-verify: internal error\n", stderr);
     }

@@ -12,6 +12,7 @@
 #include "otpgate/core/config_setters.hpp"
 #include "otpgate/core/destination.hpp"
 #include "otpgate/core/safe_file.hpp"
+#include "otpgate/core/safe_text.hpp"
 #include "otpgate/core/text.hpp"
 
 namespace otpgate::core {
@@ -255,8 +256,8 @@ bool apply_setting(Config& config, std::string_view key, std::string_view value,
     const auto& table = setters();
     const auto found = table.find(key);
     if (found == table.end()) {
-        // Keys are not checked for control characters: keep the log line clean.
-        logger.warning(origin.describe() + ": unknown key '" + printable(key, 64) + "' ignored");
+        // The logger escapes what the key holds; this keeps a long one short.
+        logger.warning(origin.describe() + ": unknown key '" + one_line(key, 64) + "' ignored");
         return true;
     }
     const std::string problem = found->second(config, value);

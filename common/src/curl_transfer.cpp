@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "otpgate/core/safe_text.hpp"
 #include "otpgate/core/text.hpp"
 
 namespace otpgate::core {
@@ -17,7 +18,7 @@ std::string reason(const CurlLibrary& libcurl, CURLcode code, const CurlErrorBuf
     const std::string text =
         buffer.empty() ? std::string(libcurl.easy_strerror(code)) : std::string(buffer);
     // Error buffers end with a newline now and then.
-    return printable(trim_blanks(text.substr(0, text.find_last_not_of('\n') + 1)), max_reason_size);
+    return one_line(trim_blanks(text.substr(0, text.find_last_not_of('\n') + 1)), max_reason_size);
 }
 
 // The progress callback. Past the deadline it aborts the transfer and shuts

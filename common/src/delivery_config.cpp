@@ -12,6 +12,7 @@
 #include "otpgate/core/email_format.hpp"
 #include "otpgate/core/message_template.hpp"
 #include "otpgate/core/program_sender.hpp"
+#include "otpgate/core/safe_text.hpp"
 #include "otpgate/core/text.hpp"
 
 namespace otpgate::core {
@@ -165,7 +166,7 @@ std::string set_http_headers(Config& config, std::string_view value) {
         const std::string_view header_value = trim_blanks(item.substr(colon + 1));
         for (const char c : name) {
             if (!is_token_char(c)) {
-                return "bad header name '" + printable(name, 64) + "'";
+                return "bad header name '" + one_line(name, 64) + "'";
             }
         }
         for (const char c : header_value) {

@@ -3,7 +3,7 @@
 #include <climits>
 #include <unistd.h>
 
-#include "otpgate/core/text.hpp"
+#include "otpgate/core/safe_text.hpp"
 
 namespace otpgate::core {
 
@@ -12,7 +12,7 @@ std::string host_name() {
     if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') {
         return "otpgate";
     }
-    return printable(name, 64);
+    return one_line(name, 64);
 }
 
 }  // namespace otpgate::core

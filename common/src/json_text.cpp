@@ -4,47 +4,11 @@
 #include <cstdint>
 #include <optional>
 
+#include "otpgate/core/safe_text.hpp"
+#include "otpgate/core/text.hpp"
+
 namespace otpgate::core {
 namespace {
-
-bool is_continuation(std::uint8_t byte) {
-    return (byte & 0xC0) == 0x80;
-}
-
-// Length of the valid UTF-8 sequence starting at `i`, or 0 if it is not one
-// (overlong forms, surrogates and code points past U+10FFFF are invalid).
-std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
-    const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(text[k]); };
-    const std::uint8_t lead = byte(i);
-    std::size_t length = 0;
-    std::uint8_t second_min = 0x80;
-    std::uint8_t second_max = 0xBF;
-    if (lead < 0x80) {
-        return 1;
-    }
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3;
-        second_min = lead == 0xE0 ? 0xA0 : 0x80;
-        second_max = lead == 0xED ? 0x9F : 0xBF;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4;
-        second_min = lead == 0xF0 ? 0x90 : 0x80;
-        second_max = lead == 0xF4 ? 0x8F : 0xBF;
-    } else {
-        return 0;
-    }
-    if (i + length > text.size() || byte(i + 1) < second_min || byte(i + 1) > second_max) {
-        return 0;
-    }
-    for (std::size_t k = 2; k < length; ++k) {
-        if (!is_continuation(byte(i + k))) {
-            return 0;
-        }
-    }
-    return length;
-}
 
 template <typename Out>
 void append_all(Out& out, std::string_view text) {
@@ -104,7 +68,16 @@ void escape_into(Out& out, std::string_view value) {
             ++i;
             continue;
         }
-        append_all(out, value.substr(i, length));
+        const std::string_view sequence = value.substr(i, length);
+        if (const char32_t code_point = utf8_code_point(sequence); is_hidden_control(code_point)) {
+            // Valid JSON either way; escaped, a terminal showing it is safe.
+            append_all(out, "\\u");
+            for (int shift = 12; shift >= 0; shift -= 4) {
+                out.push_back(hex[(code_point >> shift) & 0x0F]);
+            }
+        } else {
+            append_all(out, sequence);
+        }
         i += length;
     }
 }

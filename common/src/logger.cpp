@@ -2,9 +2,15 @@
 
 #include <cstdio>
 
+#include "otpgate/core/safe_text.hpp"
+
 namespace otpgate::core {
 
-void StderrLogger::log(Severity severity, std::string_view message) {
+void Logger::log(Severity severity, std::string_view message) {
+    write(severity, one_line(message, max_log_line));
+}
+
+void StderrLogger::write(Severity severity, std::string_view line) {
     const char* label = "";
     switch (severity) {
         case Severity::error: label = "error: "; break;
@@ -13,8 +19,7 @@ void StderrLogger::log(Severity severity, std::string_view message) {
         case Severity::notice:
         case Severity::info: break;
     }
-    std::fprintf(stderr, "%s: %s%.*s\n", m_prefix.c_str(), label, static_cast<int>(message.size()),
-                 message.data());
+    write_line(stderr, m_prefix + ": " + label, line);
 }
 
 }  // namespace otpgate::core

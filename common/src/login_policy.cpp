@@ -9,7 +9,7 @@
 #include <string>
 
 #include "otpgate/core/ip_network.hpp"
-#include "otpgate/core/text.hpp"
+#include "otpgate/core/safe_text.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -47,7 +47,7 @@ bool name_exempt(const PolicyConfig& policy, const std::string& name, Logger& lo
     const int rc = getaddrinfo(name.c_str(), nullptr, &hints, &raw);
     const AddrInfoList list(raw);
     if (rc != 0 || !list) {
-        logger.debug("PAM_RHOST " + printable(name, 255) +
+        logger.debug("PAM_RHOST " + one_line(name, 255) +
                      " does not resolve: " + gai_strerror(rc));
         return false;
     }
@@ -72,7 +72,7 @@ bool remote_host_exempt(const PolicyConfig& policy, std::string_view remote_host
         return any_contains(policy.exempt_networks, *address);
     }
     if (!policy.exempt_networks_resolve) {
-        logger.debug("PAM_RHOST " + printable(remote_host, 255) +
+        logger.debug("PAM_RHOST " + one_line(remote_host, 255) +
                      " is not an address and exempt_networks_resolve is off: not exempt");
         return false;
     }

@@ -7,7 +7,7 @@
 #include "otpgate/core/login_policy.hpp"
 #include "otpgate/core/recorded_check.hpp"
 #include "otpgate/core/state_store.hpp"
-#include "otpgate/core/text.hpp"
+#include "otpgate/core/safe_text.hpp"
 #include "otpgate/core/user_account.hpp"
 
 namespace otpgate::core {
@@ -48,9 +48,10 @@ Standing find_standing(const std::string& user_name, const Config& config, Logge
     return {Standing::Kind::refused, std::nullopt, std::nullopt};
 }
 
-// User names come from the client; a log line must not let one forge lines.
+// User names come from the client, and a refused one can be of any length:
+// the logger makes every line safe, this keeps the name short as well.
 std::string printable_name(std::string_view name) {
-    return printable(name, 64);
+    return one_line(name, 64);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 --help, --version, usage errors, configuration errors and exit codes."""
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -122,6 +123,51 @@ class Commands(unittest.TestCase):
         cli_sandbox.Sandbox.write_file(path, "version = 99\n", 0o600)
         os.chown(path, 4301, 4301)
         self.assert_fails(["status", "--user", "alice"], 6, "enrollment of user alice")
+
+    def test_escape_sequences_in_a_users_file_never_reach_roots_terminal(self):
+        # alice owns her enrollment file and can write anything into it. Its
+        # parse error quotes her bad line; root reads that error in `status`
+        # and `list`, where her terminal codes (a title change, a screen
+        # clear, a cursor move, a carriage return, an 8-bit CSI, a bidi
+        # override) must arrive as visible escapes, on one line.
+        hostile_key = (b"\x1b]0;pwned\x07\x1b[2J\x1b[1;1Hev\ril\xc2\x9b[31m"
+                       + "\u202e".encode() + b"x")
+        body = b"version = 1\nmethod = totp\n" + hostile_key + b" = 1\n"
+        text = body + b"checksum = " + hashlib.sha256(body).hexdigest().encode() + b"\n"
+        path = self.sandbox.enrollment_file("alice")
+        with open(path, "wb") as f:
+            f.write(text)
+        os.chmod(path, 0o600)
+        os.chown(path, cli_sandbox.USERS["alice"], cli_sandbox.USERS["alice"])
+        shown = r"unknown key '\x1b]0;pwned\x07\x1b[2J\x1b[1;1Hev\ril\xc2\x9b[31m\xe2\x80\xaex'"
+        raw = (b"\x1b", b"\r", b"\x07", b"\x9b", "\u202e".encode())
+
+        status = self.sandbox.run(["status", "--user", "alice"])
+        self.assertEqual(status.returncode, 6, status)
+        for output in (status.stdout, status.stderr):
+            for byte in raw:
+                self.assertNotIn(byte, output, status)
+        self.assertEqual(status.stderr.count(b"\n"), 1, status.stderr)
+        self.assertTrue(status.stderr.startswith(b"otpgate: error: "), status.stderr)
+        self.assertIn("line 3: " + shown, status.stderr.decode())
+
+        listed = self.sandbox.run(["list"])
+        self.assertEqual(listed.returncode, 0, listed)
+        for output in (listed.stdout, listed.stderr):
+            for byte in raw:
+                self.assertNotIn(byte, output, listed)
+        lines = listed.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 2, lines)
+        self.assertRegex(lines[1], r"^alice +unreadable: ")
+        self.assertIn(shown, lines[1])
+
+        # Scripts get valid JSON that holds the same text, no raw byte either.
+        as_json = self.sandbox.run(["list", "--json"])
+        self.assertEqual(as_json.returncode, 0, as_json)
+        for byte in raw:
+            self.assertNotIn(byte, as_json.stdout, as_json)
+        alice = json.loads(as_json.stdout)["users"][0]
+        self.assertIn("unknown key '\x1b]0;pwned\x07\x1b[2J", alice["error"])
 
     # --- status, disable, backup-codes as root -------------------------------
 

@@ -87,9 +87,9 @@ std::vector<HostileCase> cases() {
         {"config_crlf_line_endings", config_text("debug = yes\r\nmax_attempts = 1\r\n"), "alice",
          answer("{code}"), PAM_SUCCESS, "user alice authenticated with a TOTP code"},
         {"config_utf8_bom", config_text("\xef\xbb\xbf" "debug = yes\nmax_attempts = 1\n"), "alice",
-         answer("{code}"), PAM_SUCCESS, ":1: unknown key '???debug' ignored"},
+         answer("{code}"), PAM_SUCCESS, ":1: unknown key '\\xef\\xbb\\xbfdebug' ignored"},
         {"config_unknown_key_with_escape", with_config("\x1b]0;owned\x07 = 1"), "alice",
-         answer("{code}"), PAM_SUCCESS, "unknown key '?]0;owned?' ignored"},
+         answer("{code}"), PAM_SUCCESS, "unknown key '\\x1b]0;owned\\x07' ignored"},
         {"config_no_free_descriptor", [](World& world) {
              totp_alice(world);
              world.free_descriptors = 0;
@@ -312,9 +312,9 @@ std::vector<HostileCase> cases() {
         {"user_name_with_space", totp_alice, "alice bob", answer("{code}"), PAM_AUTH_ERR,
          "refusing user name 'alice bob': user name contains a character not allowed"},
         {"user_name_with_newline", totp_alice, "alice\nroot", answer("{code}"), PAM_AUTH_ERR,
-         "refusing user name 'alice?root'"},
+         "refusing user name 'alice\\nroot'"},
         {"user_name_with_escape", totp_alice, "\x1b[31malice", answer("{code}"), PAM_AUTH_ERR,
-         "refusing user name '?[31malice'"},
+         "refusing user name '\\x1b[31malice'"},
         {"user_name_dot_dot_slash", totp_alice, "../alice", answer("{code}"), PAM_AUTH_ERR,
          "user name starts with '.' or '-'"},
         {"user_name_with_slash", totp_alice, "x/../../alice", answer("{code}"), PAM_AUTH_ERR,

@@ -1,17 +1,28 @@
 // Enrollment files that must be refused. In each case alice enrolled
 // properly and her file was then damaged or replaced; she types the code
 // that her real secret gives, and it must not let her in.
+#include <openssl/sha.h>
 #include <security/pam_appl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "otpgate/core/enrollment.hpp"
+#include "otpgate/core/hex.hpp"
 #include "pam_fixture.hpp"
 
 namespace otpgate::pam_tests {
 namespace {
+
+// A file body with the checksum line the format requires, so that a test
+// reaches the parser's other checks.
+std::string with_checksum(const std::string& body) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
+    return body + "checksum = " + core::hex_encode(digest, sizeof digest) + "\n";
+}
 
 class EnrollmentFileTest : public PamTest {
   protected:
@@ -106,6 +117,20 @@ TEST_F(EnrollmentFileTest, SecretTooShort) {
     enrollment.totp_secret.resize(5);
     replace_file(core::serialize_enrollment(enrollment).view());
     expect_refused(login_with_valid_code(), file().string() + ": bad totp_secret");
+}
+
+// alice's own bad line, quoted in the parse error, reaches the auth log with
+// its escape sequence, bell and carriage return shown, not acted on.
+TEST_F(EnrollmentFileTest, ControlBytesOfABadLineAreEscapedInTheLog) {
+    std::string body = valid_text().substr(0, valid_text().rfind("checksum = "));
+    body += "\x1b]0;root\x07\x1b[2Jev\ril = 1\n";
+    const auto bad_line = std::count(body.begin(), body.end(), '\n');
+    replace_file(with_checksum(body));
+    const auto result = login_with_valid_code();
+    expect_refused(result, file().string() + ": line " + std::to_string(bad_line) +
+                               ": unknown key '\\x1b]0;root\\x07\\x1b[2Jev\\ril'");
+    EXPECT_EQ(result.printed_text().find_first_of("\x1b\x07\r"), std::string::npos)
+        << result.describe();
 }
 
 TEST_F(EnrollmentFileTest, SymlinkToAValidFile) {

@@ -257,6 +257,34 @@ TEST_F(LoginTest, UserNameThatCouldEscapeTheStateDirectoryIsRefused) {
     EXPECT_TRUE(result.logged("refusing user name")) << result.describe();
 }
 
+// The user name and the remote host are the client's word. With `debug`
+// (on in the sandbox), a name holding a line break and terminal codes still
+// makes exactly one log line per message, the bytes shown as escapes: no
+// forged "Accepted password" line, nothing a terminal would act on.
+TEST_F(LoginTest, ClientTextCannotForgeLogLines) {
+    LoginRequest request;
+    request.user = "mallory\nsshd[1]: Accepted password for root\x1b[2J";
+    request.rhost = "203.0.113.7\r\nsshd[1]: Accepted publickey for root\x9b";
+    request.answers = {"123456", "123456", "123456"};
+    const auto result = login(request);
+    EXPECT_EQ(result.auth_rc, PAM_AUTH_ERR) << result.describe();
+    const std::string name = "mallory\\nsshd[1]: Accepted password for root\\x1b[2J";
+    const std::string rhost = "; rhost=203.0.113.7\\r\\nsshd[1]: Accepted publickey for root\\x9b";
+    EXPECT_EQ(result.count_logged("refusing user name '" + name + "'"), 1U) << result.describe();
+    EXPECT_EQ(result.count_logged("result for user " + name + ": denied" + rhost), 1U)
+        << result.describe();
+    const std::string printed = result.printed_text();
+    EXPECT_EQ(printed.find_first_of("\x1b\r\x9b"), std::string::npos) << result.describe();
+    std::size_t start = 0;
+    while (start < printed.size()) {
+        EXPECT_NE(printed.compare(start, 6, "sshd[1"), 0) << "a forged line:\n" << result.describe();
+        start = printed.find('\n', start) + 1;
+        if (start == 0) {
+            break;
+        }
+    }
+}
+
 TEST_F(LoginTest, FailingConversationIsConvErr) {
     enroll("alice");
     const auto result = login("alice", {});

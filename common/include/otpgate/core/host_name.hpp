@@ -5,7 +5,7 @@
 
 namespace otpgate::core {
 
-// gethostname(), printable and at most 64 bytes; "otpgate" when unknown.
+// gethostname(), made safe (safe_text.hpp), at most 64 bytes; "otpgate" when unknown.
 std::string host_name();
 
 }  // namespace otpgate::core

@@ -11,8 +11,10 @@
 namespace otpgate::core {
 
 // Appends `value` as the inside of a JSON string (RFC 8259): `"` and `\`
-// escaped, control characters as \n, \t, ... or \u00XX, valid UTF-8 passed
-// through unchanged, invalid UTF-8 bytes replaced by U+FFFD.
+// escaped, control characters as \n, \t, ... or \u00XX, the characters
+// that act like controls (is_hidden_control in safe_text.hpp) as \uXXXX,
+// so that JSON shown at a terminal is safe as it is; other valid UTF-8
+// passed through unchanged, invalid UTF-8 bytes replaced by U+FFFD.
 void append_json_escaped(std::string& out, std::string_view value);
 void append_json_escaped(SecretString& out, std::string_view value);
 

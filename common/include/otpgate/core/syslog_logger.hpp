@@ -17,9 +17,10 @@ public:
     ~SyslogLogger() override;
     SyslogLogger(const SyslogLogger&) = delete;
     SyslogLogger& operator=(const SyslogLogger&) = delete;
-    void log(Severity severity, std::string_view message) override;
 
 private:
+    void write(Severity severity, std::string_view line) override;
+
     std::string m_identity;  // openlog keeps the pointer
 };
 
@@ -29,9 +30,10 @@ class StderrAndSyslogLogger final : public Logger {
 public:
     StderrAndSyslogLogger(std::string stderr_prefix, std::string syslog_identity)
         : m_stderr(std::move(stderr_prefix)), m_syslog(std::move(syslog_identity)) {}
-    void log(Severity severity, std::string_view message) override;
 
 private:
+    void write(Severity severity, std::string_view line) override;
+
     StderrLogger m_stderr;
     SyslogLogger m_syslog;
 };

@@ -1,4 +1,4 @@
-// Small text helpers shared by the parsers and the log lines.
+// Small text helpers shared by the parsers, the escapers and the log lines.
 #pragma once
 
 #include <cstddef>
@@ -10,9 +10,13 @@ namespace otpgate::core {
 // Without leading and trailing spaces, tabs and carriage returns.
 std::string_view trim_blanks(std::string_view text);
 
-// Text that came from outside (a user name, a remote host), made safe for
-// one log line: control and non-ASCII bytes become '?', at most max_size bytes.
-std::string printable(std::string_view text, std::size_t max_size);
+// The length of the well-formed UTF-8 sequence that starts at text[at] (1
+// for ASCII), or 0 when there is none there: overlong forms, surrogates and
+// code points past U+10FFFF are not well-formed (Unicode, table 3-7).
+std::size_t utf8_sequence_length(std::string_view text, std::size_t at);
+
+// The code point of one well-formed sequence, as utf8_sequence_length found it.
+char32_t utf8_code_point(std::string_view sequence);
 
 // 'A'-'Z' made lower case, every other byte kept: host names, scheme
 // names, header names and keywords, never locale-dependent.
