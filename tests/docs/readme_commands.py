@@ -27,7 +27,7 @@ RUN_BY = {
     "dpkg -i ../libpam-otpgate_0.1.0-1_amd64.deb ../otpgate_0.1.0-1_amd64.deb":
         (CI, 'dpkg -i "${debs[@]}"'),
     "otpgate enroll totp --user alice": (CI, 'otpgate enroll totp --user "$test_user"'),
-    'otpgate enroll sms "+44 7700 900123" --user alice':
+    'otpgate enroll sms "+61 491 570 156" --user alice':
         (SSHD, '"enroll", channel, destination, "--user", user'),
     "otpgate enroll email alice@example.com --user alice":
         (SSHD, '"enroll", channel, destination, "--user", user'),
