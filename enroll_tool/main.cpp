@@ -102,7 +102,7 @@ Subcommands define_command_line(CLI::App& app, ParsedCommandLine& parsed) {
     commands.enroll_sms = enroll->add_subcommand(
         "sms", "Receive codes by SMS: send a code to the number, confirm it, then use it at login");
     commands.enroll_sms->add_option("NUMBER", parsed.destination,
-                                    "Phone number, international (+44 7700 900123) or national "
+                                    "Phone number, international (+61 491 570 156) or national "
                                     "in phone_default_region")
         ->required();
     commands.enroll_email = enroll->add_subcommand(

@@ -39,7 +39,7 @@ std::variant<PhoneNumber, Failure> parse_phone_number(std::string_view typed,
                                                       const std::string& default_region) {
     const std::string text(typed);
     if (text.empty() || text.size() > 40) {
-        return Failure{ExitCode::usage, "expected a phone number such as +44 7700 900123"};
+        return Failure{ExitCode::usage, "expected a phone number such as +61 491 570 156"};
     }
     const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
     i18n::phonenumbers::PhoneNumber number;
@@ -49,7 +49,7 @@ std::variant<PhoneNumber, Failure> parse_phone_number(std::string_view typed,
         return Failure{ExitCode::usage,
                        "'" + text + "' is not a phone number" +
                            (default_region.empty()
-                                ? " (write it with its country code, e.g. +44 7700 900123, or set "
+                                ? " (write it with its country code, e.g. +61 491 570 156, or set "
                                   "phone_default_region in the config)"
                                 : "")};
     }

@@ -11,7 +11,7 @@
 #include <sys/sysmacros.h>
 
 #include "otpgate/core/safe_file.hpp"
-#include "otpgate/core/text.hpp"
+#include "otpgate/core/safe_text.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -33,7 +33,7 @@ std::string process_name(const std::string& pid) {
     if (!comm || !std::getline(comm, name)) {
         return {};
     }
-    return printable(name, 16);
+    return one_line(name, 16);
 }
 
 }  // namespace
@@ -62,7 +62,7 @@ std::string flock_holders(int fd) {
         if (!holders.empty()) {
             holders += ", ";
         }
-        holders += "process " + printable(pid, 16);
+        holders += "process " + one_line(pid, 16);
         if (const std::string name = process_name(pid); !name.empty()) {
             holders += " (" + name + ")";
         }

@@ -73,6 +73,35 @@ Result<FenceRead> read_fence(int fd, const std::filesystem::path& path) {
     return read;
 }
 
+// Makes sure that once the lock is released no login trusts a record a
+// failed write may have left readable (written whole, but not on disk or
+// not in the file's directory). A new fence becomes empty (new) again, as
+// if never written; any other has the slot just written cleared, the live
+// one left alone. If that fails too, the fence is damaged the other way
+// (zeros over a new one, cut to one slot otherwise: neither reads as a
+// record), which refuses the callers' whole window until it is rewritten.
+// Should nothing change the file, a record that may never reach the disk
+// stays readable and the fence must not be trusted: the problem, or empty.
+std::string withdraw_record(int fd, bool was_new, off_t offset, std::size_t size) {
+    const auto zero = [fd](off_t from, std::size_t length) {
+        const std::array<std::uint8_t, replay_fence_file_size> zeros{};
+        const ssize_t done = ::pwrite(fd, zeros.data(), length, from);
+        return done == static_cast<ssize_t>(length) ? 0 : done < 0 ? errno : EIO;
+    };
+    const auto cut = [fd](off_t length) { return ftruncate(fd, length) == 0 ? 0 : errno; };
+    const int withdrawn = was_new ? cut(0) : zero(offset, size);
+    if (withdrawn == 0) {
+        return {};
+    }
+    const int damaged = was_new ? zero(0, replay_fence_file_size)
+                                : cut(static_cast<off_t>(replay_fence_slot_size));
+    if (damaged == 0) {
+        return {};
+    }
+    return "a record that may not be on disk cannot be withdrawn (" + errno_text(withdrawn) +
+           ", then " + errno_text(damaged) + "): no login may trust the fence";
+}
+
 Result<void> write_fence(int fd, const std::filesystem::path& path, const FenceRead& previous,
                          const ReplayFenceRecord& record) {
     // The slot not holding the live record. A new or damaged file is
@@ -98,15 +127,14 @@ Result<void> write_fence(int fd, const std::filesystem::path& path, const FenceR
     } else {
         return {};
     }
-    // Once the lock is released, other logins must not read a record that
-    // may never reach the disk: a new file becomes empty (new) again, a
-    // damaged one stays damaged, otherwise the live slot is left alone and
-    // the written one is cleared.
-    if (previous.sequence == 0 && !previous.damaged) {
-        static_cast<void>(ftruncate(fd, 0));
-    } else {
-        const std::array<std::uint8_t, replay_fence_file_size> zeros{};
-        static_cast<void>(::pwrite(fd, zeros.data(), size, offset));
+    // A failed pwrite changed nothing; whatever was written is withdrawn.
+    // An error of kind `unsafe` tells the caller that this failed too.
+    if (written > 0) {
+        const bool was_new = previous.sequence == 0 && !previous.damaged;
+        if (const std::string problem = withdraw_record(fd, was_new, offset, size);
+            !problem.empty()) {
+            return fence_error(ErrorKind::unsafe, path, failure + "; " + problem);
+        }
     }
     return fence_error(ErrorKind::io, path, failure);
 }
@@ -287,17 +315,22 @@ Result<FenceAdmission> admit_unflushed_step(const std::filesystem::path& state_d
     }
     if (auto written = write_fence(fd.get(), path, *read, advanced(read->record, boot_id, step_start));
         !written) {
+        if (written.error().kind == ErrorKind::unsafe) {
+            return written.error();  // the caller refuses the code
+        }
         return FenceAdmission{FenceVerdict::uncovered, no_fence_time, written.error().message};
     }
     // A fence's first record: its directory entry must be on disk too, or a
     // crash could leave no fence at all (read as "nothing to refuse").
     if (read->sequence == 0 && fsync(dir->get()) != 0) {
-        const int sync_errno = errno;
-        static_cast<void>(ftruncate(fd.get(), 0));  // new again: trusted by no one
-        errno = sync_errno;
+        const std::string failure = "cannot sync its directory: " + errno_text(errno);
+        // New again: trusted by no one.
+        if (const std::string problem = withdraw_record(fd.get(), true, 0, replay_fence_file_size);
+            !problem.empty()) {
+            return fence_error(ErrorKind::unsafe, path, failure + "; " + problem);
+        }
         return FenceAdmission{FenceVerdict::uncovered, no_fence_time,
-                              "replay fence " + path.string() +
-                                  ": cannot sync its directory: " + errno_text(errno)};
+                              "replay fence " + path.string() + ": " + failure};
     }
     return FenceAdmission{};
 }

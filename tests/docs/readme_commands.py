@@ -27,7 +27,7 @@ RUN_BY = {
     "dpkg -i ../libpam-otpgate_0.1.0-1_amd64.deb ../otpgate_0.1.0-1_amd64.deb":
         (CI, 'dpkg -i "${debs[@]}"'),
     "otpgate enroll totp --user alice": (CI, 'otpgate enroll totp --user "$test_user"'),
-    'otpgate enroll sms "+44 7700 900123" --user alice':
+    'otpgate enroll sms "+61 491 570 156" --user alice':
         (SSHD, '"enroll", channel, destination, "--user", user'),
     "otpgate enroll email alice@example.com --user alice":
         (SSHD, '"enroll", channel, destination, "--user", user'),
@@ -51,6 +51,10 @@ RUN_BY = {
 
 # The configuration lines the guide shows for the test gateway.
 CONFIG_LINES_RUN_BY = GUIDE
+# The PAM lines it shows (a `pam` block) are the shipped example's, which
+# scripts/ci-admin-guide puts in /etc/pam.d/sshd and
+# tests/policy/guide_stack_test.cpp runs through libpam.
+PAM_LINES_FROM = "conf/pam.d/sshd"
 
 
 def guide_blocks(readme):
@@ -81,6 +85,13 @@ def main():
                 if command not in RUN_BY:
                     problems.append("the guide's command %r is run by no test or CI step "
                                     "listed in %s" % (command, os.path.basename(__file__)))
+        elif language == "pam":
+            with open(os.path.join(source, PAM_LINES_FROM), encoding="utf-8") as f:
+                example = [line.split() for line in f if line.strip() and not line.startswith("#")]
+            shown = [line.split() for line in block.splitlines() if line.strip()]
+            if shown != example:
+                problems.append("the guide's PAM lines %r are not the active lines of %s %r"
+                                % (shown, PAM_LINES_FROM, example))
         else:
             with open(os.path.join(source, CONFIG_LINES_RUN_BY), encoding="utf-8") as f:
                 runner = f.read()

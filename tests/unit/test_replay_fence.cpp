@@ -1,6 +1,7 @@
 // The replay fence: the host-wide record that lets a spent TOTP step skip
 // its own flush, and what it refuses after a restart or when damaged.
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fs_faults.hpp"
 #include "otpgate/core/replay_fence.hpp"
 #include "test_support.hpp"
 
@@ -266,6 +268,79 @@ TEST_F(ReplayFenceTest, UnwritableFenceLeavesTheStepUncovered) {
     });
     EXPECT_EQ(code, 0);
     EXPECT_EQ(test::read_file(file), before);
+}
+
+// A failed write leaves nothing a later login trusts, even when undoing it
+// fails too. The faults (a flush that fails, then the write that would
+// undo the record) are injected: tests/unit/fs_faults.hpp.
+class ReplayFenceFaultTest : public ReplayFenceTest {
+  protected:
+    test::FsFaults faults;
+};
+
+using test::FsCall;
+
+TEST_F(ReplayFenceFaultTest, AnUnflushedRecordIsClearedAndWrittenAgainLater) {
+    ASSERT_EQ(admit(this_boot, 3000).verdict, FenceVerdict::covered);
+    faults.plan(FsCall::fdatasync, EIO);
+    const auto failed = admit(this_boot, 3030);
+    EXPECT_EQ(failed.verdict, FenceVerdict::uncovered);
+    EXPECT_NE(failed.problem.find("cannot sync"), std::string::npos) << failed.problem;
+    EXPECT_EQ(on_disk().first.newest_start, 3000);
+    EXPECT_EQ(admit(this_boot, 3030).verdict, FenceVerdict::covered);
+    EXPECT_EQ(on_disk().first.newest_start, 3030);
+}
+
+TEST_F(ReplayFenceFaultTest, ARecordThatCannotBeClearedDamagesTheFence) {
+    ASSERT_EQ(admit(this_boot, 3000).verdict, FenceVerdict::covered);
+    faults.plan(FsCall::fdatasync, EIO);
+    faults.plan(FsCall::pwrite, EIO, 1, 1);  // the record is written; clearing it fails
+    EXPECT_EQ(admit(this_boot, 3030).verdict, FenceVerdict::uncovered);
+    // The record of 3030 may never reach the disk: no login may take it as
+    // covering its step. A damaged fence refuses the window instead.
+    EXPECT_EQ(admit(this_boot, 3030, 3060).verdict, FenceVerdict::refused_damaged);
+    EXPECT_EQ(on_disk().first.refused_through, 3060);
+}
+
+TEST_F(ReplayFenceFaultTest, ARecordThatCannotBeWithdrawnAtAllRefusesTheCode) {
+    ASSERT_EQ(admit(this_boot, 3000).verdict, FenceVerdict::covered);
+    faults.plan(FsCall::fdatasync, EIO);
+    faults.plan(FsCall::pwrite, EIO, 1, 1);
+    faults.plan(FsCall::ftruncate, EIO);
+    const auto admission = admit_unflushed_step(state_dir, this_boot, 3030, 0);
+    ASSERT_FALSE(admission) << "verdict " << static_cast<int>(admission->verdict);
+    EXPECT_EQ(admission.error().kind, ErrorKind::unsafe);
+    EXPECT_NE(admission.error().message.find("cannot sync"), std::string::npos)
+        << admission.error().message;
+    EXPECT_NE(admission.error().message.find("no login may trust the fence"), std::string::npos)
+        << admission.error().message;
+}
+
+TEST_F(ReplayFenceFaultTest, ANewFenceOutOfItsDirectoryIsEmptiedAgain) {
+    faults.plan(FsCall::fsync, EIO);
+    const auto first = admit(this_boot, 3000);
+    EXPECT_EQ(first.verdict, FenceVerdict::uncovered);
+    EXPECT_NE(first.problem.find("cannot sync its directory"), std::string::npos) << first.problem;
+    EXPECT_EQ(test::read_file(file), "");
+    EXPECT_EQ(admit(this_boot, 3000).verdict, FenceVerdict::covered);
+}
+
+TEST_F(ReplayFenceFaultTest, ANewFenceThatCannotBeEmptiedIsDamaged) {
+    faults.plan(FsCall::fsync, EIO);
+    faults.plan(FsCall::ftruncate, EIO, 1, 1);  // sized to two slots; emptying it fails
+    EXPECT_EQ(admit(this_boot, 3000).verdict, FenceVerdict::uncovered);
+    EXPECT_EQ(admit(this_boot, 3000, 3030).verdict, FenceVerdict::refused_damaged);
+}
+
+TEST_F(ReplayFenceFaultTest, ANewFenceThatCannotBeChangedAtAllRefusesTheCode) {
+    faults.plan(FsCall::fsync, EIO);
+    faults.plan(FsCall::ftruncate, EIO, 1, 1);
+    faults.plan(FsCall::pwrite, EIO, 1, 1);  // the record is written; zeros are not
+    const auto admission = admit_unflushed_step(state_dir, this_boot, 3000, 0);
+    ASSERT_FALSE(admission) << "verdict " << static_cast<int>(admission->verdict);
+    EXPECT_EQ(admission.error().kind, ErrorKind::unsafe);
+    EXPECT_NE(admission.error().message.find("cannot sync its directory"), std::string::npos)
+        << admission.error().message;
 }
 
 }  // namespace

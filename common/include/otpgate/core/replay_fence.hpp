@@ -96,7 +96,9 @@ struct FenceAdmission {
 // whole window) are refused and a new record is written. An error (the
 // fence cannot be opened, locked within `lock_timeout` or read, or is not a
 // private root-owned file) tells nothing about earlier boots: the caller
-// refuses the code.
+// refuses the code. So does a failed write whose record could not be
+// withdrawn either (kind unsafe): a record that may never reach the disk
+// stays readable, and no login may rely on it.
 Result<FenceAdmission> admit_unflushed_step(
     const std::filesystem::path& state_dir, std::string_view boot_id, std::int64_t step_start,
     std::int64_t refuse_on_damage_through,
