@@ -18,7 +18,7 @@ std::string describe_method(const core::Enrollment& enrollment);
 // state showed them verified before the change or shows them now; an
 // ordinary user's own command cannot read the state, so only
 // user@notify_domain can get theirs. Never fails: the change has already
-// happened.
+// happened. The caller must not hold the user's state lock: this reads it.
 void announce_change(const CommandContext& context, core::ChangeKind kind,
                      const core::Enrollment* subject, const core::Enrollment* previous = nullptr);
 

@@ -158,6 +158,7 @@ ExitCode import_google_authenticator(const CommandContext& context, const Import
     }
     if (locked) {
         record_in_state(*locked, *imported);
+        locked.reset();  // released before the notice, which reads the state
     }
     context.logger.notice(
         (context.may_use_state ? "root imported " : "user " + context.user_name() + " imported ") +

@@ -353,7 +353,7 @@ HelperOutcome disable_enrollment(const HelperServices& services) {
     services.login.logger.notice("user " + user + " removed their enrollment");
     send_notice(services, core::ChangeKind::disabled, describe_enrollment(*current),
                 proven_address_of(*current, verified_before));
-    return {HelperExit::ok, "Code accepted. Removed your enrollment."};
+    return {HelperExit::ok, "Code accepted. Removed the enrollment of user " + user + "."};
 }
 
 HelperOutcome renew_backup_codes(const HelperServices& services) {
