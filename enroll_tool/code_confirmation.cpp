@@ -6,6 +6,7 @@
 #include "otpgate/core/login_session.hpp"
 #include "otpgate/core/recorded_check.hpp"
 #include "terminal_conversation.hpp"
+#include "otpgate/core/enrollment_store.hpp"
 #include "verify_helper_client.hpp"
 
 namespace otpgate::cli {
@@ -153,6 +154,32 @@ std::optional<Failure> confirm_possession(const CommandContext& context,
     return ask_until_accepted(context.codes, prompt, [&](std::string_view digits) {
         return check_and_record(context, recorder, enrollment, digits);
     });
+}
+
+std::optional<Failure> hand_over_new_totp(const CommandContext& context,
+                                          const std::optional<core::Enrollment>& previous,
+                                          const core::SecretString& confirming_code) {
+    std::vector<std::string> arguments{"confirm-totp"};
+    if (previous && previous->method == core::Method::email) {
+        arguments.push_back(previous->destination);
+    }
+    auto refused = run_verify_helper(context.config, arguments, &confirming_code);
+    if (!refused) {
+        return std::nullopt;
+    }
+    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
+    const auto restored =
+        previous ? store.save(context.target.account, *previous) : store.remove(context.target.account);
+    if (!restored) {
+        return Failure{ExitCode::storage,
+                       "otpgate-verify did not take the new enrollment, and the old one cannot be "
+                       "put back: " + restored.error().message + "; enroll again"};
+    }
+    if (refused->message.empty()) {
+        refused->message = "the new enrollment was not confirmed by otpgate-verify";
+    }
+    refused->message += "; nothing was changed";
+    return refused;
 }
 
 }  // namespace otpgate::cli

@@ -38,6 +38,16 @@ std::optional<Failure> ask_until_accepted(CodeReader& codes, std::string_view pr
 std::optional<Failure> confirm_possession(const CommandContext& context,
                                           const core::Enrollment& enrollment);
 
+// An ordinary user's new TOTP enrollment, already saved, is finished by
+// otpgate-verify (when installed): it records the confirming code's step as
+// spent in root's state, so the code typed here cannot log in again, and
+// sends the change notice, which needs credentials only root can read. If
+// it refuses, `previous` is put back (or the new file removed): a change
+// the privileged side did not take is no change. nullopt on success.
+std::optional<Failure> hand_over_new_totp(const CommandContext& context,
+                                          const std::optional<core::Enrollment>& previous,
+                                          const core::SecretString& confirming_code);
+
 // "Enter the 6-digit code from your app: "
 std::string code_prompt(unsigned digits, bool backup_codes_accepted);
 

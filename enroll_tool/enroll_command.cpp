@@ -128,37 +128,6 @@ std::optional<Failure> save_confirmed(const CommandContext& context,
     return std::nullopt;
 }
 
-// An ordinary user's enrollment, once saved, goes through otpgate-verify:
-// it records the confirming step as spent in root's state (so the code
-// typed here cannot log in again) and sends the change notice, which needs
-// credentials only root can read. If it fails, the old enrollment is put
-// back: a change the privileged side did not take is no change.
-std::optional<Failure> hand_over_to_helper(const CommandContext& context,
-                                           const std::optional<core::Enrollment>& previous,
-                                           const core::SecretString& confirming_code) {
-    std::vector<std::string> arguments{"confirm-totp"};
-    if (previous && previous->method == core::Method::email) {
-        arguments.push_back(previous->destination);
-    }
-    auto refused = run_verify_helper(context.config, arguments, &confirming_code);
-    if (!refused) {
-        return std::nullopt;
-    }
-    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
-    const auto restored =
-        previous ? store.save(context.target.account, *previous) : store.remove(context.target.account);
-    if (!restored) {
-        return Failure{ExitCode::storage,
-                       "otpgate-verify did not take the new enrollment, and the old one cannot be "
-                       "put back: " + restored.error().message + "; enroll again"};
-    }
-    if (refused->message.empty()) {
-        refused->message = "the new enrollment was not confirmed by otpgate-verify";
-    }
-    refused->message += "; nothing was changed";
-    return refused;
-}
-
 }  // namespace
 
 ExitCode enroll_totp(const CommandContext& context, const EnrollOptions& options) {
@@ -200,7 +169,7 @@ ExitCode enroll_totp(const CommandContext& context, const EnrollOptions& options
     }
     const bool through_helper = !context.may_use_state && verify_helper_installed(context.config);
     if (through_helper) {
-        if (auto refused = hand_over_to_helper(context, previous, confirming_code)) {
+        if (auto refused = hand_over_new_totp(context, previous, confirming_code)) {
             return report(*refused);
         }
     }

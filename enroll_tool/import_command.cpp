@@ -11,6 +11,8 @@
 #include "otpgate/core/google_authenticator_import.hpp"
 #include "otpgate/core/state_store.hpp"
 #include "output.hpp"
+#include "verify_helper_client.hpp"
+#include "otpgate/core/otp.hpp"
 
 namespace otpgate::cli {
 namespace {
@@ -70,6 +72,30 @@ void record_in_state(core::LockedState& locked, core::GoogleAuthenticatorImport&
         print_warning("the login state could not be updated (" + committed.error().message +
                       "): the last code used with google-authenticator may log in once more");
     }
+}
+
+// A code of the app that already holds the imported secret, asked before
+// anything is saved, to hand to otpgate-verify afterwards.
+std::variant<core::SecretString, Failure> code_of_imported_app(const CommandContext& context,
+                                                               const core::Enrollment& imported) {
+    core::SecretString confirming_code;
+    print("To finish, a code from the app that holds this secret.\n");
+    auto not_confirmed = ask_until_accepted(
+        context.codes, code_prompt(imported.totp.digits, false),
+        [&](std::string_view digits) -> CheckResult {
+            const core::TotpVerdict verdict =
+                core::verify_totp(imported.totp_secret, digits, context.clock.now(), imported.totp,
+                                  context.config.totp_window, std::nullopt);
+            if (verdict.match != core::TotpMatch::accepted) {
+                return CodeCheck::wrong;
+            }
+            confirming_code = core::SecretString(digits);
+            return CodeCheck::accepted;
+        });
+    if (not_confirmed) {
+        return std::move(*not_confirmed);
+    }
+    return confirming_code;
 }
 
 void print_list(std::string_view title, const std::vector<std::string>& lines) {
@@ -144,6 +170,16 @@ ExitCode import_google_authenticator(const CommandContext& context, const Import
             }
         }
     }
+    // An ordinary user's import is finished by the helper, as `enroll totp` is.
+    const bool through_helper = !context.may_use_state && verify_helper_installed(context.config);
+    core::SecretString confirming_code;
+    if (through_helper) {
+        auto code = code_of_imported_app(context, imported->enrollment);
+        if (auto* failure = std::get_if<Failure>(&code)) {
+            return report(*failure);
+        }
+        confirming_code = std::move(std::get<core::SecretString>(code));
+    }
     const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
     if (auto saved = store.save(context.target.account, imported->enrollment); !saved) {
         Failure failure = storage_failure(saved.error(), enrollment_of(context));
@@ -160,14 +196,21 @@ ExitCode import_google_authenticator(const CommandContext& context, const Import
         record_in_state(*locked, *imported);
         locked.reset();  // released before the notice, which reads the state
     }
+    if (through_helper) {
+        if (auto refused = hand_over_new_totp(context, previous, confirming_code)) {
+            return report(*refused);
+        }
+    }
     context.logger.notice(
         (context.may_use_state ? "root imported " : "user " + context.user_name() + " imported ") +
         "the google-authenticator file " + path.string() + " as the TOTP enrollment of user " +
         context.user_name() + " (" + std::to_string(imported->enrollment.backup.hashes_hex.size()) +
         " backup codes)");
     print_report(context, path, *imported);
-    announce_change(context, previous ? core::ChangeKind::changed : core::ChangeKind::enabled,
-                    &imported->enrollment, previous ? &*previous : nullptr);
+    if (!through_helper) {  // otherwise the helper announced it
+        announce_change(context, previous ? core::ChangeKind::changed : core::ChangeKind::enabled,
+                        &imported->enrollment, previous ? &*previous : nullptr);
+    }
     return ExitCode::ok;
 }
 
