@@ -91,7 +91,7 @@ HelperExit run(int argc, char** argv) {
                               [&config, &logger](core::Channel channel) {
                                   return core::make_message_sender(config, channel, logger);
                               },
-                              core::host_name()};
+                              core::host_name(), core::CheckPrimitives{}};
     const HelperServices services{config, *account, login};
     const HelperOutcome outcome = std::holds_alternative<ProveCurrent>(request)
                                       ? prove_current(services)

@@ -21,13 +21,14 @@ void adopt_enrollment(UserState& state, const Enrollment& enrollment) {
 }
 
 CodeVerdict check_code(const Enrollment& enrollment, UserState& state, std::string_view digits,
-                       std::int64_t unix_time, unsigned totp_window) {
+                       std::int64_t unix_time, unsigned totp_window,
+                       const CheckPrimitives& primitives) {
     adopt_enrollment(state, enrollment);
     // Lengths tell the kinds apart: TOTP codes have 6 to 8 digits, backup
     // codes at least 9 (or their recorded length, never the TOTP length),
     // so a typed code costs at most one kind of check.
     if (enrollment.method == Method::totp && digits.size() == enrollment.totp.digits) {
-        const TotpVerdict verdict = verify_totp(enrollment.totp_secret, digits, unix_time,
+        const TotpVerdict verdict = primitives.verify_totp(enrollment.totp_secret, digits, unix_time,
                                                 enrollment.totp, totp_window, state.last_totp_step);
         switch (verdict.match) {
             case TotpMatch::accepted:
@@ -39,7 +40,7 @@ CodeVerdict check_code(const Enrollment& enrollment, UserState& state, std::stri
     }
     if (is_backup_code_length(enrollment.backup, digits.size()) &&
         !enrollment.backup.hashes_hex.empty()) {
-        if (const auto index = find_backup_code(enrollment.backup, digits)) {
+        if (const auto index = find_backup_code(enrollment.backup, digits, primitives.derive_backup_hash)) {
             const std::uint64_t bit = std::uint64_t{1} << *index;
             if ((state.backup_used_mask & bit) != 0) {
                 return CodeVerdict::replayed;

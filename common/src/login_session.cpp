@@ -153,7 +153,8 @@ LoginOutcome run_enrolled_login(const std::string& user_name, Standing& standing
                                 const LoginContext& context) {
     AttemptRecorder recorder(
         user_name, config, services.logger,
-        host_to_remember(user_name, *standing.enrollment, config, services, context));
+        host_to_remember(user_name, *standing.enrollment, config, services, context),
+        services.check_primitives);
     // The state is read before asking only where it decides something
     // before a code is typed: a remembered host skips the prompt, and a
     // locked user of SMS or email is sent no code. A TOTP user's lock is
@@ -229,7 +230,7 @@ LoginOutcome run_login(const std::string& user_name, const Config& config,
                            [&config, &logger](Channel channel) {
                                return make_message_sender(config, channel, logger);
                            },
-                           host_name()};
+                           host_name(), CheckPrimitives{}};
     return run_login(user_name, config, services, context);
 }
 

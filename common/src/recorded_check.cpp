@@ -120,7 +120,7 @@ AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
     if (refuse_if_locked(state, now)) {
         return AttemptResult::locked;
     }
-    const CodeVerdict verdict = check_code(enrollment, state, digits, now, m_config.totp_window);
+    const CodeVerdict verdict = check_code(enrollment, state, digits, now, m_config.totp_window, m_primitives);
     switch (verdict) {
         case CodeVerdict::accepted_totp:
         case CodeVerdict::accepted_backup: {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,8 +51,18 @@ BackupCodeHashes hash_backup_codes(RandomSource& random, const std::vector<Secre
 // "12345-67890": grouped for reading; the dash is ignored when typed.
 std::string format_backup_code(std::string_view digits);
 
+// PBKDF2-HMAC-SHA256 of a code under `salt`: what makes a stolen hash slow
+// to guess, and the one costly step of checking a typed code.
+SecretBytes derive_backup_hash(std::string_view digits, const std::vector<std::uint8_t>& salt,
+                               unsigned iterations);
+
+// How a check derives; tests pass one that counts what an answer costs.
+using BackupHashDerivation = std::function<SecretBytes(
+    std::string_view digits, const std::vector<std::uint8_t>& salt, unsigned iterations)>;
+
 // The index of the code equal to `digits`, whether spent or not. Hashes
 // once and compares against every stored hash in constant time.
-std::optional<unsigned> find_backup_code(const BackupCodeHashes& stored, std::string_view digits);
+std::optional<unsigned> find_backup_code(const BackupCodeHashes& stored, std::string_view digits,
+                                         const BackupHashDerivation& derive = derive_backup_hash);
 
 }  // namespace otpgate::core

@@ -8,7 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "otpgate/core/code_check.hpp"
 #include "otpgate/core/config.hpp"
 #include "otpgate/core/enrollment.hpp"
 #include "otpgate/core/logger.hpp"
@@ -38,8 +40,12 @@ class AttemptRecorder {
     // `remember`: the tag of the remote host, when remember_host is on and
     // the login came from one; recorded with a success.
     AttemptRecorder(const std::string& user_name, const Config& config, Logger& logger,
-                    std::optional<HostTag> remember)
-        : m_user(user_name), m_config(config), m_logger(logger), m_remember(remember) {}
+                    std::optional<HostTag> remember, CheckPrimitives primitives = {})
+        : m_user(user_name),
+          m_config(config),
+          m_logger(logger),
+          m_remember(remember),
+          m_primitives(std::move(primitives)) {}
 
     // Whether the host is remembered and whether a lock is on. nullopt when
     // the state cannot be read (the check that follows fails closed).
@@ -71,6 +77,7 @@ class AttemptRecorder {
     const Config& m_config;
     Logger& m_logger;
     std::optional<HostTag> m_remember;
+    CheckPrimitives m_primitives;
     bool m_lock_logged = false;  // one "not checked: locked" line per login
 };
 
