@@ -35,13 +35,27 @@ bool is_backup_code_length(const BackupCodeHashes& stored, std::size_t length) {
     return stored.digits == 0 ? length > max_otp_digits : length == stored.digits;
 }
 
+bool is_any_backup_code_length(std::size_t length) {
+    return length > max_otp_digits || length == imported_backup_code_digits;
+}
+
+bool backup_codes_usable(const BackupCodeHashes& stored, unsigned iterations) {
+    return !stored.hashes_hex.empty() && stored.iterations == iterations;
+}
+
 std::optional<unsigned> find_backup_code(const BackupCodeHashes& stored, std::string_view digits,
-                                         const BackupHashDerivation& derive) {
-    const auto salt = hex_decode(stored.salt_hex);
-    if (!salt || stored.iterations == 0 || digits.empty() || digits.size() > 64) {
+                                         unsigned iterations, const BackupHashDerivation& derive) {
+    if (digits.empty() || digits.size() > 64) {
         return std::nullopt;
     }
-    const SecretBytes typed_hash = derive(digits, *salt, stored.iterations);
+    // A salt of the size ours have: the decoy costs what a real check costs.
+    static const std::vector<std::uint8_t> decoy_salt(16, 0);
+    const auto salt = hex_decode(stored.salt_hex);
+    const bool usable = salt && backup_codes_usable(stored, iterations);
+    const SecretBytes typed_hash = derive(digits, usable ? *salt : decoy_salt, iterations);
+    if (!usable) {
+        return std::nullopt;
+    }
     std::optional<unsigned> found;
     for (unsigned i = 0; i < stored.hashes_hex.size(); ++i) {
         const auto candidate = hex_decode(stored.hashes_hex[i]);
@@ -82,7 +96,7 @@ NewBackupCodes make_backup_codes(RandomSource& random, unsigned count, unsigned 
 
 BackupCodeHashes hash_backup_codes(RandomSource& random, const std::vector<SecretString>& codes,
                                    unsigned digits, unsigned iterations) {
-    if (codes.size() > max_backup_codes || digits < min_otp_digits ||
+    if (codes.size() > max_backup_codes || !is_any_backup_code_length(digits) ||
         digits > max_backup_code_digits) {
         throw std::invalid_argument("backup codes: count or length out of range");
     }
