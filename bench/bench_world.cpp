@@ -197,7 +197,8 @@ void World::create(const ModulePaths& modules, const std::string& enroll_tool, i
     const fs::path sms_config = m_root / "otpgate-sms.conf";
     write_file(sms_config,
                "state_dir = " + (m_root / "state").string() +
-                   "\nbackup_code_iterations = 1000\nsms_backend = generic\nhttp_url = http://127.0.0.1:" +
+                   "\nbackup_code_iterations = 1000\nsms_backend = generic"
+                   "\nhttp_url = http://127.0.0.1:" +
                    std::to_string(sms_port) +
                    "/v1/send\nsms_allowed_countries = 44\nsend_cooldown = 0\n"
                    "delivery_timeout_ms = " + std::to_string(sms_timeout_ms) +

@@ -67,9 +67,9 @@ class AnswerCostTest : public PamTest {
 };
 
 TEST_F(AnswerCostTest, EveryUserCostsOneDerivationAtTheHostsCount) {
-    enroll("alice");                     // TOTP and backup codes
-    enroll("bob", {}, 0);                // TOTP, no backup codes
-    auto carol = enroll("carol");        // a file that asks for ten million rounds
+    enroll("alice");               // TOTP and backup codes
+    enroll("bob", {}, 0);          // TOTP, no backup codes
+    auto carol = enroll("carol");  // a file that asks for ten million rounds
     carol.enrollment.backup.iterations = 10'000'000;
     save("carol", carol.enrollment);
     // dave: not enrolled; "nosuchuser": no such user
@@ -82,11 +82,13 @@ TEST_F(AnswerCostTest, EveryUserCostsOneDerivationAtTheHostsCount) {
     // Ten digits: otpgate's own backup codes. Eight: TOTP codes of eight
     // digits, and scratch codes imported from google-authenticator.
     for (const std::string typed : {"1234567890", "12345678"}) {
-        for (const std::string user : {"alice", "bob", "carol", "dave", "nosuchuser", "erin", "frank"}) {
+        for (const std::string user :
+             {"alice", "bob", "carol", "dave", "nosuchuser", "erin", "frank"}) {
             const auto counts = derivations_of(user, typed);
             EXPECT_EQ(m_last.auth_rc, PAM_AUTH_ERR) << m_last.describe();
             EXPECT_EQ(counts, std::vector<unsigned>{host_iterations})
-                << user << ", " << typed.size() << " digits\n" << m_last.describe();
+                << user << ", " << typed.size() << " digits\n"
+                << m_last.describe();
         }
     }
 }
@@ -98,8 +100,9 @@ TEST_F(AnswerCostTest, AFileWithAnotherCountKeepsTotpAndLosesItsBackupCodes) {
 
     const auto backup = login(one_answer("carol", carol.backup_codes.at(0)));
     EXPECT_EQ(backup.auth_rc, PAM_AUTH_ERR) << backup.describe();
-    EXPECT_TRUE(backup.logged("backup codes of user carol were hashed with 10000000 PBKDF2 "
-                              "iterations, not this host's backup_code_iterations (1000)"))
+    EXPECT_TRUE(
+        backup.logged("backup codes of user carol were hashed with 10000000 PBKDF2 "
+                      "iterations, not this host's backup_code_iterations (1000)"))
         << backup.describe();
     EXPECT_TRUE(backup.logged("otpgate backup-codes --user carol")) << backup.describe();
 

@@ -37,7 +37,8 @@ TEST(BackupCodes, EveryCodeIsFoundAtItsIndex) {
     OpenSslRandom random;
     const auto made = make_backup_codes(random, 5, 12, fast_iterations);
     for (unsigned i = 0; i < made.codes.size(); ++i) {
-        EXPECT_EQ(find_backup_code(made.stored, made.codes[i].view(), fast_iterations), std::optional<unsigned>(i));
+        EXPECT_EQ(find_backup_code(made.stored, made.codes[i].view(), fast_iterations),
+                  std::optional<unsigned>(i));
     }
 }
 
@@ -60,7 +61,8 @@ TEST(BackupCodes, HashesFromTheHandWrittenEnrollmentAreFound) {
     const auto enrollment = parse_enrollment(test::read_file(test::data_path("enrollment_v1.txt")));
     ASSERT_TRUE(enrollment.ok()) << enrollment.error().message;
     EXPECT_EQ(find_backup_code(enrollment->backup, "1234567890", 1000), std::optional<unsigned>(0));
-    EXPECT_EQ(find_backup_code(enrollment->backup, "9876543210123", 1000), std::optional<unsigned>(1));
+    EXPECT_EQ(find_backup_code(enrollment->backup, "9876543210123", 1000),
+              std::optional<unsigned>(1));
     EXPECT_FALSE(find_backup_code(enrollment->backup, "1234567891", 1000).has_value());
 }
 
@@ -94,12 +96,11 @@ TEST(BackupCodes, ALookupCostsOneDerivationAtTheHostsCountWhateverTheSet) {
     const auto made = make_backup_codes(random, 2, 10, fast_iterations);
     const std::string code = test::text_of(made.codes[1]);
     std::vector<unsigned> counts;
-    const BackupHashDerivation counting = [&counts](std::string_view digits,
-                                                    const std::vector<std::uint8_t>& salt,
-                                                    unsigned count) {
-        counts.push_back(count);
-        return derive_backup_hash(digits, salt, count);
-    };
+    const BackupHashDerivation counting =
+        [&counts](std::string_view digits, const std::vector<std::uint8_t>& salt, unsigned count) {
+            counts.push_back(count);
+            return derive_backup_hash(digits, salt, count);
+        };
     EXPECT_EQ(find_backup_code(made.stored, code, fast_iterations, counting),
               std::optional<unsigned>(1));
 

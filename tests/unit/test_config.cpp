@@ -254,7 +254,8 @@ TEST(ConfigKeys, BadValuesAreRefusedWithFileAndLine) {
                        std::to_string(x.totp_window) + "|" + std::to_string(x.secret_bits) + "|" +
                        std::to_string(x.backup_code_count) + "|" +
                        std::to_string(x.backup_code_digits) + "|" +
-                       std::to_string(x.backup_code_iterations) + "|" + std::to_string(x.max_attempts) +
+                       std::to_string(x.backup_code_iterations) + "|" +
+                       std::to_string(x.max_attempts) +
                        "|" + std::to_string(x.fail_delay_ms) + "|" + x.prompt + "|" +
                        std::to_string(x.nullok) + std::to_string(x.debug);
             };

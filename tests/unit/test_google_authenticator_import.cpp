@@ -88,11 +88,14 @@ TEST(GoogleAuthenticatorImport, CodesLogInOnceThroughCheckCode) {
     const std::string scratch(file.scratch_codes[2].view());
     EXPECT_EQ(check_code(imported.enrollment, state, scratch, now, check_cost(Config{})),
               CodeVerdict::accepted_backup);
-    EXPECT_EQ(check_code(imported.enrollment, state, scratch, now, check_cost(Config{})), CodeVerdict::replayed);
+    EXPECT_EQ(check_code(imported.enrollment, state, scratch, now, check_cost(Config{})),
+              CodeVerdict::replayed);
     // Neither a scratch code cut to six digits nor a 9-digit code is a backup code.
-    EXPECT_EQ(check_code(imported.enrollment, state, scratch.substr(0, 6), now, check_cost(Config{})),
+    EXPECT_EQ(
+        check_code(imported.enrollment, state, scratch.substr(0, 6), now, check_cost(Config{})),
+        CodeVerdict::wrong);
+    EXPECT_EQ(check_code(imported.enrollment, state, scratch + "0", now, check_cost(Config{})),
               CodeVerdict::wrong);
-    EXPECT_EQ(check_code(imported.enrollment, state, scratch + "0", now, check_cost(Config{})), CodeVerdict::wrong);
     const SecretString code = totp(file.secret, now, imported.enrollment.totp);
     EXPECT_EQ(check_code(imported.enrollment, state, code.view(), now, check_cost(Config{})),
               CodeVerdict::accepted_totp);
@@ -215,7 +218,8 @@ TEST(GoogleAuthenticatorImport, ReimportingKeepsSpentCodesSpent) {
     const std::string kept_first(file.scratch_codes[0].view());
 
     auto again = file;
-    EXPECT_EQ(drop_spent_scratch_codes(again, first.enrollment, state, default_backup_iterations), 2u);
+    EXPECT_EQ(drop_spent_scratch_codes(again, first.enrollment, state, default_backup_iterations),
+              2u);
     ASSERT_EQ(again.scratch_codes.size(), 3u);
     EXPECT_EQ(again.scratch_codes[0].view(), kept_first);
     for (const auto& code : again.scratch_codes) {
@@ -225,7 +229,8 @@ TEST(GoogleAuthenticatorImport, ReimportingKeepsSpentCodesSpent) {
     // Marks of another enrollment say nothing about this one.
     state.enrollment_id = "ffffffffffffffffffffffffffffffff";
     auto other = file;
-    EXPECT_EQ(drop_spent_scratch_codes(other, first.enrollment, state, default_backup_iterations), 0u);
+    EXPECT_EQ(drop_spent_scratch_codes(other, first.enrollment, state, default_backup_iterations),
+              0u);
     EXPECT_EQ(other.scratch_codes.size(), 5u);
 
     // Hashed at another count than the host's, no code can be looked up
