@@ -190,11 +190,15 @@ void World::create(const ModulePaths& modules, const std::string& enroll_tool, i
 
     const fs::path config = m_root / "otpgate.conf";
     // Defaults otherwise (lockout on, window 1): what an installation runs.
-    write_file(config, "state_dir = " + (m_root / "state").string() + "\n", 0600);
+    // The backup codes' count is that of enroll_users (never typed here).
+    write_file(config,
+               "state_dir = " + (m_root / "state").string() + "\nbackup_code_iterations = 1000\n",
+               0600);
     const fs::path sms_config = m_root / "otpgate-sms.conf";
     write_file(sms_config,
                "state_dir = " + (m_root / "state").string() +
-                   "\nsms_backend = generic\nhttp_url = http://127.0.0.1:" +
+                   "\nbackup_code_iterations = 1000\nsms_backend = generic"
+                   "\nhttp_url = http://127.0.0.1:" +
                    std::to_string(sms_port) +
                    "/v1/send\nsms_allowed_countries = 44\nsend_cooldown = 0\n"
                    "delivery_timeout_ms = " + std::to_string(sms_timeout_ms) +

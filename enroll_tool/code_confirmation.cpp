@@ -56,7 +56,7 @@ CheckResult check_unrecorded(const CommandContext& context, const core::Enrollme
                              std::string_view digits) {
     core::UserState blank;
     return to_code_check(core::check_code(enrollment, blank, digits, context.clock.now(),
-                                          context.config.totp_window));
+                                          core::check_cost(context.config)));
 }
 
 }  // namespace
@@ -137,7 +137,8 @@ std::optional<Failure> confirm_possession(const CommandContext& context,
     } else if (sends_codes) {
         return prove_by_sent_code(context);
     }
-    const bool backup_codes = !enrollment.backup.hashes_hex.empty();
+    const bool backup_codes =
+        core::backup_codes_usable(enrollment.backup, context.config.backup_code_iterations);
     const std::string prompt = code_prompt(enrollment.totp.digits, backup_codes);
     if (!context.may_use_state) {
         return ask_until_accepted(context.codes, prompt, [&](std::string_view digits) {

@@ -161,7 +161,8 @@ ExitCode import_google_authenticator(const CommandContext& context, const Import
 
     std::size_t dropped = 0;
     if (locked && previous) {
-        dropped = core::drop_spent_scratch_codes(file, *previous, locked->state());
+        dropped = core::drop_spent_scratch_codes(file, *previous, locked->state(),
+                                                 context.config.backup_code_iterations);
         if (dropped > 0) {
             imported = core::import_google_authenticator(file, context.config, context.random,
                                                          context.clock.now());

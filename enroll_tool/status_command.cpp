@@ -86,6 +86,14 @@ ExitCode show_status(const CommandContext& context) {
     if (const auto path = store.path_of(context.target.account)) {
         print_field("Enrollment file", path->string());
     }
+    if (issued > 0 &&
+        !core::backup_codes_usable(enrollment.backup, context.config.backup_code_iterations)) {
+        print_field("Refused", "the backup codes, hashed with " +
+                                   std::to_string(enrollment.backup.iterations) +
+                                   " PBKDF2 iterations, not this host's backup_code_iterations (" +
+                                   std::to_string(context.config.backup_code_iterations) +
+                                   "); make new ones with `otpgate backup-codes`");
+    }
     if (!context.may_use_state) {
         print_field("Backup codes", std::to_string(issued) + " issued (how many are unused is "
                                                              "known to root only)");

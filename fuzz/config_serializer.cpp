@@ -72,6 +72,7 @@ std::string serialize_config(const Config& c) {
     line("secret_bits", std::to_string(c.secret_bits));
     line("backup_code_count", std::to_string(c.backup_code_count));
     line("backup_code_digits", std::to_string(c.backup_code_digits));
+    line("backup_code_iterations", std::to_string(c.backup_code_iterations));
     line("max_attempts", std::to_string(c.max_attempts));
     line("fail_delay_ms", std::to_string(c.fail_delay_ms));
     line("prompt", c.prompt);

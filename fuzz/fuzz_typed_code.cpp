@@ -31,6 +31,14 @@ public:
 
 constexpr std::int64_t start = 1767225600;  // 2026-01-01
 constexpr unsigned window = 1;
+
+// The host's settings: the count the codes below are hashed with.
+core::CheckCost cost(unsigned totp_window) {
+    core::CheckCost out;
+    out.backup_iterations = 1000;
+    out.totp_window = totp_window;
+    return out;
+}
 const std::vector<std::string> backup_codes = {"1234567890", "5555555555"};
 
 const core::Enrollment& enrollment() {
@@ -104,7 +112,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     core::UserState state;
     const core::CodeVerdict verdict =
-        core::check_code(enrollment(), state, digits->view(), now, window);
+        core::check_code(enrollment(), state, digits->view(), now, cost(window));
     const bool is_backup = std::find(backup_codes.begin(), backup_codes.end(),
                                      std::string(digits->view())) != backup_codes.end();
     if (verdict == core::CodeVerdict::accepted_totp) {
@@ -117,7 +125,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     const core::CodeVerdict again =
-        core::check_code(enrollment(), state, digits->view(), now, window);
+        core::check_code(enrollment(), state, digits->view(), now, cost(window));
     FUZZ_CHECK(again == core::CodeVerdict::replayed);
     return 0;
 }

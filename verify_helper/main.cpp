@@ -94,7 +94,7 @@ HelperExit run(int argc, char** argv) {
                               [&config, &logger](core::Channel channel) {
                                   return core::make_message_sender(config, channel, logger);
                               },
-                              core::host_name()};
+                              core::host_name(), core::CheckPrimitives{}};
     const HelperServices services{config, *account, login};
     const HelperOutcome outcome = std::visit(
         [&services](const auto& asked) -> HelperOutcome {

@@ -12,8 +12,16 @@ namespace {
 
 constexpr std::size_t hash_size = 32;
 
-SecretBytes hash_code(std::string_view digits, const std::vector<std::uint8_t>& salt,
-                      unsigned iterations) {
+std::vector<std::uint8_t> new_salt(RandomSource& random, BackupCodeHashes& stored) {
+    const SecretBytes salt = random_bytes(random, 16);
+    stored.salt_hex = hex_encode(salt.data(), salt.size());
+    return {salt.begin(), salt.end()};
+}
+
+}  // namespace
+
+SecretBytes derive_backup_hash(std::string_view digits, const std::vector<std::uint8_t>& salt,
+                               unsigned iterations) {
     SecretBytes out(hash_size);
     if (PKCS5_PBKDF2_HMAC(digits.data(), static_cast<int>(digits.size()), salt.data(),
                           static_cast<int>(salt.size()), static_cast<int>(iterations), EVP_sha256(),
@@ -23,24 +31,31 @@ SecretBytes hash_code(std::string_view digits, const std::vector<std::uint8_t>& 
     return out;
 }
 
-std::vector<std::uint8_t> new_salt(RandomSource& random, BackupCodeHashes& stored) {
-    const SecretBytes salt = random_bytes(random, 16);
-    stored.salt_hex = hex_encode(salt.data(), salt.size());
-    return {salt.begin(), salt.end()};
-}
-
-}  // namespace
-
 bool is_backup_code_length(const BackupCodeHashes& stored, std::size_t length) {
     return stored.digits == 0 ? length > max_otp_digits : length == stored.digits;
 }
 
-std::optional<unsigned> find_backup_code(const BackupCodeHashes& stored, std::string_view digits) {
-    const auto salt = hex_decode(stored.salt_hex);
-    if (!salt || stored.iterations == 0 || digits.empty() || digits.size() > 64) {
+bool is_any_backup_code_length(std::size_t length) {
+    return length > max_otp_digits || length == imported_backup_code_digits;
+}
+
+bool backup_codes_usable(const BackupCodeHashes& stored, unsigned iterations) {
+    return !stored.hashes_hex.empty() && stored.iterations == iterations;
+}
+
+std::optional<unsigned> find_backup_code(const BackupCodeHashes& stored, std::string_view digits,
+                                         unsigned iterations, const BackupHashDerivation& derive) {
+    if (digits.empty() || digits.size() > 64) {
         return std::nullopt;
     }
-    const SecretBytes typed_hash = hash_code(digits, *salt, stored.iterations);
+    // A salt of the size ours have: the decoy costs what a real check costs.
+    static const std::vector<std::uint8_t> decoy_salt(16, 0);
+    const auto salt = hex_decode(stored.salt_hex);
+    const bool usable = salt && backup_codes_usable(stored, iterations);
+    const SecretBytes typed_hash = derive(digits, usable ? *salt : decoy_salt, iterations);
+    if (!usable) {
+        return std::nullopt;
+    }
     std::optional<unsigned> found;
     for (unsigned i = 0; i < stored.hashes_hex.size(); ++i) {
         const auto candidate = hex_decode(stored.hashes_hex[i]);
@@ -72,7 +87,7 @@ NewBackupCodes make_backup_codes(RandomSource& random, unsigned count, unsigned 
         if (duplicate) {
             continue;
         }
-        const SecretBytes hash = hash_code(code.view(), salt_copy, iterations);
+        const SecretBytes hash = derive_backup_hash(code.view(), salt_copy, iterations);
         out.stored.hashes_hex.push_back(hex_encode(hash.data(), hash.size()));
         out.codes.push_back(std::move(code));
     }
@@ -81,7 +96,7 @@ NewBackupCodes make_backup_codes(RandomSource& random, unsigned count, unsigned 
 
 BackupCodeHashes hash_backup_codes(RandomSource& random, const std::vector<SecretString>& codes,
                                    unsigned digits, unsigned iterations) {
-    if (codes.size() > max_backup_codes || digits < min_otp_digits ||
+    if (codes.size() > max_backup_codes || !is_any_backup_code_length(digits) ||
         digits > max_backup_code_digits) {
         throw std::invalid_argument("backup codes: count or length out of range");
     }
@@ -97,7 +112,7 @@ BackupCodeHashes hash_backup_codes(RandomSource& random, const std::vector<Secre
     out.iterations = iterations;
     out.digits = digits;
     for (const auto& code : codes) {
-        const SecretBytes hash = hash_code(code.view(), salt, iterations);
+        const SecretBytes hash = derive_backup_hash(code.view(), salt, iterations);
         out.hashes_hex.push_back(hex_encode(hash.data(), hash.size()));
     }
     return out;

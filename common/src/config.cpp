@@ -167,6 +167,8 @@ SetterTable make_setters() {
          }},
         {"backup_code_count", member_unsigned(&Config::backup_code_count, 0, 64)},
         {"backup_code_digits", member_unsigned(&Config::backup_code_digits, 9, 16)},
+        {"backup_code_iterations",
+         member_unsigned(&Config::backup_code_iterations, 1000, 10'000'000)},
         {"max_attempts", member_unsigned(&Config::max_attempts, 1, 10)},
         {"fail_delay_ms", member_unsigned(&Config::fail_delay_ms, 0, 60000)},
         {"prompt", member_text(&Config::prompt, false)},

@@ -204,8 +204,10 @@ LoginOutcome DeliveredCodeDialogue::run() {
                 case SentCode::Check::mismatch: break;
             }
         }
-        if (digits && !expired && !locked_out &&
-            is_backup_code_length(m_enrollment.backup, digits->size())) {
+        if (digits && !expired && !locked_out) {
+            // Not the sent code: a backup code, or a guess counted toward the
+            // lockout. Checked like any typed code, at the same cost whoever
+            // the user is (code_check.hpp).
             switch (m_recorder.check_and_record(m_enrollment, digits->view(), now)) {
                 case AttemptResult::accepted: return LoginOutcome::success;
                 case AttemptResult::unavailable: return LoginOutcome::unavailable;
@@ -216,10 +218,8 @@ LoginOutcome DeliveredCodeDialogue::run() {
         } else if (expired) {
             log().notice("expired code from user " + m_user);
         } else if (!locked_out) {
-            log().notice("wrong code for user " + m_user);
-            if (digits) {
-                m_recorder.record_wrong_sent_code(now);  // a guess: counted toward the lockout
-            }
+            log().notice("unusable answer from user " + m_user + " (" +
+                         std::to_string(answer->size()) + " characters)");
         }
         m_note = expired ? "That code has expired. " : "Wrong code. ";
         if (++attempt < m_config.max_attempts) {

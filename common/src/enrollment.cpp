@@ -87,14 +87,15 @@ Result<std::pair<SecretBytes, TotpParameters>> parse_totp(
 }
 
 // 0 when absent (otpgate's own codes). A recorded length must leave TOTP
-// codes and backup codes apart, as check_code tells them by length.
+// codes and backup codes apart, as check_code tells them by length, and be
+// one that check_code looks up for anyone (is_any_backup_code_length).
 Result<unsigned> parse_backup_digits(std::map<std::string_view, std::string_view>& values,
                                      const Enrollment& enrollment) {
     if (values.count("backup_digits") == 0) {
         return 0u;
     }
     const auto digits = parse_number<unsigned>(values["backup_digits"]);
-    if (!digits || *digits < min_otp_digits || *digits > max_backup_code_digits ||
+    if (!digits || !is_any_backup_code_length(*digits) || *digits > max_backup_code_digits ||
         (enrollment.method == Method::totp && *digits == enrollment.totp.digits)) {
         return corrupt("bad backup_digits");
     }
@@ -253,6 +254,8 @@ Result<Enrollment> parse_enrollment(std::string_view file_text) {
         enrollment.totp = parsed->second;
     }
 
+    // The count is kept to tell whether the codes were hashed at the host's
+    // count (backup_code_iterations); a check never derives at it.
     enrollment.backup.salt_hex = std::string(values["backup_salt"]);
     const auto iterations = parse_number<unsigned>(values["backup_iterations"]);
     if (!hex_decode(enrollment.backup.salt_hex) || enrollment.backup.salt_hex.size() < 16 ||

@@ -9,6 +9,9 @@
 namespace otpgate::core {
 namespace {
 
+static_assert(google_authenticator_scratch_digits == imported_backup_code_digits,
+              "scratch codes are the imported backup codes that check_code looks up");
+
 // The limits parse_enrollment puts on what it reads back.
 constexpr std::size_t min_secret_bytes = 10;
 constexpr std::size_t max_secret_bytes = 64;
@@ -136,7 +139,8 @@ Result<GoogleAuthenticatorImport> import_google_authenticator(const GoogleAuthen
     enrollment.totp =
         TotpParameters{HashAlgorithm::sha1, google_authenticator_digits, file.step_size};
     enrollment.backup =
-        hash_backup_codes(random, file.scratch_codes, google_authenticator_scratch_digits);
+        hash_backup_codes(random, file.scratch_codes, google_authenticator_scratch_digits,
+                          config.backup_code_iterations);
     // A new id: spent-code marks of an earlier enrollment do not apply.
     enrollment.id = random_hex(random, 16);
 
@@ -163,13 +167,19 @@ Result<GoogleAuthenticatorImport> import_google_authenticator(const GoogleAuthen
 }
 
 std::size_t drop_spent_scratch_codes(GoogleAuthenticatorFile& file, const Enrollment& previous,
-                                     const UserState& state) {
+                                     const UserState& state, unsigned iterations) {
     if (state.enrollment_id != previous.id || state.backup_used_mask == 0) {
         return 0;
     }
     const auto before = file.scratch_codes.size();
+    // Codes hashed at another count are never derived at it (a count the
+    // user could have written): which were spent cannot be told, so all are.
+    const bool checkable = backup_codes_usable(previous.backup, iterations);
     const auto spent = [&](const SecretString& code) {
-        const auto index = find_backup_code(previous.backup, code.view());
+        if (!checkable) {
+            return true;
+        }
+        const auto index = find_backup_code(previous.backup, code.view(), iterations);
         return index && *index < 64 && (state.backup_used_mask >> *index & 1U) != 0;
     };
     file.scratch_codes.erase(

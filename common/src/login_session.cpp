@@ -24,6 +24,21 @@ struct Standing {
     std::optional<UserAccount> account;  // for the group policy
 };
 
+// The count in the file is the user's to write; checks derive at the
+// host's only, so codes hashed at another one can never match.
+void warn_if_backup_codes_refused(const std::string& user_name, const BackupCodeHashes& backup,
+                                  const Config& config, Logger& logger) {
+    if (backup.hashes_hex.empty() || backup.iterations == config.backup_code_iterations) {
+        return;
+    }
+    logger.warning("backup codes of user " + user_name + " were hashed with " +
+                   std::to_string(backup.iterations) +
+                   " PBKDF2 iterations, not this host's backup_code_iterations (" +
+                   std::to_string(config.backup_code_iterations) +
+                   "): they are refused until new ones are made with `otpgate backup-codes "
+                   "--user " + user_name + "`; other codes still work");
+}
+
 Standing find_standing(const std::string& user_name, const Config& config, Logger& logger) {
     auto account = lookup_user(user_name);
     if (!account) {
@@ -37,6 +52,7 @@ Standing find_standing(const std::string& user_name, const Config& config, Logge
     const EnrollmentStore store(config.enrollment_path, config.lock_timeout);
     auto enrollment = store.load(*account);
     if (enrollment) {
+        warn_if_backup_codes_refused(user_name, enrollment->backup, config, logger);
         return {Standing::Kind::enrolled, std::move(enrollment.value()),
                 std::move(account.value())};
     }
@@ -94,10 +110,12 @@ std::optional<SecretString> normalize_typed_code(std::string_view typed) {
 namespace {
 
 // TOTP users, and everyone whose standing is not "enrolled": the same
-// prompt, the same number of attempts, the same delays.
+// prompt, the same number of attempts, the same delays, and the same work
+// for each answer (code_check.hpp), checked or not.
 LoginOutcome run_code_prompts(const std::string& user_name, const Standing& standing,
                               const Config& config, LoginServices& services,
                               AttemptRecorder& recorder) {
+    const CheckCost cost = check_cost(config, services.check_primitives);
     bool found_locked = standing.kind == Standing::Kind::locked;
     for (unsigned attempt = 1; attempt <= config.max_attempts; ++attempt) {
         const std::optional<SecretString> answer = services.conversation.ask_hidden(config.prompt);
@@ -106,20 +124,22 @@ LoginOutcome run_code_prompts(const std::string& user_name, const Standing& stan
                                   printable_name(user_name) + " for a code");
             return LoginOutcome::conversation_failed;
         }
-        if (standing.kind == Standing::Kind::enrolled) {
-            const auto digits = normalize_typed_code(answer->view());
-            if (!digits) {
-                services.logger.notice("unusable answer from user " + user_name + " (" +
-                                       std::to_string(answer->size()) + " characters)");
-            } else {
-                switch (recorder.check_and_record(*standing.enrollment, digits->view(),
-                                                  services.clock.now())) {
-                    case AttemptResult::accepted: return LoginOutcome::success;
-                    case AttemptResult::unavailable: return LoginOutcome::unavailable;
-                    case AttemptResult::locked: found_locked = true; break;
-                    case AttemptResult::rejected:
-                    case AttemptResult::replayed: break;
-                }
+        const auto digits = normalize_typed_code(answer->view());
+        if (standing.kind != Standing::Kind::enrolled) {
+            if (digits) {
+                check_nothing(digits->view(), services.clock.now(), cost);
+            }
+        } else if (!digits) {
+            services.logger.notice("unusable answer from user " + user_name + " (" +
+                                   std::to_string(answer->size()) + " characters)");
+        } else {
+            switch (recorder.check_and_record(*standing.enrollment, digits->view(),
+                                              services.clock.now())) {
+                case AttemptResult::accepted: return LoginOutcome::success;
+                case AttemptResult::unavailable: return LoginOutcome::unavailable;
+                case AttemptResult::locked: found_locked = true; break;
+                case AttemptResult::rejected:
+                case AttemptResult::replayed: break;
             }
         }
         if (attempt < config.max_attempts) {
@@ -154,7 +174,8 @@ LoginOutcome run_enrolled_login(const std::string& user_name, Standing& standing
                                 const LoginContext& context) {
     AttemptRecorder recorder(
         user_name, config, services.logger,
-        host_to_remember(user_name, *standing.enrollment, config, services, context));
+        host_to_remember(user_name, *standing.enrollment, config, services, context),
+        services.check_primitives);
     // The state is read before asking only where it decides something
     // before a code is typed: a remembered host skips the prompt, and a
     // locked user of SMS or email is sent no code. A TOTP user's lock is
@@ -230,7 +251,7 @@ LoginOutcome run_login(const std::string& user_name, const Config& config,
                            [&config, &logger](Channel channel) {
                                return make_message_sender(config, channel, logger);
                            },
-                           host_name()};
+                           host_name(), CheckPrimitives{}};
     return run_login(user_name, config, services, context);
 }
 

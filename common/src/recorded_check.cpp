@@ -119,9 +119,10 @@ AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
     }
     UserState& state = locked->state();
     if (refuse_if_locked(state, now)) {
+        check_nothing(digits, now, m_cost);
         return AttemptResult::locked;
     }
-    const CodeVerdict verdict = check_code(enrollment, state, digits, now, m_config.totp_window);
+    const CodeVerdict verdict = check_code(enrollment, state, digits, now, m_cost);
     switch (verdict) {
         case CodeVerdict::accepted_totp:
         case CodeVerdict::accepted_backup: {
@@ -185,20 +186,6 @@ AttemptResult AttemptRecorder::accept_sent_code(const Enrollment& enrollment, st
         return AttemptResult::unavailable;
     }
     return AttemptResult::accepted;
-}
-
-void AttemptRecorder::record_wrong_sent_code(std::int64_t now) {
-    const StateStore states(m_config.state_dir, m_config.lock_timeout);
-    auto locked = states.lock(m_user);
-    if (!locked) {
-        m_logger.error("cannot record a wrong code of user " + m_user + ": " +
-                       locked.error().message);
-        return;
-    }
-    if (lock_remaining(locked->state(), m_config.policy.lockout, now)) {
-        return;  // not counted during a lock, which must end on time
-    }
-    record_failure_and_commit(*locked, now);
 }
 
 AttemptResult AttemptRecorder::confirm_new_totp(const Enrollment& enrollment,

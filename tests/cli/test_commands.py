@@ -227,6 +227,21 @@ class Commands(unittest.TestCase):
         status = self.sandbox.run(["status", "--user", "alice"]).stdout.decode()
         self.assertRegex(status, r"Backup codes:\s+10 issued, 10 unused")
 
+    def test_codes_hashed_at_another_count_are_refused_until_renewed(self):
+        # The host sets the PBKDF2 count; codes made before it changed are
+        # shown as refused, and `backup-codes` is the way back.
+        self.enroll(["--user", "alice"])
+        with open(self.sandbox.config, "a") as config:
+            config.write("backup_code_iterations = 30000\n")
+        status = self.sandbox.run(["status", "--user", "alice"]).stdout.decode()
+        self.assertRegex(status, r"Refused:\s+the backup codes, hashed with 20000 PBKDF2 "
+                                 r"iterations, not this host's backup_code_iterations \(30000\)")
+        result = self.sandbox.run(["backup-codes", "--user", "alice"], stdin_text="")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        status = self.sandbox.run(["status", "--user", "alice"]).stdout.decode()
+        self.assertNotIn("Refused:", status)
+        self.assertRegex(status, r"Backup codes:\s+10 issued, 10 unused")
+
     def test_root_for_itself_records_the_codes_it_types(self):
         # Without --user, root is a user like any other: it proves
         # possession, and as it can lock the state, the code is spent.

@@ -178,8 +178,7 @@ core::Enrollment new_enrollment(core::RandomSource& random, std::int64_t now,
     core::Enrollment enrollment;
     enrollment.id = core::random_hex(random, 16);
     enrollment.created = now;
-    // 1000 PBKDF2 rounds, the least the parser accepts, keeps tests fast.
-    auto codes = core::make_backup_codes(random, 10, 10, 1000);
+    auto codes = core::make_backup_codes(random, 10, 10, pam_tests::sandbox_backup_iterations);
     enrollment.backup = codes.stored;
     for (const auto& code : codes.codes) {
         known.backup_codes.emplace_back(code.view());

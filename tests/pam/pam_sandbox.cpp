@@ -236,6 +236,7 @@ void Sandbox::write_config(std::string_view extra) const {
     std::string text = "# written by otpgate_pam_tests for " + m_root.string() + "\n";
     text += "state_dir = " + state_dir().string() + "\n";
     text += "debug = yes\n";
+    text += "backup_code_iterations = " + std::to_string(sandbox_backup_iterations) + "\n";
     text += extra;
     text += "\n";
     const auto temporary = test_config_path().string() + ".new";
@@ -258,8 +259,7 @@ KnownEnrollment Sandbox::enroll(std::string_view name, core::TotpParameters para
     enrollment.created = m_time;
     enrollment.totp = params;
     enrollment.totp_secret = core::random_bytes(random, 20);
-    // 1000 PBKDF2 rounds, the least the parser accepts, keeps tests fast.
-    auto codes = core::make_backup_codes(random, backup_codes, 10, 1000);
+    auto codes = core::make_backup_codes(random, backup_codes, 10, sandbox_backup_iterations);
     enrollment.backup = codes.stored;
     for (const auto& code : codes.codes) {
         known.backup_codes.emplace_back(code.view());

@@ -20,6 +20,10 @@ namespace otpgate::pam_tests {
 // stepping the clock by whole periods never land on a boundary.
 inline constexpr std::int64_t base_time = 1'767'225'615;
 
+// PBKDF2 rounds of the sandbox's backup codes and its config's
+// backup_code_iterations: the fewest the parser accepts, to keep tests fast.
+inline constexpr unsigned sandbox_backup_iterations = 1000;
+
 struct TestUser {
     std::string name;
     uid_t uid = 0;
@@ -62,7 +66,8 @@ class Sandbox {
     [[nodiscard]] std::int64_t time() const noexcept { return m_time; }
 
     // Writes the config file every service names: the state directory in
-    // this sandbox, debug logging, then `extra` lines.
+    // this sandbox, debug logging, sandbox_backup_iterations (lines 2 to
+    // 4), then `extra` lines from line 5.
     void write_config(std::string_view extra = {}) const;
 
     // Writes an enrollment through the core store, as the user would.

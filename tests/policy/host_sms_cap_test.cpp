@@ -51,7 +51,8 @@ class HostSmsCapTest : public PolicyTest {
         enrollment.method = core::Method::sms;
         enrollment.destination = number;
         enrollment.created = sandbox().time();
-        enrollment.backup = core::make_backup_codes(random, 2, 10, 1000).stored;
+        enrollment.backup =
+            core::make_backup_codes(random, 2, 10, sandbox_backup_iterations).stored;
         ASSERT_TRUE(core::EnrollmentStore("%h/.otpgate").save(*account, enrollment).ok());
         auto locked = core::StateStore(sandbox().state_dir()).lock(user);
         ASSERT_TRUE(locked.ok());

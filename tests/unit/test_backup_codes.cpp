@@ -37,7 +37,8 @@ TEST(BackupCodes, EveryCodeIsFoundAtItsIndex) {
     OpenSslRandom random;
     const auto made = make_backup_codes(random, 5, 12, fast_iterations);
     for (unsigned i = 0; i < made.codes.size(); ++i) {
-        EXPECT_EQ(find_backup_code(made.stored, made.codes[i].view()), std::optional<unsigned>(i));
+        EXPECT_EQ(find_backup_code(made.stored, made.codes[i].view(), fast_iterations),
+                  std::optional<unsigned>(i));
     }
 }
 
@@ -59,9 +60,10 @@ TEST(BackupCodes, HashesFromTheHandWrittenEnrollmentAreFound) {
     // tests/data/enrollment_v1.txt holds hashes made by Python's hashlib.
     const auto enrollment = parse_enrollment(test::read_file(test::data_path("enrollment_v1.txt")));
     ASSERT_TRUE(enrollment.ok()) << enrollment.error().message;
-    EXPECT_EQ(find_backup_code(enrollment->backup, "1234567890"), std::optional<unsigned>(0));
-    EXPECT_EQ(find_backup_code(enrollment->backup, "9876543210123"), std::optional<unsigned>(1));
-    EXPECT_FALSE(find_backup_code(enrollment->backup, "1234567891").has_value());
+    EXPECT_EQ(find_backup_code(enrollment->backup, "1234567890", 1000), std::optional<unsigned>(0));
+    EXPECT_EQ(find_backup_code(enrollment->backup, "9876543210123", 1000),
+              std::optional<unsigned>(1));
+    EXPECT_FALSE(find_backup_code(enrollment->backup, "1234567891", 1000).has_value());
 }
 
 TEST(BackupCodes, WrongCodesAreNotFound) {
@@ -70,20 +72,49 @@ TEST(BackupCodes, WrongCodesAreNotFound) {
     const std::string code = test::text_of(made.codes[0]);
     std::string off_by_one = code;
     off_by_one.back() = off_by_one.back() == '9' ? '0' : static_cast<char>(off_by_one.back() + 1);
-    EXPECT_FALSE(find_backup_code(made.stored, off_by_one).has_value());
-    EXPECT_FALSE(find_backup_code(made.stored, code.substr(1)).has_value());
-    EXPECT_FALSE(find_backup_code(made.stored, code + "0").has_value());
-    EXPECT_FALSE(find_backup_code(made.stored, "").has_value());
-    EXPECT_FALSE(find_backup_code(made.stored, std::string(65, '1')).has_value());
+    EXPECT_FALSE(find_backup_code(made.stored, off_by_one, fast_iterations).has_value());
+    EXPECT_FALSE(find_backup_code(made.stored, code.substr(1), fast_iterations).has_value());
+    EXPECT_FALSE(find_backup_code(made.stored, code + "0", fast_iterations).has_value());
+    EXPECT_FALSE(find_backup_code(made.stored, "", fast_iterations).has_value());
+    EXPECT_FALSE(find_backup_code(made.stored, std::string(65, '1'), fast_iterations).has_value());
     // The same code under other parameters is a different hash.
     BackupCodeHashes other = made.stored;
     other.iterations = fast_iterations + 1;
-    EXPECT_FALSE(find_backup_code(other, code).has_value());
+    EXPECT_FALSE(find_backup_code(other, code, fast_iterations).has_value());
     other = made.stored;
     other.salt_hex[0] = other.salt_hex[0] == '0' ? '1' : '0';
-    EXPECT_FALSE(find_backup_code(other, code).has_value());
+    EXPECT_FALSE(find_backup_code(other, code, fast_iterations).has_value());
     other.salt_hex = "not hex";
-    EXPECT_FALSE(find_backup_code(other, code).has_value());
+    EXPECT_FALSE(find_backup_code(other, code, fast_iterations).has_value());
+}
+
+// The count in a set is the user's to write: a lookup derives once at the
+// host's count whatever the set holds, and a set hashed at another count
+// matches nothing, not even its own right code.
+TEST(BackupCodes, ALookupCostsOneDerivationAtTheHostsCountWhateverTheSet) {
+    OpenSslRandom random;
+    const auto made = make_backup_codes(random, 2, 10, fast_iterations);
+    const std::string code = test::text_of(made.codes[1]);
+    std::vector<unsigned> counts;
+    const BackupHashDerivation counting =
+        [&counts](std::string_view digits, const std::vector<std::uint8_t>& salt, unsigned count) {
+            counts.push_back(count);
+            return derive_backup_hash(digits, salt, count);
+        };
+    EXPECT_EQ(find_backup_code(made.stored, code, fast_iterations, counting),
+              std::optional<unsigned>(1));
+
+    BackupCodeHashes dearer = made.stored;
+    dearer.iterations = 10'000'000;
+    EXPECT_FALSE(find_backup_code(dearer, code, fast_iterations, counting).has_value());
+    BackupCodeHashes cheaper = made.stored;  // as if the host had raised its count
+    EXPECT_FALSE(find_backup_code(cheaper, code, fast_iterations * 2, counting).has_value());
+    BackupCodeHashes damaged = made.stored;
+    damaged.salt_hex = "not hex";
+    EXPECT_FALSE(find_backup_code(damaged, code, fast_iterations, counting).has_value());
+    EXPECT_FALSE(find_backup_code(BackupCodeHashes{}, code, fast_iterations, counting).has_value());
+    EXPECT_EQ(counts, (std::vector<unsigned>{fast_iterations, fast_iterations, fast_iterations * 2,
+                                             fast_iterations, fast_iterations}));
 }
 
 TEST(BackupCodes, DuplicateDrawsAreSkipped) {
@@ -123,8 +154,8 @@ TEST(BackupCodes, CodesMadeElsewhereKeepTheirLength) {
     const BackupCodeHashes stored = hash_backup_codes(random, codes, 8, fast_iterations);
     EXPECT_EQ(stored.digits, 8u);
     EXPECT_EQ(stored.iterations, fast_iterations);
-    EXPECT_EQ(find_backup_code(stored, "87654321"), std::optional<unsigned>(1));
-    EXPECT_FALSE(find_backup_code(stored, "1234567").has_value());
+    EXPECT_EQ(find_backup_code(stored, "87654321", fast_iterations), std::optional<unsigned>(1));
+    EXPECT_FALSE(find_backup_code(stored, "1234567", fast_iterations).has_value());
     // A new salt each time: the same codes never hash alike twice.
     EXPECT_NE(hash_backup_codes(random, codes, 8, fast_iterations).hashes_hex, stored.hashes_hex);
 

@@ -32,37 +32,54 @@ protected:
         }
     }
     static std::int64_t in_step(std::int64_t step) { return step * 30 + 5; }
+    // The host's settings: the count the fixture's codes were hashed with.
+    static CheckCost cost(unsigned window) {
+        CheckCost out;
+        out.backup_iterations = 1000;
+        out.totp_window = window;
+        return out;
+    }
 };
 
 TEST_F(CodeCheck, TotpAcceptedThenReplayed) {
-    EXPECT_EQ(check_code(enrollment, state, hotp_codes[5], in_step(5), 1), CodeVerdict::accepted_totp);
+    EXPECT_EQ(check_code(enrollment, state, hotp_codes[5], in_step(5), cost(1)),
+              CodeVerdict::accepted_totp);
     EXPECT_EQ(state.last_totp_step, std::optional<std::int64_t>(5));
     EXPECT_EQ(state.enrollment_id, enrollment.id);
-    EXPECT_EQ(check_code(enrollment, state, hotp_codes[5], in_step(5), 1), CodeVerdict::replayed);
+    EXPECT_EQ(check_code(enrollment, state, hotp_codes[5], in_step(5), cost(1)),
+              CodeVerdict::replayed);
     EXPECT_EQ(state.last_totp_step, std::optional<std::int64_t>(5));
     // The next step's code is still good, and then the older one is spent.
-    EXPECT_EQ(check_code(enrollment, state, hotp_codes[6], in_step(5), 1), CodeVerdict::accepted_totp);
+    EXPECT_EQ(check_code(enrollment, state, hotp_codes[6], in_step(5), cost(1)),
+              CodeVerdict::accepted_totp);
     EXPECT_EQ(state.last_totp_step, std::optional<std::int64_t>(6));
-    EXPECT_EQ(check_code(enrollment, state, hotp_codes[4], in_step(5), 1), CodeVerdict::replayed);
+    EXPECT_EQ(check_code(enrollment, state, hotp_codes[4], in_step(5), cost(1)),
+              CodeVerdict::replayed);
 }
 
 TEST_F(CodeCheck, BackupCodeAcceptedOnceThenReplayed) {
-    EXPECT_EQ(check_code(enrollment, state, backup_codes[1], in_step(5), 1), CodeVerdict::accepted_backup);
+    EXPECT_EQ(check_code(enrollment, state, backup_codes[1], in_step(5), cost(1)),
+              CodeVerdict::accepted_backup);
     EXPECT_EQ(state.backup_used_mask, 0b010u);
-    EXPECT_EQ(check_code(enrollment, state, backup_codes[1], in_step(5), 1), CodeVerdict::replayed);
+    EXPECT_EQ(check_code(enrollment, state, backup_codes[1], in_step(5), cost(1)),
+              CodeVerdict::replayed);
     EXPECT_EQ(state.backup_used_mask, 0b010u);
-    EXPECT_EQ(check_code(enrollment, state, backup_codes[2], in_step(5), 1), CodeVerdict::accepted_backup);
+    EXPECT_EQ(check_code(enrollment, state, backup_codes[2], in_step(5), cost(1)),
+              CodeVerdict::accepted_backup);
     EXPECT_EQ(state.backup_used_mask, 0b110u);
     EXPECT_FALSE(state.last_totp_step.has_value());
 }
 
 TEST_F(CodeCheck, WrongCodes) {
     for (const std::string code : {"000000", "0000000", "00000000", "0000000000", "1", ""}) {
-        EXPECT_EQ(check_code(enrollment, state, code, in_step(5), 1), CodeVerdict::wrong) << code;
+        EXPECT_EQ(check_code(enrollment, state, code, in_step(5), cost(1)), CodeVerdict::wrong)
+            << code;
     }
     // A TOTP code two steps away, a backup code with a digit missing.
-    EXPECT_EQ(check_code(enrollment, state, hotp_codes[7], in_step(5), 1), CodeVerdict::wrong);
-    EXPECT_EQ(check_code(enrollment, state, backup_codes[0].substr(1), in_step(5), 1), CodeVerdict::wrong);
+    EXPECT_EQ(check_code(enrollment, state, hotp_codes[7], in_step(5), cost(1)),
+              CodeVerdict::wrong);
+    EXPECT_EQ(check_code(enrollment, state, backup_codes[0].substr(1), in_step(5), cost(1)),
+              CodeVerdict::wrong);
     EXPECT_FALSE(state.last_totp_step.has_value());
     EXPECT_EQ(state.backup_used_mask, 0u);
 }
@@ -70,14 +87,15 @@ TEST_F(CodeCheck, WrongCodes) {
 TEST_F(CodeCheck, WithoutBackupCodesLongCodesAreWrong) {
     const std::string code = backup_codes[0];
     enrollment.backup.hashes_hex.clear();
-    EXPECT_EQ(check_code(enrollment, state, code, in_step(5), 1), CodeVerdict::wrong);
+    EXPECT_EQ(check_code(enrollment, state, code, in_step(5), cost(1)), CodeVerdict::wrong);
 }
 
 TEST_F(CodeCheck, EightDigitTotpEnrollments) {
     enrollment.totp.digits = 8;
     // RFC 6238: "94287082" at T=59 for this seed with SHA1 and 8 digits.
-    EXPECT_EQ(check_code(enrollment, state, "94287082", 59, 0), CodeVerdict::accepted_totp);
-    EXPECT_EQ(check_code(enrollment, state, backup_codes[0], 59, 0), CodeVerdict::accepted_backup);
+    EXPECT_EQ(check_code(enrollment, state, "94287082", 59, cost(0)), CodeVerdict::accepted_totp);
+    EXPECT_EQ(check_code(enrollment, state, backup_codes[0], 59, cost(0)),
+              CodeVerdict::accepted_backup);
 }
 
 TEST_F(CodeCheck, AdoptEnrollmentResetsMaskAndHostsOnNewIdButKeepsLastStep) {
@@ -102,19 +120,24 @@ TEST_F(CodeCheck, NewEnrollmentMakesItsBackupCodesUsableAndOldStepsStaySpent) {
     state.enrollment_id = "ffffffffffffffffffffffffffffffff";
     state.backup_used_mask = 0b111;  // spent codes of the old set
     state.last_totp_step = 5;
-    EXPECT_EQ(check_code(enrollment, state, backup_codes[0], in_step(5), 1), CodeVerdict::accepted_backup);
+    EXPECT_EQ(check_code(enrollment, state, backup_codes[0], in_step(5), cost(1)),
+              CodeVerdict::accepted_backup);
     EXPECT_EQ(state.backup_used_mask, 0b001u);
-    EXPECT_EQ(check_code(enrollment, state, hotp_codes[5], in_step(5), 1), CodeVerdict::replayed);
+    EXPECT_EQ(check_code(enrollment, state, hotp_codes[5], in_step(5), cost(1)),
+              CodeVerdict::replayed);
 }
 
 TEST_F(CodeCheck, ImportedEightDigitBackupCodes) {
     // google-authenticator's scratch codes: 8 digits next to 6-digit TOTP codes.
     OpenSslRandom random;
     enrollment.backup = hash_backup_codes(random, {SecretString("12345678")}, 8, 1000);
-    EXPECT_EQ(check_code(enrollment, state, "1234567", in_step(5), 1), CodeVerdict::wrong);
-    EXPECT_EQ(check_code(enrollment, state, "12345678", in_step(5), 1), CodeVerdict::accepted_backup);
-    EXPECT_EQ(check_code(enrollment, state, "12345678", in_step(5), 1), CodeVerdict::replayed);
-    EXPECT_EQ(check_code(enrollment, state, hotp_codes[5], in_step(5), 1), CodeVerdict::accepted_totp);
+    EXPECT_EQ(check_code(enrollment, state, "1234567", in_step(5), cost(1)), CodeVerdict::wrong);
+    EXPECT_EQ(check_code(enrollment, state, "12345678", in_step(5), cost(1)),
+              CodeVerdict::accepted_backup);
+    EXPECT_EQ(check_code(enrollment, state, "12345678", in_step(5), cost(1)),
+              CodeVerdict::replayed);
+    EXPECT_EQ(check_code(enrollment, state, hotp_codes[5], in_step(5), cost(1)),
+              CodeVerdict::accepted_totp);
 }
 
 TEST(CodeVerdictNames, AreDistinct) {

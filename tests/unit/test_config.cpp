@@ -70,6 +70,10 @@ std::vector<KeyCase> key_cases() {
           {"16", [](const Config& c) { return c.backup_code_digits == 16; }}},
          // 8 would look like a TOTP code and could never be accepted.
          {"8", "17", "x"}},
+        {"backup_code_iterations",
+         {{"1000", [](const Config& c) { return c.backup_code_iterations == 1000; }},
+          {"10000000", [](const Config& c) { return c.backup_code_iterations == 10'000'000; }}},
+         {"999", "10000001", "20k", ""}},
         {"max_attempts",
          {{"1", [](const Config& c) { return c.max_attempts == 1; }},
           {"10", [](const Config& c) { return c.max_attempts == 10; }}},
@@ -255,7 +259,9 @@ TEST(ConfigKeys, BadValuesAreRefusedWithFileAndLine) {
                        std::to_string(x.totp.digits) + "|" + std::to_string(x.totp.period) + "|" +
                        std::to_string(x.totp_window) + "|" + std::to_string(x.secret_bits) + "|" +
                        std::to_string(x.backup_code_count) + "|" +
-                       std::to_string(x.backup_code_digits) + "|" + std::to_string(x.max_attempts) +
+                       std::to_string(x.backup_code_digits) + "|" +
+                       std::to_string(x.backup_code_iterations) + "|" +
+                       std::to_string(x.max_attempts) +
                        "|" + std::to_string(x.fail_delay_ms) + "|" + x.prompt + "|" +
                        std::to_string(x.nullok) + std::to_string(x.debug);
             };

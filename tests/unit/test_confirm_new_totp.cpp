@@ -52,7 +52,7 @@ TEST_F(ConfirmNewTotp, TheConfirmingCodeIsSpentForLogins) {
     EXPECT_EQ(recorded.enrollment_id, new_app.id);
     EXPECT_EQ(recorded.last_totp_step, totp_step(now, new_app.totp.period));
     // At a login the confirming code is a replay.
-    EXPECT_EQ(check_code(new_app, recorded, code.view(), now, config.totp_window),
+    EXPECT_EQ(check_code(new_app, recorded, code.view(), now, check_cost(config)),
               CodeVerdict::replayed);
 }
 

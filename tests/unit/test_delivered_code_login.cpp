@@ -85,11 +85,8 @@ protected:
     std::vector<std::string> backups;
 
     void SetUp() override {
-        auto found = lookup_user(::geteuid());
-        ASSERT_TRUE(found.ok()) << found.error().message;
-        account = *found;
-        config.enrollment_path = (dir.path() / "%u.enrollment").string();
-        config.state_dir = dir / "state";
+        account = test::running_account();
+        config = test::login_config_in(dir);
         config.fail_delay_ms = 0;
         config.sms_allowed_countries = {"44"};
         config.help_text = "No code? Call the service desk.";
@@ -100,7 +97,7 @@ protected:
         enrollment.destination = number;
         enrollment.created = t0 - 100;
         OpenSslRandom random;
-        auto made = make_backup_codes(random, 2, 10, 1000);
+        auto made = make_backup_codes(random, 2, 10, config.backup_code_iterations);
         enrollment.backup = made.stored;
         for (const auto& c : made.codes) {
             backups.push_back(test::text_of(c));

@@ -193,16 +193,18 @@ TEST(EnrollmentFormat, RecordedBackupCodeLength) {
     ASSERT_TRUE(parsed.ok()) << parsed.error().message;
     EXPECT_EQ(parsed->backup.digits, 8u);
 
-    // A length TOTP codes have too could not be told apart (the fixture's are 8).
-    for (const char* bad : {"backup_digits = 8", "backup_digits = 5", "backup_digits = 17",
-                            "backup_digits = ", "backup_digits = eight"}) {
+    // A length TOTP codes have too could not be told apart (the fixture's are
+    // 8); 5 and 7 are lengths no one's backup codes are looked up at.
+    for (const char* bad : {"backup_digits = 8", "backup_digits = 5", "backup_digits = 7",
+                            "backup_digits = 17", "backup_digits = ", "backup_digits = eight"}) {
         SCOPED_TRACE(bad);
         const auto refused = parse_enrollment(sign(fixture() + bad + "\n"));
         ASSERT_FALSE(refused.ok());
         EXPECT_NE(refused.error().message.find("backup_digits"), std::string::npos);
     }
-    EXPECT_TRUE(parse_enrollment(sign(fixture() + "backup_digits = 7\n")).ok());
-    EXPECT_FALSE(parse_enrollment(sign(fixture() + "backup_digits = 7\nbackup_digits = 9\n")).ok());
+    EXPECT_TRUE(parse_enrollment(sign(fixture() + "backup_digits = 9\n")).ok());
+    EXPECT_FALSE(
+        parse_enrollment(sign(fixture() + "backup_digits = 9\nbackup_digits = 10\n")).ok());
 }
 
 TEST(EnrollmentFormat, AtMostSixtyFourBackupCodes) {

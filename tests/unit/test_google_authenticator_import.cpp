@@ -69,7 +69,8 @@ TEST(GoogleAuthenticatorImport, SameSecretAndParametersScratchCodesAsBackupCodes
     EXPECT_EQ(enrollment.backup.digits, 8u);
     ASSERT_EQ(enrollment.backup.hashes_hex.size(), file.scratch_codes.size());
     for (unsigned i = 0; i < file.scratch_codes.size(); ++i) {
-        EXPECT_EQ(find_backup_code(enrollment.backup, file.scratch_codes[i].view()),
+        EXPECT_EQ(find_backup_code(enrollment.backup, file.scratch_codes[i].view(),
+                                   default_backup_iterations),
                   std::optional<unsigned>(i));
     }
     // Written and read back, the enrollment is the same, length included.
@@ -85,15 +86,18 @@ TEST(GoogleAuthenticatorImport, CodesLogInOnceThroughCheckCode) {
     const auto imported = import_ok(file);
     UserState state;
     const std::string scratch(file.scratch_codes[2].view());
-    EXPECT_EQ(check_code(imported.enrollment, state, scratch, now, 1),
+    EXPECT_EQ(check_code(imported.enrollment, state, scratch, now, check_cost(Config{})),
               CodeVerdict::accepted_backup);
-    EXPECT_EQ(check_code(imported.enrollment, state, scratch, now, 1), CodeVerdict::replayed);
+    EXPECT_EQ(check_code(imported.enrollment, state, scratch, now, check_cost(Config{})),
+              CodeVerdict::replayed);
     // Neither a scratch code cut to six digits nor a 9-digit code is a backup code.
-    EXPECT_EQ(check_code(imported.enrollment, state, scratch.substr(0, 6), now, 1),
+    EXPECT_EQ(
+        check_code(imported.enrollment, state, scratch.substr(0, 6), now, check_cost(Config{})),
+        CodeVerdict::wrong);
+    EXPECT_EQ(check_code(imported.enrollment, state, scratch + "0", now, check_cost(Config{})),
               CodeVerdict::wrong);
-    EXPECT_EQ(check_code(imported.enrollment, state, scratch + "0", now, 1), CodeVerdict::wrong);
     const SecretString code = totp(file.secret, now, imported.enrollment.totp);
-    EXPECT_EQ(check_code(imported.enrollment, state, code.view(), now, 1),
+    EXPECT_EQ(check_code(imported.enrollment, state, code.view(), now, check_cost(Config{})),
               CodeVerdict::accepted_totp);
 }
 
@@ -214,7 +218,8 @@ TEST(GoogleAuthenticatorImport, ReimportingKeepsSpentCodesSpent) {
     const std::string kept_first(file.scratch_codes[0].view());
 
     auto again = file;
-    EXPECT_EQ(drop_spent_scratch_codes(again, first.enrollment, state), 2u);
+    EXPECT_EQ(drop_spent_scratch_codes(again, first.enrollment, state, default_backup_iterations),
+              2u);
     ASSERT_EQ(again.scratch_codes.size(), 3u);
     EXPECT_EQ(again.scratch_codes[0].view(), kept_first);
     for (const auto& code : again.scratch_codes) {
@@ -224,8 +229,17 @@ TEST(GoogleAuthenticatorImport, ReimportingKeepsSpentCodesSpent) {
     // Marks of another enrollment say nothing about this one.
     state.enrollment_id = "ffffffffffffffffffffffffffffffff";
     auto other = file;
-    EXPECT_EQ(drop_spent_scratch_codes(other, first.enrollment, state), 0u);
+    EXPECT_EQ(drop_spent_scratch_codes(other, first.enrollment, state, default_backup_iterations),
+              0u);
     EXPECT_EQ(other.scratch_codes.size(), 5u);
+
+    // Hashed at another count than the host's, no code can be looked up
+    // (never at the file's count): any may have been spent, so none is kept.
+    adopt_enrollment(state, first.enrollment);
+    state.backup_used_mask = 0b10010;
+    auto recounted = file;
+    EXPECT_EQ(drop_spent_scratch_codes(recounted, first.enrollment, state, 5000), 5u);
+    EXPECT_TRUE(recounted.scratch_codes.empty());
 }
 
 }  // namespace

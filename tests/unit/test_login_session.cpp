@@ -48,11 +48,8 @@ protected:
     std::vector<std::string> typed;     // every answer given, for the log check
 
     void SetUp() override {
-        auto found = lookup_user(::geteuid());
-        ASSERT_TRUE(found.ok()) << found.error().message;
-        account = *found;
-        config.enrollment_path = (dir.path() / "%u.enrollment").string();
-        config.state_dir = dir / "state";
+        account = test::running_account();
+        config = test::login_config_in(dir);
         config.max_attempts = 3;
         config.fail_delay_ms = 1500;
         config.debug = true;
@@ -64,7 +61,7 @@ protected:
         enrollment.totp_secret = test::bytes_of(seed);
         enrollment.totp = TotpParameters{HashAlgorithm::sha256, 8, 30};
         OpenSslRandom random;
-        auto made = make_backup_codes(random, 2, 10, 1000);
+        auto made = make_backup_codes(random, 2, 10, config.backup_code_iterations);
         enrollment.backup = made.stored;
         for (const auto& c : made.codes) {
             backups.push_back(test::text_of(c));

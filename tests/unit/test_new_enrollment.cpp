@@ -26,7 +26,8 @@ TEST(NewEnrollment, FollowsTheConfig) {
     EXPECT_TRUE(is_lower_hex(made.enrollment.id));
     ASSERT_EQ(made.backup_codes.size(), 4u);
     EXPECT_EQ(made.backup_codes[0].size(), 12u);
-    EXPECT_EQ(find_backup_code(made.enrollment.backup, made.backup_codes[3].view()),
+    EXPECT_EQ(find_backup_code(made.enrollment.backup, made.backup_codes[3].view(),
+                               config.backup_code_iterations),
               std::optional<unsigned>(3));
     // What is made can be written and read back.
     const auto parsed = parse_enrollment(serialize_enrollment(made.enrollment).view());
@@ -47,8 +48,12 @@ TEST(NewEnrollment, RenewingBackupCodesKeepsTheSecretAndChangesTheId) {
     EXPECT_NE(made.enrollment.id, old_id);
     EXPECT_NE(made.enrollment.backup.hashes_hex, old_hashes);
     ASSERT_EQ(codes.size(), 2u);
-    EXPECT_FALSE(find_backup_code(made.enrollment.backup, made.backup_codes[0].view()).has_value());
-    EXPECT_TRUE(find_backup_code(made.enrollment.backup, codes[0].view()).has_value());
+    EXPECT_FALSE(find_backup_code(made.enrollment.backup, made.backup_codes[0].view(),
+                                  config.backup_code_iterations)
+                     .has_value());
+    EXPECT_TRUE(
+        find_backup_code(made.enrollment.backup, codes[0].view(), config.backup_code_iterations)
+            .has_value());
 }
 
 }  // namespace

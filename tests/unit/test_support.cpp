@@ -102,6 +102,22 @@ bool running_as_root() {
     return ::geteuid() == 0;
 }
 
+core::UserAccount running_account() {
+    auto found = core::lookup_user(::geteuid());
+    if (!found) {
+        throw std::runtime_error(found.error().message);
+    }
+    return *found;
+}
+
+core::Config login_config_in(const TempDir& dir) {
+    core::Config config;
+    config.enrollment_path = (dir.path() / "%u.enrollment").string();
+    config.state_dir = dir / "state";
+    config.backup_code_iterations = fast_backup_iterations;
+    return config;
+}
+
 CommandResult run_command(const std::vector<std::string>& argv) {
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {

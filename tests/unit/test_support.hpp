@@ -16,9 +16,11 @@
 #include <sys/types.h>
 
 #include "otpgate/core/clock.hpp"
+#include "otpgate/core/config.hpp"
 #include "otpgate/core/login_session.hpp"
 #include "otpgate/core/random.hpp"
 #include "otpgate/core/secret.hpp"
+#include "otpgate/core/user_account.hpp"
 #include "test_files.hpp"
 
 namespace otpgate::test {
@@ -39,6 +41,14 @@ std::string text_of(const core::SecretString& secret);
 std::vector<std::uint8_t> from_hex(std::string_view hex);
 
 bool running_as_root();
+
+// For logins run without PAM: the account running the tests (root in CI,
+// so no identity switch happens), and a config that keeps its enrollment
+// (%u.enrollment) and state under `dir`, with backup codes hashed at the
+// fewest rounds the parser accepts (fast_backup_iterations).
+inline constexpr unsigned fast_backup_iterations = 1000;
+core::UserAccount running_account();
+core::Config login_config_in(const TempDir& dir);
 
 struct CommandResult {
     int exit_code = -1;  // -1 when it did not exit normally

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "otpgate/core/backup_codes.hpp"
 #include "otpgate/core/delivery_config.hpp"
 #include "otpgate/core/file_lock.hpp"
 #include "otpgate/core/logger.hpp"
@@ -40,6 +41,11 @@ struct Config {
 
     unsigned backup_code_count = 10;
     unsigned backup_code_digits = 10;
+    // PBKDF2 rounds of backup code hashes: what every typed code of a backup
+    // code's length costs, for every user. Set here only, never by the
+    // enrollment file (which a user can write); files hashed at another
+    // count have their backup codes refused until they are made anew.
+    unsigned backup_code_iterations = default_backup_iterations;
 
     unsigned max_attempts = 3;
     unsigned fail_delay_ms = 2000;

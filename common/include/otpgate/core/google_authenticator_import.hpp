@@ -42,9 +42,10 @@ Result<GoogleAuthenticatorImport> import_google_authenticator(const GoogleAuthen
 
 // Importing the same file again must not bring back scratch codes that
 // were spent as backup codes of the earlier import: removes from `file`
-// every scratch code that `state` marks as used in `previous`. Returns how
-// many were removed.
+// every scratch code that `state` marks as used in `previous`, or every one
+// when `previous` was hashed at another count than the host's `iterations`.
+// Returns how many were removed.
 std::size_t drop_spent_scratch_codes(GoogleAuthenticatorFile& file, const Enrollment& previous,
-                                     const UserState& state);
+                                     const UserState& state, unsigned iterations);
 
 }  // namespace otpgate::core

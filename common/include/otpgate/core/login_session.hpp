@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "otpgate/core/clock.hpp"
+#include "otpgate/core/code_check.hpp"
 #include "otpgate/core/config.hpp"
 #include "otpgate/core/logger.hpp"
 #include "otpgate/core/message.hpp"
@@ -51,6 +52,7 @@ struct LoginServices {
     RandomSource& random;
     SenderFactory make_sender;  // for SMS and email codes
     std::string host_name;      // {host} in messages
+    CheckPrimitives check_primitives;  // what checking a typed code does
 };
 
 // Where a login comes from, as the application told PAM. The otpgate

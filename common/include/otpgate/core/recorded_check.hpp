@@ -8,7 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "otpgate/core/code_check.hpp"
 #include "otpgate/core/config.hpp"
 #include "otpgate/core/enrollment.hpp"
 #include "otpgate/core/logger.hpp"
@@ -38,8 +40,12 @@ class AttemptRecorder {
     // `remember`: the tag of the remote host, when remember_host is on and
     // the login came from one; recorded with a success.
     AttemptRecorder(const std::string& user_name, const Config& config, Logger& logger,
-                    std::optional<HostTag> remember)
-        : m_user(user_name), m_config(config), m_logger(logger), m_remember(remember) {}
+                    std::optional<HostTag> remember, CheckPrimitives primitives = {})
+        : m_user(user_name),
+          m_config(config),
+          m_logger(logger),
+          m_remember(remember),
+          m_cost(check_cost(config, std::move(primitives))) {}
 
     // Whether the host is remembered and whether a lock is on. nullopt when
     // the state cannot be read (the check that follows fails closed).
@@ -49,15 +55,14 @@ class AttemptRecorder {
     [[nodiscard]] bool remembers_host() const noexcept { return m_remember.has_value(); }
 
     // A typed TOTP or backup code. A valid code that cannot be recorded is
-    // refused: unrecorded, it could be used again.
+    // refused: unrecorded, it could be used again. While locked, the code
+    // costs what check_code costs, and is not checked.
     AttemptResult check_and_record(const Enrollment& enrollment, std::string_view digits,
                                    std::int64_t now);
 
     // The code sent by SMS or email matched (checked by the caller): refused
     // while locked, else the success is recorded.
     AttemptResult accept_sent_code(const Enrollment& enrollment, std::int64_t now);
-    // A wrong sent code: counted, unless a lock is already on.
-    void record_wrong_sent_code(std::int64_t now);
 
     // The code that confirms a new TOTP enrollment (not yet used by any
     // login): checked against the new secret alone, since the steps spent
@@ -80,6 +85,7 @@ class AttemptRecorder {
     const Config& m_config;
     Logger& m_logger;
     std::optional<HostTag> m_remember;
+    CheckCost m_cost;
     bool m_lock_logged = false;  // one "not checked: locked" line per login
 };
 
