@@ -96,6 +96,33 @@ class UserChanges(helper_test.HelperJourneys):
         self.assertIn("Two-factor authentication was turned off", notices(world)[2]["text"])
         self.assertEqual({n["to"] for n in notices(world)}, {"otpgvh1@example.com"})
 
+    def test_an_import_is_confirmed_recorded_and_announced_by_the_helper(self):
+        world = helper_test.WORLD
+        self.announce_to()
+        secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+        entry = world.users["otpgvh1"]
+        google = os.path.join(entry.pw_dir, ".google_authenticator")
+        with open(google, "w", encoding="utf-8") as f:
+            f.write(secret + '\n" TOTP_AUTH\n12345678\n')
+        os.chown(google, entry.pw_uid, entry.pw_gid)
+        os.chmod(google, 0o400)
+        helper_test.settle_into_a_step()
+        code = helper_test.totp(secret)
+        child = self.track(world.cli("otpgvh1", ["import", "google-authenticator"]))
+        child.expect_exact("code from your app: ")
+        child.sendline(code)
+        child.expect(pexpect.EOF)
+        child.close()
+        self.assertEqual(child.exitstatus, 0, child.before)
+        self.assertIn("Imported", child.before)
+        self.assertEqual([n["to"] for n in notices(world)], ["otpgvh1@example.com"])
+        # The code that confirmed the import cannot log in.
+        world.configure(["max_attempts = 1"])
+        login = self.track(world.pamtester("otpgvh1"))
+        login.expect_exact("Verification code: ")
+        login.sendline(code)
+        login.expect_exact("Authentication failure")
+
     def test_a_refused_confirmation_leaves_the_old_enrollment_in_force(self):
         world = helper_test.WORLD
         secret = self.enroll_totp()
