@@ -248,6 +248,15 @@ class HelperJourneys(unittest.TestCase):
     def enrollment_file(self, user="otpgvh1"):
         return os.path.join(WORLD.users[user].pw_dir, ".otpgate")
 
+    def assert_spent(self, user, code):
+        """The TOTP code cannot log in (the configuration is reset to one
+        attempt, so one refusal ends the login)."""
+        WORLD.configure(["max_attempts = 1"])
+        login = self.track(WORLD.pamtester(user))
+        login.expect_exact("Verification code: ")
+        login.sendline(code)
+        login.expect_exact("Authentication failure")
+
     def enroll_totp(self, user="otpgvh1"):
         """The user's own TOTP enrollment, confirmed with the code of the
         step before the current one; returns the secret."""
@@ -392,11 +401,7 @@ class HelperTest(HelperJourneys):
         child.expect_exact("New backup codes")
         child.expect(pexpect.EOF)
         # Recorded in the root-owned state: the same code cannot log in.
-        WORLD.configure(["max_attempts = 1"])
-        login = self.track(WORLD.pamtester("otpgvh1"))
-        login.expect_exact("Verification code: ")
-        login.sendline(code)
-        login.expect("Authentication failure")
+        self.assert_spent("otpgvh1", code)
 
     # --- limits -----------------------------------------------------------------
 
