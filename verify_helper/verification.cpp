@@ -132,13 +132,28 @@ HelperOutcome record_verified(const HelperServices& services, const VerifyDestin
     return {HelperExit::ok, {}};
 }
 
-// What root's state holds for the user; an empty record when there is
-// none or it cannot be read (then nothing counts as proven or enrolled).
-core::UserState root_record(const HelperServices& services) {
+// What root's state holds for the user: an empty record when there is
+// none, an error when it cannot be read (which proves nothing either way).
+core::Result<core::UserState> root_record(const HelperServices& services) {
     const core::StateStore states(services.config.state_dir, services.config.lock_timeout);
     auto state = states.read_existing(services.account.name);
-    return state && *state ? std::move(**state) : core::UserState{};
+    if (!state) {
+        return state.error();
+    }
+    return *state ? std::move(**state) : core::UserState{};
 }
+
+// The destination root's state shows verified; empty when none or unreadable
+// (then no address counts as proven, and a notice goes to notify_domain).
+std::string verified_destination(const HelperServices& services) {
+    auto record = root_record(services);
+    return record ? record->verified_destination : std::string();
+}
+
+// For a user whose enrollment file is missing or damaged: refused when
+// root's state shows a second factor, or cannot be read to tell.
+std::optional<HelperOutcome> refuse_without_proof(const HelperServices& services,
+                                                  const core::Error& file_error);
 
 // Whether root's state shows a second factor the user would have to prove:
 // a destination verified by code, or an enrollment a login used.
@@ -184,17 +199,25 @@ core::NoticeAddresses proven_address_of(const core::Enrollment& enrollment,
     return addresses;
 }
 
-HelperOutcome not_provable(const HelperServices& services, const core::Error& error) {
-    services.login.logger.warning(
-        "refused a change for user " + services.account.name + ": the enrollment " +
-        (error.kind == ErrorKind::not_found ? "file is missing" : "cannot be read") +
-        " but root's state shows a second factor");
-    return {HelperExit::not_permitted,
-            std::string("your enrollment ") +
-                (error.kind == ErrorKind::not_found ? "file is missing" : "cannot be read") +
-                ", but this host's records show a second factor for you, and a change needs its "
-                "code; ask an administrator to reset it (otpgate disable --user " +
-                services.account.name + ")"};
+std::optional<HelperOutcome> refuse_without_proof(const HelperServices& services,
+                                                  const core::Error& file_error) {
+    const auto record = root_record(services);
+    if (!record) {
+        return storage_outcome(record.error(), "the login state of user " + services.account.name);
+    }
+    if (!state_shows_a_factor(*record)) {
+        return std::nullopt;
+    }
+    const std::string what =
+        file_error.kind == ErrorKind::not_found ? "file is missing" : "cannot be read";
+    services.login.logger.warning("refused a change for user " + services.account.name +
+                                  ": the enrollment " + what +
+                                  " but root's state shows a second factor");
+    return HelperOutcome{HelperExit::not_permitted,
+                         "your enrollment " + what +
+                             ", but this host's records show a second factor for you, and a "
+                             "change needs its code; ask an administrator to reset it "
+                             "(otpgate disable --user " + services.account.name + ")"};
 }
 
 }  // namespace
@@ -232,13 +255,14 @@ HelperOutcome verify_destination(const HelperServices& services, const VerifyDes
         current.error().kind != ErrorKind::corrupt) {
         return storage_outcome(current.error(), "your enrollment");
     }
-    const core::UserState before = root_record(services);
-    const std::string& verified_before = before.verified_destination;
     // A missing or damaged file is no second factor only when root's state
     // agrees; otherwise removing the file would skip the code the change needs.
-    if (!current && state_shows_a_factor(before)) {
-        return not_provable(services, current.error());
+    if (!current) {
+        if (auto refused = refuse_without_proof(services, current.error())) {
+            return std::move(*refused);
+        }
     }
+    const std::string verified_before = verified_destination(services);
     core::Cooldown cooldown = core::Cooldown::applies;
     if (current) {
         if (verified_already(services, *current, request)) {
@@ -281,8 +305,10 @@ HelperOutcome confirm_totp(const HelperServices& services, const ConfirmTotp& re
     if (enrollment->method != core::Method::totp) {
         return {HelperExit::usage, "your enrollment is not a TOTP enrollment"};
     }
-    const core::UserState before = root_record(services);
-    const bool replaced = state_shows_a_factor(before) && before.enrollment_id != enrollment->id;
+    // Read before the confirmation adopts the new enrollment.
+    const auto before = root_record(services);
+    const bool replaced = before && state_shows_a_factor(*before) && before->enrollment_id != enrollment->id;
+    const std::string verified_before = before ? before->verified_destination : std::string();
     const auto answer = login.conversation.ask_hidden({});
     const auto digits = answer ? core::normalize_typed_code(answer->view()) : std::nullopt;
     if (!digits || digits->size() != enrollment->totp.digits) {
@@ -301,7 +327,7 @@ HelperOutcome confirm_totp(const HelperServices& services, const ConfirmTotp& re
     }
     core::NoticeAddresses addresses;
     if (!request.previous_email.empty()) {
-        addresses.add_if_proven(request.previous_email, before.verified_destination);
+        addresses.add_if_proven(request.previous_email, verified_before);
     }
     send_notice(services, replaced ? core::ChangeKind::changed : core::ChangeKind::enabled,
                 "TOTP app", addresses);
@@ -313,12 +339,13 @@ HelperOutcome disable_enrollment(const HelperServices& services) {
     const core::EnrollmentStore store(services.config.enrollment_path, services.config.lock_timeout);
     const auto current = store.load(services.account);
     if (!current) {
-        if (state_shows_a_factor(root_record(services)) &&
-            (current.error().kind == ErrorKind::not_found ||
-             current.error().kind == ErrorKind::corrupt)) {
-            return not_provable(services, current.error());
+        const ErrorKind kind = current.error().kind;
+        if (kind == ErrorKind::not_found || kind == ErrorKind::corrupt) {
+            if (auto refused = refuse_without_proof(services, current.error())) {
+                return std::move(*refused);
+            }
         }
-        if (current.error().kind == ErrorKind::not_found) {
+        if (kind == ErrorKind::not_found) {
             return {HelperExit::not_enrolled, "you are not enrolled"};
         }
         return storage_outcome(current.error(), "your enrollment");
@@ -326,7 +353,7 @@ HelperOutcome disable_enrollment(const HelperServices& services) {
     if (HelperOutcome proved = prove_current(services); proved.exit != HelperExit::ok) {
         return proved;
     }
-    const std::string verified_before = root_record(services).verified_destination;
+    const std::string verified_before = verified_destination(services);
     if (auto removed = store.remove(services.account); !removed) {
         return storage_outcome(removed.error(), "your enrollment");
     }
@@ -382,7 +409,7 @@ HelperOutcome renew_backup_codes(const HelperServices& services) {
                ". The old ones no longer work; the authenticator app stays as it is.\n");
     cli::print_backup_codes(codes);
     send_notice(services, core::ChangeKind::backup_codes_renewed, describe_enrollment(enrollment),
-                proven_address_of(enrollment, root_record(services).verified_destination));
+                proven_address_of(enrollment, verified_destination(services)));
     return {HelperExit::ok, {}};
 }
 
