@@ -21,10 +21,12 @@
 //     and backup codes stay spent; a code that passed is recorded: typed
 //     again at the same time, it does not pass twice.
 //  4. Without injected failures, a usable replay fence stays usable.
+//  5. No file descriptor is left open (ASan sees leaked memory, not these).
 #include <security/pam_modules.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -55,7 +57,17 @@ struct LoginRun {
     std::vector<std::string> typed;
     std::vector<std::string> sent_codes;
     std::vector<std::string> log;
+    std::size_t descriptors_before = 0;
+    std::size_t descriptors_after = 0;
 };
+
+std::size_t open_descriptors() {
+    std::size_t count = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        ++count;
+    }
+    return count;
+}
 
 void print_run(const LoginRun& run) {
     std::fprintf(stderr, "result %d, %u injected failures, %zu replies typed\n", run.result,
@@ -122,6 +134,7 @@ LoginRun run_login(const LoginCase& login, const LoginSandbox& sandbox, const Lo
         argv.push_back(argument.c_str());
     }
 
+    run.descriptors_before = open_descriptors();
     arm_clock(clock);
     arm_faults(faults);
     run.result = pam_sm_authenticate(&handle, 0, static_cast<int>(argv.size()), argv.data());
@@ -129,6 +142,7 @@ LoginRun run_login(const LoginCase& login, const LoginSandbox& sandbox, const Lo
     disarm_faults();
     run.times = observed_times();
     disarm_clock();
+    run.descriptors_after = open_descriptors();
 
     run.state_after = sandbox.state_of(login.user_name);
     run.fence_after = sandbox.fence();
@@ -167,6 +181,8 @@ std::optional<RightCode> check_login(const LoginCase& login, const LoginWorld& w
     check((run.result != PAM_USER_UNKNOWN && run.result != PAM_INCOMPLETE) ||
               login.user_kind == LoginCase::UserKind::none,
           "the user is unknown only when pam_get_user fails", run);
+
+    check(run.descriptors_after == run.descriptors_before, "no descriptor left open", run);
 
     // 3: state never damaged, spent codes stay spent.
     using Kind = StateSnapshot::Kind;
