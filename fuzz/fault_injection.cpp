@@ -47,8 +47,10 @@ bool fails(Operation operation) {
     return fault_for(operation) != nullptr;
 }
 
-bool takes_mode(int flags) {
-    return (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE;
+// The mode argument of open and openat, present only when they may create.
+mode_t mode_argument(int flags, va_list arguments) {
+    const bool creates = (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE;
+    return creates ? static_cast<mode_t>(va_arg(arguments, unsigned)) : 0;
 }
 
 }  // namespace
@@ -151,24 +153,18 @@ void* __wrap__ZnamRKSt9nothrow_t(std::size_t size, const std::nothrow_t& tag) no
 }
 
 int __wrap_open(const char* path, int flags, ...) {
-    mode_t mode = 0;
-    if (otpgate::fuzz::takes_mode(flags)) {
-        va_list arguments;
-        va_start(arguments, flags);
-        mode = static_cast<mode_t>(va_arg(arguments, unsigned));
-        va_end(arguments);
-    }
+    va_list arguments;
+    va_start(arguments, flags);
+    const mode_t mode = otpgate::fuzz::mode_argument(flags, arguments);
+    va_end(arguments);
     return fails(Operation::open) ? -1 : __real_open(path, flags, mode);
 }
 
 int __wrap_openat(int dir_fd, const char* path, int flags, ...) {
-    mode_t mode = 0;
-    if (otpgate::fuzz::takes_mode(flags)) {
-        va_list arguments;
-        va_start(arguments, flags);
-        mode = static_cast<mode_t>(va_arg(arguments, unsigned));
-        va_end(arguments);
-    }
+    va_list arguments;
+    va_start(arguments, flags);
+    const mode_t mode = otpgate::fuzz::mode_argument(flags, arguments);
+    va_end(arguments);
     return fails(Operation::open) ? -1 : __real_openat(dir_fd, path, flags, mode);
 }
 

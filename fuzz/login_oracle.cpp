@@ -9,7 +9,9 @@ namespace otpgate::fuzz {
 namespace {
 
 // The digits of a typed code: blanks, dashes and dots between them are
-// ignored; anything else, or more than 64 characters, is no code.
+// ignored; anything else, or more than 64 characters, is no code. The rule
+// of normalize_typed_code, written again on purpose: the oracle does not
+// call the code it judges.
 std::optional<std::string> typed_digits(std::string_view typed) {
     if (typed.size() > 64) {
         return std::nullopt;
