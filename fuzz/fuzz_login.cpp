@@ -40,6 +40,7 @@
 #include "pam_stub.hpp"
 #include "scripted_conversation.hpp"
 #include "otpgate/core/config.hpp"
+#include "otpgate/core/replay_fence.hpp"
 
 using namespace otpgate;
 using namespace otpgate::fuzz;
@@ -231,6 +232,11 @@ std::optional<RightCode> check_login(const LoginCase& login, const LoginWorld& w
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static LoginSandbox sandbox;
+    // The boot id is read once per process and a failed read is kept
+    // (replay_fence.cpp): read before any failure is injected, or one
+    // failing login would refuse every later right code of the run.
+    static const bool boot_id_read = core::current_boot_id().ok();
+    static_cast<void>(boot_id_read);
     const LoginCase login = decode_login_case(data, size);
     sandbox.reset();
     const LoginWorld world = build_login_world(login, sandbox);
