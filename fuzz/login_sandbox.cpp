@@ -1,9 +1,11 @@
 #include "login_sandbox.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -15,15 +17,42 @@
 
 namespace otpgate::fuzz {
 
+namespace {
+
+constexpr std::string_view folder_prefix = "otpgate-fuzz-login.";
+
+// A crash ends the process without destructors, leaving its folder behind:
+// folders are named after their process, and those of processes that are
+// gone are removed by the next run.
+void remove_folders_of_ended_runs(const std::filesystem::path& parent) {
+    std::error_code error;
+    for (std::filesystem::directory_iterator entries(parent, error);
+         !error && entries != std::filesystem::directory_iterator(); entries.increment(error)) {
+        const std::string name = entries->path().filename().string();
+        if (name.compare(0, folder_prefix.size(), folder_prefix) != 0) {
+            continue;
+        }
+        const long pid = std::strtol(name.c_str() + folder_prefix.size(), nullptr, 10);
+        if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+            std::error_code ignored;
+            std::filesystem::remove_all(entries->path(), ignored);
+        }
+    }
+}
+
+}  // namespace
+
 LoginSandbox::LoginSandbox() {
     // tmpfs where there is one: fsync costs nothing there, and a login
     // does several.
-    std::string name = std::filesystem::is_directory("/dev/shm") ? "/dev/shm/otpgate-fuzz-login.XXXXXX"
-                                                                 : "/tmp/otpgate-fuzz-login.XXXXXX";
-    if (mkdtemp(name.data()) == nullptr) {
-        throw std::runtime_error("cannot create the sandbox folder");
+    const std::filesystem::path parent =
+        std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp";
+    remove_folders_of_ended_runs(parent);
+    m_root = parent / (std::string(folder_prefix) + std::to_string(::getpid()));
+    std::filesystem::remove_all(m_root);
+    if (::mkdir(m_root.c_str(), 0700) != 0) {
+        throw std::runtime_error("cannot create the sandbox folder " + m_root.string());
     }
-    m_root = name;
     // Users other than root read their enrollment with their own rights.
     std::filesystem::permissions(m_root, std::filesystem::perms(0711));
     m_state_dir = m_root / "state";

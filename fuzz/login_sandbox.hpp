@@ -28,7 +28,9 @@ enum class FenceSnapshot { absent, empty, valid, damaged };
 
 class LoginSandbox {
 public:
-    LoginSandbox();  // a new folder in /dev/shm or /tmp, removed by the destructor
+    // A new folder in /dev/shm or /tmp, named after this process and
+    // removed by the destructor (or, after a crash, by the next run).
+    LoginSandbox();
     ~LoginSandbox();
     LoginSandbox(const LoginSandbox&) = delete;
     LoginSandbox& operator=(const LoginSandbox&) = delete;
