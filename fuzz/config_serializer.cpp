@@ -64,6 +64,7 @@ std::string serialize_config(const Config& c) {
     line("enrollment_path", c.enrollment_path);
     line("verify_helper", c.verify_helper);
     line("state_dir", c.state_dir.string());
+    line("lock_timeout_ms", std::to_string(c.lock_timeout.count()));
     line("issuer", c.issuer);
     line("totp_algorithm", std::string(core::to_string(c.totp.algorithm)));
     line("totp_digits", std::to_string(c.totp.digits));

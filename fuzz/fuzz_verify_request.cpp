@@ -1,7 +1,8 @@
 // parse_verify_request: the command line of the set-uid otpgate-verify,
 // which any local user can run with any arguments (NUL-separated here).
 // Invariants: a destination it returns is one the rest of otpgate accepts
-// (E.164 with an allowed calling code, or a normalized address).
+// (E.164 with an allowed calling code, or a normalized address); each
+// command is returned only for its own words.
 #include <string>
 
 #include "fuzz_support.hpp"
@@ -33,6 +34,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             FUZZ_CHECK(arguments[0] == "email");
             FUZZ_CHECK(core::normalize_email(destination->destination) == destination->destination);
         }
+    } else if (const auto* confirm = std::get_if<verify::ConfirmTotp>(&request)) {
+        FUZZ_CHECK(!arguments.empty() && arguments.size() <= 2 && arguments[0] == "confirm-totp");
+        FUZZ_CHECK(confirm->previous_email.empty() == (arguments.size() == 1));
+        FUZZ_CHECK(confirm->previous_email.empty() ||
+                   core::normalize_email(confirm->previous_email) == confirm->previous_email);
+    } else if (std::holds_alternative<verify::DisableEnrollment>(request)) {
+        FUZZ_CHECK(arguments.size() == 1 && arguments[0] == "disable");
+    } else if (std::holds_alternative<verify::RenewBackupCodes>(request)) {
+        FUZZ_CHECK(arguments.size() == 1 && arguments[0] == "backup-codes");
     } else {
         FUZZ_CHECK(!std::get<verify::RequestError>(request).message.empty());
     }

@@ -196,9 +196,116 @@ def main():
     write("typed_code", "backup_code", b"\x00\x00\x0012345-67890")
     write("typed_code", "wrong_code", b"\x01\x00\x05 12.34-56\t")
 
+    login_seeds()
+
     write("verify_request", "prove", "prove")
     write("verify_request", "sms", nul("sms", "+447700900123"))
     write("verify_request", "email", nul("email", "Alice@Example.COM"))
+
+
+def str8(data):
+    data = data.encode() if isinstance(data, str) else data
+    return bytes([len(data)]) + data
+
+
+def str16(data):
+    data = data.encode() if isinstance(data, str) else data
+    return struct.pack("<H", len(data)) + data
+
+
+# Reply kinds and fault operations of fuzz/login_case.hpp.
+TEXT, TOTP, WRONG, BACKUP, SENT, RESEND, NO_TEXT, NO_REPLY, CONV_ERR = range(9)
+ALLOCATE, OPEN, READ, WRITE, SYNC, LOCK, NAME = range(7)
+EIO, ENOSPC, EINTR, EACCES, ENOENT, EWOULDBLOCK = range(6)
+PERSISTENT, SHORT_WRITE = 0x80, 0x40
+
+
+def reply(kind, *fields):
+    out = bytes([kind])
+    for field in fields:
+        out += field if isinstance(field, bytes) else bytes([field & 0xff])
+    return out
+
+
+def login_seed(user=0, rhost=0, arguments=0, config="", enrollment=b"\x02\x00\x00\x00" +
+               str8("12345678901234567890") + b"\x02\x00\x05", state=b"\x00", fence=b"\x00",
+               host_key=b"\x00", replies=(), faults=(), clock=b"\x64\x00\x05\x00\x00"):
+    """A login in the layout of fuzz/login_case.hpp: by default root at sshd
+    with a TOTP enrollment (two backup codes) and no state yet."""
+    return (bytes([user, 0, rhost, 0, arguments]) + str16(config) + enrollment + state + fence +
+            host_key + bytes([len(replies)]) + b"".join(replies) + bytes([len(faults)]) +
+            b"".join(faults) + clock)
+
+
+def login_seeds():
+    fast = "fail_delay_ms = 0\n"
+    record = lambda flags, step=0, spent=0, failures=0, sends=0: bytes(
+        [2, flags, step & 0xff, spent, failures, sends])
+    write("login", "right_code", login_seed(replies=[reply(TOTP, 0, 0)]))
+    write("login", "right_code_grouped", login_seed(replies=[reply(TOTP, 1, 2)]))
+    # The state says the step of the right code is spent already.
+    write("login", "replayed_code", login_seed(state=record(3), replies=[reply(TOTP, 0, 0)]))
+    write("login", "wrong_codes", login_seed(config="max_attempts = 3\n",
+                                             replies=[reply(WRONG, 0)] * 3))
+    write("login", "backup_code", login_seed(replies=[reply(TEXT, str8("12 34")),
+                                                      reply(BACKUP, 1, 2)]))
+    write("login", "spent_backup_code", login_seed(state=record(2, spent=2),
+                                                   replies=[reply(BACKUP, 1, 0)]))
+    write("login", "locked_user", login_seed(
+        config="lockout_failures = 3\nlockout_window = 300\nlockout_duration = 900\n",
+        state=record(8, failures=3), replies=[reply(TOTP, 0, 0)]))
+    write("login", "corrupt_state", login_seed(state=b"\x01" + str16(b"\x00" * 1024),
+                                               replies=[reply(TOTP, 0, 0)]))
+    write("login", "torn_newer_slot", login_seed(state=record(1 | 2 | 32),
+                                                 replies=[reply(TOTP, -1, 0), reply(TOTP, 0, 0)]))
+    write("login", "state_write_fails", login_seed(
+        replies=[reply(TOTP, 0, 0)], faults=[bytes([WRITE, 2, EIO | PERSISTENT])]))
+    write("login", "state_write_torn", login_seed(
+        state=record(2), replies=[reply(WRONG, 0), reply(TOTP, 0, 0)],
+        faults=[bytes([WRITE, 1, ENOSPC | SHORT_WRITE])]))
+    write("login", "state_sync_fails", login_seed(
+        replies=[reply(BACKUP, 0, 0)], faults=[bytes([SYNC, 1, EIO | PERSISTENT])]))
+    write("login", "lock_held", login_seed(
+        replies=[reply(TOTP, 0, 0)], faults=[bytes([LOCK, 1, EWOULDBLOCK | PERSISTENT])]))
+    write("login", "allocation_fails", login_seed(
+        replies=[reply(TOTP, 0, 0)], faults=[bytes([ALLOCATE, 40, 0])]))
+    write("login", "clock_jumps", login_seed(
+        replies=[reply(WRONG, 0), reply(TOTP, 0, 0)], clock=b"\x64\x00\x1d\x02\x04"))
+    write("login", "fence_of_another_boot", login_seed(
+        fence=b"\x04\x00\x00", replies=[reply(TOTP, 0, 0), reply(TOTP, 1, 0)]))
+    write("login", "damaged_fence", login_seed(fence=b"\x02" + str16(b"\xff" * 256),
+                                               replies=[reply(TOTP, 0, 0)]))
+    write("login", "conversation_fails", login_seed(replies=[reply(NO_TEXT), reply(CONV_ERR)]))
+    write("login", "no_enrollment_nullok", login_seed(arguments=1, enrollment=b"\x00"))
+    write("login", "nobody", login_seed(user=1, replies=[reply(TOTP, 0, 0)]))
+    write("login", "group_readable_enrollment", login_seed(
+        enrollment=b"\x05\x00\x00\x00" + str8("12345678901234567890") + b"\x00\x00\x00",
+        replies=[reply(TOTP, 0, 0)]))
+    sms = b"\x03\x00\x00\x00" + str8("") + b"\x01\x00\x09"
+    write("login", "sms_code", login_seed(arguments=4, enrollment=sms, state=record(2 | 4),
+                                          replies=[reply(SENT)]))
+    write("login", "sms_resend", login_seed(arguments=4, config="send_cooldown = 0\n",
+                                            enrollment=sms, state=record(2 | 4),
+                                            replies=[reply(RESEND), reply(SENT)]))
+    write("login", "sms_unverified", login_seed(arguments=4, enrollment=sms, state=record(2),
+                                                replies=[reply(BACKUP, 0, 0)]))
+    write("login", "email_failmode_safe", login_seed(
+        config="failmode = safe\n", enrollment=b"\x04\x00\x00\x00" + str8("") + b"\x00\x00\x00",
+        state=record(2 | 4), replies=[reply(SENT)],
+        faults=[bytes([OPEN, 1, EACCES | PERSISTENT])]))
+    write("login", "remembered_host", login_seed(
+        rhost=1, arguments=8, host_key=b"\x01" + str8(bytes(range(32))),
+        state=record(2 | 16), replies=[reply(TOTP, 0, 0)]))
+    write("login", "exempt_network", login_seed(rhost=2, config="exempt_networks = 10.0.0.0/8\n",
+                                                replies=[reply(TOTP, 0, 0)]))
+    write("login", "service_section", login_seed(
+        config=fast + "[service sshd]\nmax_attempts = 1\ntotp_window = 0\n",
+        replies=[reply(TOTP, 1, 0)]))
+    write_dict("login", ["max_attempts = ", "totp_window = ", "failmode = safe\n", "nullok\n",
+                         "lockout_failures = ", "lockout_duration = ", "remember_host = ",
+                         "exempt_networks = 192.0.2.0/24\n", "enforce = groups\n", "groups = ",
+                         "[service sshd]\n", "[service sudo]\n", "send_cooldown = 0\n",
+                         "max_sends_per_hour = ", "code_digits = ", "help_text = ", "\n"])
 
 
 if __name__ == "__main__":

@@ -66,13 +66,19 @@ std::string private_record_rule() {
 
 namespace {
 
+// Where create_state_file writes a user's first record before linking it
+// into place under the user's name.
+std::string temporary_name_prefix(const std::string& user_name) {
+    return "." + user_name + ".new-";
+}
+
 // Makes the file appear complete or not at all: written and synced under a
 // temporary name, then linked into place. If another login linked first,
 // theirs is kept.
 Result<void> create_state_file(int dir_fd, const std::string& name, const std::filesystem::path& path,
                                std::chrono::milliseconds lock_timeout) {
     OpenSslRandom random;
-    const std::string temp_name = "." + name + ".new-" + random_hex(random, 8);
+    const std::string temp_name = temporary_name_prefix(name) + random_hex(random, 8);
     UniqueFd temp(::openat(dir_fd, temp_name.c_str(),
                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!temp.valid()) {
@@ -163,9 +169,33 @@ std::string what_is_wrong(const struct stat& info) {
     return std::string("it has mode ") + mode;
 }
 
+// A creation that linked its file into place but could not remove the
+// temporary name (create_state_file goes on when that unlink fails), or
+// was killed in between, left the file with a second name, and the one
+// link every login insists on would refuse the user for good. Under the
+// lock, that name is removed when it is one of this user's temporary
+// names for this very file; any other second name stays, and the file is
+// refused.
+void remove_leftover_temporary_name(int dir_fd, const std::filesystem::path& directory,
+                                    const std::string& user_name, const struct stat& file) {
+    const std::string prefix = temporary_name_prefix(user_name);
+    std::error_code error;
+    for (std::filesystem::directory_iterator entries(directory, error);
+         !error && entries != std::filesystem::directory_iterator(); entries.increment(error)) {
+        const std::string name = entries->path().filename().string();
+        struct stat info {};
+        if (name.compare(0, prefix.size(), prefix) == 0 &&
+            fstatat(dir_fd, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0 &&
+            info.st_dev == file.st_dev && info.st_ino == file.st_ino) {
+            ::unlinkat(dir_fd, name.c_str(), 0);
+            return;
+        }
+    }
+}
+
 // Locks an open state file, checks it and reads the newest valid record.
-Result<LockedState> lock_and_read(UniqueFd fd, const std::filesystem::path& path,
-                                  const std::string& user_name,
+Result<LockedState> lock_and_read(UniqueFd fd, int dir_fd, const std::filesystem::path& directory,
+                                  const std::filesystem::path& path, const std::string& user_name,
                                   std::chrono::milliseconds lock_timeout) {
     // Checked once locked: see create_state_file.
     if (auto locked = lock_file(fd.get(), LockMode::exclusive, lock_timeout, path); !locked) {
@@ -174,6 +204,12 @@ Result<LockedState> lock_and_read(UniqueFd fd, const std::filesystem::path& path
     struct stat info {};
     if (fstat(fd.get(), &info) != 0) {
         return state_error(ErrorKind::io, path, "cannot stat: " + errno_text(errno));
+    }
+    if (S_ISREG(info.st_mode) && info.st_nlink == 2) {
+        remove_leftover_temporary_name(dir_fd, directory, user_name, info);
+        if (fstat(fd.get(), &info) != 0) {
+            return state_error(ErrorKind::io, path, "cannot stat: " + errno_text(errno));
+        }
     }
     if (!is_private_record(info)) {
         return state_error(ErrorKind::unsafe, path,
@@ -241,7 +277,7 @@ Result<LockedState> StateStore::lock(const std::string& user_name) const {
     if (!fd.valid()) {
         return open_error(path, errno);
     }
-    return lock_and_read(std::move(fd), path, user_name, m_lock_timeout);
+    return lock_and_read(std::move(fd), dir->get(), m_directory, path, user_name, m_lock_timeout);
 }
 
 Result<std::optional<UserState>> StateStore::read_existing(const std::string& user_name) const {
@@ -263,7 +299,8 @@ Result<std::optional<UserState>> StateStore::read_existing(const std::string& us
     if (!fd.valid()) {
         return open_error(path, errno);
     }
-    auto locked = lock_and_read(std::move(fd), path, user_name, m_lock_timeout);
+    auto locked = lock_and_read(std::move(fd), dir.get(), m_directory, path, user_name,
+                                m_lock_timeout);
     if (!locked) {
         return locked.error();
     }

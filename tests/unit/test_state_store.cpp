@@ -333,6 +333,36 @@ TEST_F(StateStoreTest, HardLinkedStateFileIsRefused) {
     EXPECT_EQ(locked.error().kind, ErrorKind::unsafe);
 }
 
+// A creation that linked the new file into place but could not remove its
+// temporary name (the unlink failed, or the process was killed in between)
+// left it with two links, and every later login of the user was refused
+// for good. Found by fuzz_login: tests/data/fuzz_regressions/
+// login_state_file_left_with_two_links (the creation's unlink fails).
+TEST_F(StateStoreTest, TemporaryNameLeftByACreationIsRemoved) {
+    commit_step(100);
+    const auto temporary = state_dir / ".alice.new-0123456789abcdef";
+    ASSERT_EQ(::link(file.c_str(), temporary.c_str()), 0);
+    auto locked = store().lock("alice");
+    ASSERT_TRUE(locked.ok()) << locked.error().message;
+    EXPECT_EQ(locked->state().last_totp_step, 100);
+    EXPECT_FALSE(std::filesystem::exists(temporary));
+    EXPECT_EQ(std::filesystem::hard_link_count(file), 1U);
+}
+
+// Only a temporary name of this user's own creation is taken away.
+TEST_F(StateStoreTest, SecondNameInTheStateDirectoryIsRefused) {
+    commit_step(100);
+    for (const char* name : {"bob", ".bob.new-0123456789abcdef", ".alice.old"}) {
+        const auto second = state_dir / name;
+        ASSERT_EQ(::link(file.c_str(), second.c_str()), 0);
+        const auto locked = store().lock("alice");
+        ASSERT_FALSE(locked.ok()) << name;
+        EXPECT_EQ(locked.error().kind, ErrorKind::unsafe) << name;
+        EXPECT_TRUE(std::filesystem::exists(second)) << name;
+        std::filesystem::remove(second);
+    }
+}
+
 TEST_F(StateStoreTest, StateFileWithBadModeOrOwnerIsRefused) {
     commit_step(100);
     for (const mode_t mode : {mode_t{0640}, mode_t{0604}, mode_t{0660}}) {

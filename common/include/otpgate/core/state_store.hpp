@@ -106,6 +106,8 @@ public:
     // Opens (creating if needed) and locks the user's state file, then reads
     // it. unsafe when the directory or file is not as it must be; corrupt
     // when neither slot is valid (fail closed: spent codes must stay spent).
+    // A second name that a creation interrupted after linking the file left
+    // behind (its temporary name) is removed; any other makes it unsafe.
     [[nodiscard]] Result<LockedState> lock(const std::string& user_name) const;
 
     // Deletes a user's state (root resetting a user). not_found if none.
