@@ -215,7 +215,8 @@ std::optional<RightCode> check_login(const LoginCase& login, const LoginWorld& w
     check(config.valid, "no success with a config the module refuses", run);
     check(run.state_before.kind != Kind::unusable, "no success with an unusable state file", run);
     check(!world.refused, "no success with a refused enrollment", run);
-    const OracleFacts facts{world, spent, run.times, config.config.totp_window, run.sent_codes};
+    const OracleFacts facts{world, spent, run.times, config.config.totp_window, run.sent_codes,
+                            config.config.backup_code_iterations};
     // The module returns at once when a code passes: the last text typed.
     const std::optional<RightCode> passed =
         run.typed.empty() ? std::nullopt : right_code(run.typed.back(), facts);

@@ -79,8 +79,9 @@ std::optional<RightCode> right_code(std::string_view typed, const OracleFacts& f
             return RightCode{RightCode::Kind::totp, *step, 0};
         }
         const auto& backup = facts.world.enrollment->backup;
-        if (core::is_backup_code_length(backup, digits->size()) && !backup.hashes_hex.empty()) {
-            if (const auto index = core::find_backup_code(backup, *digits);
+        if (core::is_backup_code_length(backup, digits->size()) && !backup.hashes_hex.empty() &&
+            backup.iterations == facts.backup_iterations) {
+            if (const auto index = core::find_backup_code(backup, *digits, facts.backup_iterations);
                 index && *index < 64 && (facts.spent.backups & (std::uint64_t{1} << *index)) == 0) {
                 return RightCode{RightCode::Kind::backup, 0, *index};
             }

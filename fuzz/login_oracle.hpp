@@ -31,6 +31,9 @@ struct OracleFacts {
     ObservedTimes times;                  // what time() returned during the login
     unsigned totp_window = 1;             // from the config the module read
     std::vector<std::string> sent_codes;  // written to an outbox during the login
+    // The host's PBKDF2 count (backup_code_iterations): backup codes hashed
+    // at any other count never match.
+    unsigned backup_iterations = 0;
 };
 
 struct RightCode {

@@ -84,6 +84,9 @@ std::vector<std::string> LoginSandbox::module_arguments(const LoginCase& login) 
         "enrollment_path=" + m_enrollment_dir.string() + "/%u",
         "lock_timeout_ms=100",
         "fail_delay_ms=0",
+        // The count the world's backup codes are hashed at (login_world.cpp):
+        // a right backup code is reachable, and every derivation stays cheap.
+        "backup_code_iterations=1000",
         "sms_backend=file",
         "email_backend=file",
         "sms_outbox=" + outbox(true).string(),
