@@ -363,7 +363,7 @@ class HelperTest(HelperJourneys):
         WORLD.configure()
         child = self.track(WORLD.cli("otpgvh1", ["disable"]))
         self.answer_from_outbox(child, 3, "(r = resend): ")
-        child.expect_exact("Removed the enrollment")
+        child.expect_exact("Code accepted. Removed your enrollment.")
         child.expect(pexpect.EOF)
         child.close()
         self.assertEqual(child.exitstatus, 0)
