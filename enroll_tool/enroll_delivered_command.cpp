@@ -82,8 +82,12 @@ std::optional<Failure> verify_by_code(const CommandContext& context, core::Chann
     const core::SentCode& record = *issued.record;
     const std::string masked = core::mask_destination(channel, destination);
     print("A code was sent by " + std::string(core::to_string(channel)) + " to " + masked + ".\n");
+    // The prompt names the destination too, as otpgate-verify's does: the
+    // line above may have scrolled away, or gone to a log, by the time a
+    // code is typed.
     return ask_until_accepted(
-        context.codes, "Enter the code: ", [&](std::string_view digits) -> CheckResult {
+        context.codes, "Enter the code sent to " + masked + ": ",
+        [&](std::string_view digits) -> CheckResult {
             return record.check(digits, context.clock.now()) == core::SentCode::Check::match
                        ? CodeCheck::accepted
                        : CodeCheck::wrong;
