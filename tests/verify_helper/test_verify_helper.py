@@ -302,7 +302,7 @@ class HelperTest(HelperJourneys):
         self.enroll_sms()
         child = self.track(WORLD.cli("otpgvh1", ["enroll", "sms", NUMBER_2]))
         old = self.answer_from_outbox(child, 2, "Code sent by SMS to %s (r = resend): " % MASKED)
-        self.assertEqual((old["to"], old["kind"]), (NUMBER, "login_code"))
+        self.assertEqual((old["to"], old["kind"]), (NUMBER, "change_code"))
         new = self.answer_from_outbox(child, 3, "Enter the code sent to %s: " % MASKED_2)
         self.assertEqual((new["to"], new["kind"]), (NUMBER_2, "verification_code"))
         child.expect(pexpect.EOF)
@@ -368,6 +368,26 @@ class HelperTest(HelperJourneys):
         child.close()
         self.assertEqual(child.exitstatus, 0)
         self.assertFalse(os.path.lexists(self.enrollment_file()))
+
+    def test_disable_sends_the_change_text_and_a_login_the_login_text(self):
+        # A code that confirms a change must not read like a login code: the
+        # person who did not ask for it is to learn that someone may be
+        # changing their second factor.
+        self.enroll_sms()
+        login = self.log_in("otpgvh1")
+        self.assertEqual(login["kind"], "login_code")
+        self.assertIn("login code", login["text"])
+        child = self.track(WORLD.cli("otpgvh1", ["disable"]))
+        change = self.answer_from_outbox(child, 3, "(r = resend): ")
+        child.expect_exact("Code accepted. Removed your enrollment.")
+        child.expect(pexpect.EOF)
+        child.close()
+        self.assertEqual(child.exitstatus, 0, child.before)
+        self.assertEqual((change["kind"], change["to"]), ("change_code", NUMBER))
+        self.assertIn("confirms a change to your", change["text"])
+        self.assertIn("Someone may be trying to change it: contact your administrator",
+                      change["text"])
+        self.assertNotIn("login", change["text"])
 
     def test_a_proof_is_recorded_so_the_same_code_cannot_log_in_again(self):
         self.enroll_sms()
