@@ -190,7 +190,8 @@ ExitCode enroll_delivered(const CommandContext& context, core::Channel channel,
 
     // The state stays locked while the enrollment is replaced, so a login
     // never sees the new destination without its proof or the reverse.
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout);
+    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
+                                  &context.logger);
     auto locked = states.lock(context.user_name());
     if (!locked) {
         return report(storage_failure(locked.error(), "the login state of user " + context.user_name()));

@@ -118,6 +118,27 @@ class World:
         if os.path.exists(self.outbox):
             os.unlink(self.outbox)
 
+    def recreate_user(self, name):
+        """userdel, then useradd of the same name with another uid and the
+        same (emptied) home; returns the old account."""
+        old = self.users[name]
+        subprocess.run(["userdel", name], check=True)
+        uid = old.pw_uid + 1000
+        while True:
+            try:
+                pwd.getpwuid(uid)
+                uid += 1
+            except KeyError:
+                break
+        subprocess.run(["useradd", "--no-create-home", "--home-dir", old.pw_dir, "--shell",
+                        "/bin/sh", "--user-group", "--uid", str(uid), name], check=True)
+        entry = pwd.getpwnam(name)
+        shutil.rmtree(old.pw_dir)
+        os.mkdir(old.pw_dir, 0o755)
+        os.chown(old.pw_dir, entry.pw_uid, entry.pw_gid)
+        self.users[name] = entry
+        return old
+
     def cleanup(self):
         for name in USERS:
             remove_user(name)
@@ -417,6 +438,40 @@ class HelperTest(HelperJourneys):
         login.expect_exact("Verification code: ")
         login.sendline(code)
         login.expect("Authentication failure")
+
+    def test_a_recreated_account_inherits_no_verified_number_and_no_lock(self):
+        # userdel leaves root's state of the name behind; useradd gives the
+        # name to a new uid. The new account's own file may name the old
+        # number, yet no code goes there, and the old lock is not its lock.
+        user = "otpgvh2"
+        self.enroll_sms(user)
+        with open(self.enrollment_file(user), "rb") as f:
+            enrollment = f.read()
+        WORLD.configure(["max_attempts = 1", "lockout_failures = 1"])
+        login = self.track(WORLD.pamtester(user))
+        login.expect_exact("(r = resend): ")
+        sent = code_in(WORLD.wait_for_message(2))
+        login.sendline("000000" if sent != "000000" else "111111")
+        login.expect_exact("Authentication failure")
+        login = self.track(WORLD.pamtester(user))
+        login.expect_exact("Verification code: ")  # locked: no code sent
+        login.sendline(sent)
+        login.expect_exact("Authentication failure")
+
+        old = WORLD.recreate_user(user)
+        self.assertNotEqual(WORLD.users[user].pw_uid, old.pw_uid)
+        path = self.enrollment_file(user)
+        with open(path, "wb") as f:
+            f.write(enrollment)
+        os.chown(path, WORLD.users[user].pw_uid, WORLD.users[user].pw_gid)
+        os.chmod(path, 0o600)
+
+        before = len(WORLD.messages())
+        login = self.track(WORLD.pamtester(user))
+        login.expect_exact("No code can be sent. ")  # not locked, and the number unverified
+        login.sendline("000000")
+        login.expect_exact("Authentication failure")
+        self.assertEqual(len(WORLD.messages()), before, WORLD.messages()[before:])
 
     # --- limits -----------------------------------------------------------------
 
