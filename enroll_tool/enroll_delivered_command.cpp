@@ -123,6 +123,35 @@ void print_enrolled(const CommandContext& context, core::Channel channel,
     }
 }
 
+// The state stays locked while the enrollment is replaced, so a login
+// never sees the new destination without its proof or the reverse. The
+// lock ends on return: the change notice that follows reads the state
+// through a lock of its own, which would otherwise wait for this one.
+std::optional<Failure> save_with_proof(const CommandContext& context,
+                                       const core::EnrollmentStore& store,
+                                       const core::Enrollment& enrollment, core::Channel channel,
+                                       const std::string& destination) {
+    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
+                                  &context.logger);
+    auto locked = states.lock(context.user_name());
+    if (!locked) {
+        return storage_failure(locked.error(), "the login state of user " + context.user_name());
+    }
+    if (auto saved = store.save(context.target.account, enrollment); !saved) {
+        Failure failure = storage_failure(saved.error(), enrollment_of(context));
+        failure.message += "; nothing was changed";
+        return failure;
+    }
+    core::UserState& state = locked->state();
+    core::adopt_enrollment(state, enrollment);
+    state.verified_destination = core::destination_fingerprint(channel, destination);
+    state.verified_at = context.clock.now();
+    if (auto committed = locked->commit(); !committed) {
+        return storage_failure(committed.error(), "the login state of user " + context.user_name());
+    }
+    return std::nullopt;
+}
+
 ExitCode enroll_through_helper(const CommandContext& context, core::Channel channel,
                                const std::string& command_word, const std::string& destination) {
     const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
@@ -188,25 +217,8 @@ ExitCode enroll_delivered(const CommandContext& context, core::Channel channel,
     const core::Enrollment enrollment =
         delivered_enrollment(context, channel, destination, existing, new_backup_codes);
 
-    // The state stays locked while the enrollment is replaced, so a login
-    // never sees the new destination without its proof or the reverse.
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
-                                  &context.logger);
-    auto locked = states.lock(context.user_name());
-    if (!locked) {
-        return report(storage_failure(locked.error(), "the login state of user " + context.user_name()));
-    }
-    if (auto saved = store.save(context.target.account, enrollment); !saved) {
-        Failure failure = storage_failure(saved.error(), enrollment_of(context));
-        failure.message += "; nothing was changed";
-        return report(failure);
-    }
-    core::UserState& state = locked->state();
-    core::adopt_enrollment(state, enrollment);
-    state.verified_destination = core::destination_fingerprint(channel, destination);
-    state.verified_at = context.clock.now();
-    if (auto committed = locked->commit(); !committed) {
-        return report(storage_failure(committed.error(), "the login state of user " + context.user_name()));
+    if (auto failure = save_with_proof(context, store, enrollment, channel, destination)) {
+        return report(*failure);
     }
     print_enrolled(context, channel, masked, new_backup_codes);
     announce_change(context, existing ? core::ChangeKind::changed : core::ChangeKind::enabled,
