@@ -28,7 +28,9 @@ std::variant<std::optional<core::LockedState>, Failure> lock_state_if_root(
     if (!context.may_use_state) {
         return std::optional<core::LockedState>{};
     }
-    auto locked = core::StateStore(context.config.state_dir, context.config.lock_timeout).lock(context.user_name());
+    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
+                                  &context.logger);
+    auto locked = states.lock(context.user_name());
     if (!locked) {
         Failure failure =
             storage_failure(locked.error(), "the login state of user " + context.user_name());
@@ -42,7 +44,8 @@ std::string verified_fingerprint(const CommandContext& context) {
     if (!context.may_use_state) {
         return {};
     }
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout);
+    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
+                                  &context.logger);
     const auto state = states.read_existing(context.user_name());
     return state && *state ? (*state)->verified_destination : std::string();
 }

@@ -31,7 +31,8 @@ ExitCode reset_user(const CommandContext& context) {
     if (!removed && removed.error().kind != core::ErrorKind::not_found) {
         return report(storage_failure(removed.error(), enrollment_of(context)));
     }
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout);
+    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
+                                  &context.logger);
     const auto state_removed = states.remove(context.user_name());
     if (!state_removed && state_removed.error().kind != core::ErrorKind::not_found) {
         if (removed) {

@@ -82,8 +82,12 @@ std::optional<Failure> verify_by_code(const CommandContext& context, core::Chann
     const core::SentCode& record = *issued.record;
     const std::string masked = core::mask_destination(channel, destination);
     print("A code was sent by " + std::string(core::to_string(channel)) + " to " + masked + ".\n");
+    // The prompt names the destination too, as otpgate-verify's does: the
+    // line above may have scrolled away, or gone to a log, by the time a
+    // code is typed.
     return ask_until_accepted(
-        context.codes, "Enter the code: ", [&](std::string_view digits) -> CheckResult {
+        context.codes, "Enter the code sent to " + masked + ": ",
+        [&](std::string_view digits) -> CheckResult {
             return record.check(digits, context.clock.now()) == core::SentCode::Check::match
                        ? CodeCheck::accepted
                        : CodeCheck::wrong;
@@ -119,6 +123,35 @@ void print_enrolled(const CommandContext& context, core::Channel channel,
     }
 }
 
+// The state stays locked while the enrollment is replaced, so a login
+// never sees the new destination without its proof or the reverse. The
+// lock ends on return: the change notice that follows reads the state
+// through a lock of its own, which would otherwise wait for this one.
+std::optional<Failure> save_with_proof(const CommandContext& context,
+                                       const core::EnrollmentStore& store,
+                                       const core::Enrollment& enrollment, core::Channel channel,
+                                       const std::string& destination) {
+    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
+                                  &context.logger);
+    auto locked = states.lock(context.user_name());
+    if (!locked) {
+        return storage_failure(locked.error(), "the login state of user " + context.user_name());
+    }
+    if (auto saved = store.save(context.target.account, enrollment); !saved) {
+        Failure failure = storage_failure(saved.error(), enrollment_of(context));
+        failure.message += "; nothing was changed";
+        return failure;
+    }
+    core::UserState& state = locked->state();
+    core::adopt_enrollment(state, enrollment);
+    state.verified_destination = core::destination_fingerprint(channel, destination);
+    state.verified_at = context.clock.now();
+    if (auto committed = locked->commit(); !committed) {
+        return storage_failure(committed.error(), "the login state of user " + context.user_name());
+    }
+    return std::nullopt;
+}
+
 ExitCode enroll_through_helper(const CommandContext& context, core::Channel channel,
                                const std::string& command_word, const std::string& destination) {
     const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
@@ -142,33 +175,6 @@ ExitCode enroll_through_helper(const CommandContext& context, core::Channel chan
     print_enrolled(context, channel, core::mask_destination(channel, destination),
                    new_backup_codes);
     return ExitCode::ok;
-}
-
-// The state stays locked while the enrollment is replaced, so a login
-// never sees the new destination without its proof or the reverse; the
-// lock is released on return, before anything reads the state again.
-std::optional<Failure> save_with_proof(const CommandContext& context,
-                                       const core::EnrollmentStore& store,
-                                       const core::Enrollment& enrollment, core::Channel channel,
-                                       const std::string& destination) {
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout);
-    auto locked = states.lock(context.user_name());
-    if (!locked) {
-        return storage_failure(locked.error(), "the login state of user " + context.user_name());
-    }
-    if (auto saved = store.save(context.target.account, enrollment); !saved) {
-        Failure failure = storage_failure(saved.error(), enrollment_of(context));
-        failure.message += "; nothing was changed";
-        return failure;
-    }
-    core::UserState& state = locked->state();
-    core::adopt_enrollment(state, enrollment);
-    state.verified_destination = core::destination_fingerprint(channel, destination);
-    state.verified_at = context.clock.now();
-    if (auto committed = locked->commit(); !committed) {
-        return storage_failure(committed.error(), "the login state of user " + context.user_name());
-    }
-    return std::nullopt;
 }
 
 }  // namespace

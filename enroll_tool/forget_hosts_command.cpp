@@ -12,7 +12,8 @@ ExitCode forget_remembered_hosts(const CommandContext& context) {
         return report({ExitCode::not_permitted, "only root can forget a user's remembered hosts"});
     }
     const std::string& user = context.user_name();
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout);
+    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
+                                  &context.logger);
     // Looked for first, so that a user who never logged in gets no file.
     const auto existing = states.read_existing(user);
     if (!existing) {

@@ -37,7 +37,8 @@ std::set<std::string> candidate_names(const CommandContext& context) {
         }
     }
     endpwent();
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout);
+    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
+                                  &context.logger);
     if (auto with_state = states.user_names()) {
         names.insert(with_state->begin(), with_state->end());
     } else if (with_state.error().kind != core::ErrorKind::not_found) {
@@ -67,7 +68,8 @@ std::optional<ListedUser> describe_user(const CommandContext& context, const std
             user.destination = core::mask_destination(*channel, enrollment->destination);
         }
     }
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout);
+    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
+                                  &context.logger);
     if (auto state = states.read_existing(name)) {
         user.state = std::move(state.value());
     } else if (user.problem.empty()) {

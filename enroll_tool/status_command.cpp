@@ -25,7 +25,8 @@ void print_field(std::string_view name, const std::string& value) {
 // The login state of the user, or nullopt when no login has been recorded
 // yet. Looked for first so that asking for the status never creates a file.
 std::variant<std::optional<core::UserState>, Failure> read_state(const CommandContext& context) {
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout);
+    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
+                                  &context.logger);
     auto existing = states.read_existing(context.user_name());
     if (!existing) {
         return storage_failure(existing.error(), "the login state of user " + context.user_name());

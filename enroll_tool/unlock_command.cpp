@@ -12,7 +12,8 @@ ExitCode unlock_user(const CommandContext& context) {
         return report({ExitCode::not_permitted, "only root can unlock a user"});
     }
     const std::string& user = context.user_name();
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout);
+    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
+                                  &context.logger);
     // Looked for first, so that unlocking a user who never logged in
     // creates nothing.
     const auto existing = states.read_existing(user);

@@ -17,6 +17,7 @@ using namespace otpgate;
 namespace {
 
 void check_same(const core::UserState& a, const core::UserState& b) {
+    FUZZ_CHECK(a.uid == b.uid);
     FUZZ_CHECK(a.enrollment_id == b.enrollment_id);
     FUZZ_CHECK(a.last_totp_step == b.last_totp_step);
     FUZZ_CHECK(a.backup_used_mask == b.backup_used_mask);

@@ -39,7 +39,8 @@ bool verified_already(const HelperServices& services, const core::Enrollment& cu
         current.destination != request.destination) {
         return false;
     }
-    const core::StateStore states(services.config.state_dir, services.config.lock_timeout);
+    const core::StateStore states(services.config.state_dir, services.config.lock_timeout,
+                                  &services.login.logger);
     auto locked = states.lock(services.account.name);
     return locked && locked->state().verified_destination ==
                          core::destination_fingerprint(request.channel, request.destination);
@@ -118,7 +119,8 @@ bool code_returned(const HelperServices& services, const core::SentCode& record,
 
 HelperOutcome record_verified(const HelperServices& services, const VerifyDestination& request) {
     const std::string& user = services.account.name;
-    const core::StateStore states(services.config.state_dir, services.config.lock_timeout);
+    const core::StateStore states(services.config.state_dir, services.config.lock_timeout,
+                                  &services.login.logger);
     auto locked = states.lock(user);
     if (!locked) {
         return storage_outcome(locked.error(), "the login state of user " + user);
@@ -135,7 +137,8 @@ HelperOutcome record_verified(const HelperServices& services, const VerifyDestin
 // What root's state holds for the user: an empty record when there is
 // none, an error when it cannot be read (which proves nothing either way).
 core::Result<core::UserState> root_record(const HelperServices& services) {
-    const core::StateStore states(services.config.state_dir, services.config.lock_timeout);
+    const core::StateStore states(services.config.state_dir, services.config.lock_timeout,
+                                  &services.login.logger);
     auto state = states.read_existing(services.account.name);
     if (!state) {
         return state.error();
@@ -360,7 +363,8 @@ HelperOutcome disable_enrollment(const HelperServices& services) {
     // Nothing is enrolled any more: the next enrollment starts from nothing
     // and must verify its destination again. Spent steps, sends and
     // failures stay.
-    const core::StateStore states(services.config.state_dir, services.config.lock_timeout);
+    const core::StateStore states(services.config.state_dir, services.config.lock_timeout,
+                                  &services.login.logger);
     if (auto locked = states.lock(user)) {
         core::UserState& state = locked->state();
         state.enrollment_id.clear();

@@ -8,7 +8,7 @@ namespace otpgate::core {
 Result<SendReservation> reserve_code_send(const Config& config, const std::string& user_name,
                                           Channel channel, std::int64_t now, Logger& logger,
                                           const SendRefusal& refusal, Cooldown cooldown) {
-    const StateStore states(config.state_dir, config.lock_timeout);
+    const StateStore states(config.state_dir, config.lock_timeout, &logger);
     auto locked = states.lock(user_name);
     if (!locked) {
         return locked.error();

@@ -112,7 +112,9 @@ SendOutcome DeliveredCodeDialogue::send_code() {
         }
         m_sender = std::move(sender.value());
     }
-    const CodeRequest request{m_channel, MessageKind::login_code, m_enrollment.destination, m_user,
+    const MessageKind kind =
+        m_config.proves_change ? MessageKind::change_code : MessageKind::login_code;
+    const CodeRequest request{m_channel, kind, m_enrollment.destination, m_user,
                               m_services.host_name};
     IssuedCode issued =
         issue_and_send(m_config, request, *m_sender, m_services.random, m_services.clock.now());

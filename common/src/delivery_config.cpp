@@ -235,6 +235,12 @@ void add_delivery_settings(SetterTable& table) {
         message_template(&DeliveryConfig::email_verify_subject, TemplateUse::subject, 200));
     add("email_verify_template",
         message_template(&DeliveryConfig::email_verify_template, TemplateUse::message_text, 4000));
+    add("sms_change_template",
+        message_template(&DeliveryConfig::sms_change_template, TemplateUse::message_text, 480));
+    add("email_change_subject",
+        message_template(&DeliveryConfig::email_change_subject, TemplateUse::subject, 200));
+    add("email_change_template",
+        message_template(&DeliveryConfig::email_change_template, TemplateUse::message_text, 4000));
     add("email_notice_subject",
         message_template(&DeliveryConfig::email_notice_subject, TemplateUse::subject, 200));
 

@@ -86,6 +86,7 @@ std::string_view to_string(LoginOutcome outcome) {
 Config proof_config(Config config) {
     config.failmode = Config::FailMode::secure;
     config.nullok = false;
+    config.proves_change = true;
     return config;
 }
 

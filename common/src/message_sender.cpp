@@ -52,12 +52,15 @@ void warn_about_sms_length(const DeliveryConfig& config, Logger& logger) {
     sample.host = host_name();
     sample.code = SecretString("123456");
     sample.valid_minutes = 15;
-    for (const auto kind : {MessageKind::login_code, MessageKind::verification_code}) {
+    const std::pair<MessageKind, std::string_view> templates[] = {
+        {MessageKind::login_code, "sms_template"},
+        {MessageKind::verification_code, "sms_verify_template"},
+        {MessageKind::change_code, "sms_change_template"}};
+    for (const auto& [kind, key] : templates) {
         sample.kind = kind;
         const SmsSize size = sms_size(compose_sms_text(config, sample).view());
         if (size.units > size.single_sms_limit()) {
-            logger.warning(std::string(kind == MessageKind::login_code ? "sms_template"
-                                                                       : "sms_verify_template") +
+            logger.warning(std::string(key) +
                            " makes messages of about " + std::to_string(size.units) +
                            (size.gsm7 ? " GSM characters" : " UCS-2 characters") + ", over the " +
                            std::to_string(size.single_sms_limit()) +

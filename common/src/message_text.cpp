@@ -65,6 +65,8 @@ std::string_view message_kind_name(MessageKind kind) {
             return "login_code";
         case MessageKind::verification_code:
             return "verification_code";
+        case MessageKind::change_code:
+            return "change_code";
         case MessageKind::notice:
             return "notice";
     }
@@ -93,6 +95,8 @@ SecretString compose_sms_text(const DeliveryConfig& config, const OutgoingMessag
             return render_template(config.sms_template, values, Escaping::none);
         case MessageKind::verification_code:
             return render_template(config.sms_verify_template, values, Escaping::none);
+        case MessageKind::change_code:
+            return render_template(config.sms_change_template, values, Escaping::none);
         case MessageKind::notice:
             break;
     }
@@ -111,6 +115,10 @@ EmailText compose_email_text(const DeliveryConfig& config, const OutgoingMessage
         case MessageKind::verification_code:
             text.subject = render_template(config.email_verify_subject, values, Escaping::none);
             text.body = render_template(config.email_verify_template, values, Escaping::none);
+            break;
+        case MessageKind::change_code:
+            text.subject = render_template(config.email_change_subject, values, Escaping::none);
+            text.body = render_template(config.email_change_template, values, Escaping::none);
             break;
         case MessageKind::notice:
             text.subject = render_template(config.email_notice_subject, values, Escaping::none);

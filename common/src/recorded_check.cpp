@@ -62,7 +62,7 @@ AttemptRecorder::StepFence AttemptRecorder::fence_totp_step(const Enrollment& en
 }
 
 std::optional<RecordedStanding> AttemptRecorder::standing(std::int64_t now) {
-    const StateStore states(m_config.state_dir, m_config.lock_timeout);
+    const StateStore states(m_config.state_dir, m_config.lock_timeout, &m_logger);
     auto locked = states.lock(m_user);
     if (!locked) {
         m_logger.debug("cannot read the state of user " + m_user +
@@ -111,7 +111,7 @@ void AttemptRecorder::record_failure_and_commit(LockedState& locked, std::int64_
 
 AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
                                                 std::string_view digits, std::int64_t now) {
-    const StateStore states(m_config.state_dir, m_config.lock_timeout);
+    const StateStore states(m_config.state_dir, m_config.lock_timeout, &m_logger);
     auto locked = states.lock(m_user);
     if (!locked) {
         m_logger.error("cannot check the code of user " + m_user + ": " + locked.error().message);
@@ -170,7 +170,7 @@ AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
 }
 
 AttemptResult AttemptRecorder::accept_sent_code(const Enrollment& enrollment, std::int64_t now) {
-    const StateStore states(m_config.state_dir, m_config.lock_timeout);
+    const StateStore states(m_config.state_dir, m_config.lock_timeout, &m_logger);
     auto locked = states.lock(m_user);
     if (!locked) {
         m_logger.error("cannot record the login of user " + m_user + ": " + locked.error().message);
@@ -190,7 +190,7 @@ AttemptResult AttemptRecorder::accept_sent_code(const Enrollment& enrollment, st
 
 AttemptResult AttemptRecorder::confirm_new_totp(const Enrollment& enrollment,
                                                 std::string_view digits, std::int64_t now) {
-    const StateStore states(m_config.state_dir, m_config.lock_timeout);
+    const StateStore states(m_config.state_dir, m_config.lock_timeout, &m_logger);
     auto locked = states.lock(m_user);
     if (!locked) {
         m_logger.error("cannot confirm the new enrollment of user " + m_user + ": " +

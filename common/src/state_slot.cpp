@@ -7,11 +7,15 @@
 //   224 last success            232 lock began at
 //   240 number of failures      241 number of remembered hosts
 //   244 16 failure times (u32)  308 8 hosts: tag (16) + time (u32)
-//   468 reserved, zero          480 SHA-256 of bytes 0-479
+//   468 uid recorded (1: yes)   469 reserved, zero     472 uid (u32)
+//   476 reserved, zero          480 SHA-256 of bytes 0-479
 //
 // Bytes 224 on were zero before access policies existed, and zero means
 // "never, none": records written by earlier versions read unchanged, so
-// the magic did not change. Every list is bounded by its count byte.
+// the magic did not change. Likewise bytes 468-475 were zero before
+// records carried the account's uid: such a record reads as "uid
+// unknown" (uid 0 is root's, hence the flag). Every list is bounded by
+// its count byte.
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -43,7 +47,11 @@ constexpr std::size_t host_count_offset = 241;
 constexpr std::size_t failures_offset = 244;
 constexpr std::size_t hosts_offset = failures_offset + 4 * max_recorded_failures;
 constexpr std::size_t host_entry_size = host_tag_size + 4;
-static_assert(hosts_offset + host_entry_size * max_remembered_hosts <= checksum_offset);
+constexpr std::size_t uid_flag_offset = 468;
+constexpr std::size_t uid_offset = 472;
+static_assert(hosts_offset + host_entry_size * max_remembered_hosts <= uid_flag_offset);
+static_assert(uid_offset + 4 <= checksum_offset);
+static_assert(sizeof(uid_t) == 4);
 static_assert(sends_offset + 4 * max_recorded_sends <= last_success_offset);
 
 // Times in lists are 32-bit Unix times (good until 2106).
@@ -96,6 +104,10 @@ void encode_state_slot(const UserState& state, std::uint64_t sequence, std::uint
         std::uint8_t* entry = slot + hosts_offset + host_entry_size * i;
         std::memcpy(entry, host.tag.data(), host_tag_size);
         put_time32(entry + host_tag_size, host.at);
+    }
+    if (state.uid) {
+        slot[uid_flag_offset] = 1;
+        put_u32(slot + uid_offset, static_cast<std::uint32_t>(*state.uid));
     }
     SHA256(slot, checksum_offset, slot + checksum_offset);
 }
@@ -150,6 +162,9 @@ std::optional<std::pair<UserState, std::uint64_t>> decode_state_slot(const std::
         std::memcpy(host.tag.data(), entry, host_tag_size);
         host.at = static_cast<std::int64_t>(get_u32(entry + host_tag_size));
         state.remembered_hosts.push_back(host);
+    }
+    if (slot[uid_flag_offset] == 1) {
+        state.uid = static_cast<uid_t>(get_u32(slot + uid_offset));
     }
     return std::make_pair(std::move(state), get_u64(slot + 8));
 }

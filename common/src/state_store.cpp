@@ -131,6 +131,9 @@ LockedState::LockedState(UniqueFd fd, std::filesystem::path path, UserState stat
 
 Result<void> LockedState::commit(Flush flush) {
     const std::uint64_t next = m_sequence + 1;
+    if (m_owner) {
+        m_state.uid = m_owner;
+    }
     std::array<std::uint8_t, state_slot_size> slot{};
     encode_state_slot(m_state, next, slot.data());
     // Always the slot we did not read from, whatever its sequence number
@@ -255,9 +258,66 @@ Error open_error(const std::filesystem::path& path, int error_number) {
 
 constexpr int state_open_flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
 
+// The uid of the account now named `user_name`; nullopt when none is.
+Result<std::optional<uid_t>> current_uid(const std::string& user_name) {
+    auto account = lookup_user(user_name);
+    if (account) {
+        return std::optional<uid_t>(account->uid);
+    }
+    if (account.error().kind == ErrorKind::not_found) {
+        return std::optional<uid_t>{};
+    }
+    return account.error();
+}
+
+bool belongs_to_another(const UserState& state, std::optional<uid_t> account_uid) {
+    return account_uid && state.uid && *state.uid != *account_uid;
+}
+
+// A record without a uid is adopted (written with the next commit); one of
+// another uid is replaced by a fresh record at once, so that it is dropped
+// (and logged) once, whatever the caller does next.
+Result<void> tie_to_account(LockedState& locked, const std::string& user_name,
+                            std::optional<uid_t> account_uid, Logger* logger) {
+    UserState& state = locked.state();
+    if (!account_uid) {
+        return {};
+    }
+    locked.set_owner(*account_uid);
+    if (!belongs_to_another(state, account_uid)) {
+        state.uid = account_uid;
+        return {};
+    }
+    const uid_t previous = *state.uid;
+    state = UserState{};
+    state.uid = account_uid;
+    if (auto committed = locked.commit(); !committed) {
+        return committed.error();
+    }
+    if (logger != nullptr) {
+        logger->warning("state of user " + user_name + " belonged to uid " +
+                        std::to_string(previous) + ", now uid " + std::to_string(*account_uid) +
+                        ": dropped (spent codes, lockout, verified destination, remembered "
+                        "hosts)");
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<LockedState> StateStore::lock(const std::string& user_name) const {
+    if (auto valid = validate_user_name(user_name); !valid) {
+        return valid.error();
+    }
+    auto account_uid = current_uid(user_name);
+    if (!account_uid) {
+        return account_uid.error();
+    }
+    return lock(user_name, *account_uid);
+}
+
+Result<LockedState> StateStore::lock(const std::string& user_name,
+                                     std::optional<uid_t> account_uid) const {
     if (auto valid = validate_user_name(user_name); !valid) {
         return valid.error();
     }
@@ -277,10 +337,30 @@ Result<LockedState> StateStore::lock(const std::string& user_name) const {
     if (!fd.valid()) {
         return open_error(path, errno);
     }
-    return lock_and_read(std::move(fd), dir->get(), m_directory, path, user_name, m_lock_timeout);
+    auto locked =
+        lock_and_read(std::move(fd), dir->get(), m_directory, path, user_name, m_lock_timeout);
+    if (!locked) {
+        return locked;
+    }
+    if (auto tied = tie_to_account(*locked, user_name, account_uid, m_logger); !tied) {
+        return tied.error();
+    }
+    return locked;
 }
 
 Result<std::optional<UserState>> StateStore::read_existing(const std::string& user_name) const {
+    if (auto valid = validate_user_name(user_name); !valid) {
+        return valid.error();
+    }
+    auto account_uid = current_uid(user_name);
+    if (!account_uid) {
+        return account_uid.error();
+    }
+    return read_existing(user_name, *account_uid);
+}
+
+Result<std::optional<UserState>> StateStore::read_existing(
+    const std::string& user_name, std::optional<uid_t> account_uid) const {
     if (auto valid = validate_user_name(user_name); !valid) {
         return valid.error();
     }
@@ -303,6 +383,9 @@ Result<std::optional<UserState>> StateStore::read_existing(const std::string& us
                                 m_lock_timeout);
     if (!locked) {
         return locked.error();
+    }
+    if (belongs_to_another(locked->state(), account_uid)) {
+        return std::optional<UserState>{};  // not this account's
     }
     return std::optional<UserState>(std::move(locked->state()));
 }

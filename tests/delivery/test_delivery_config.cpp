@@ -38,6 +38,9 @@ const std::vector<KeyCase>& key_cases() {
         {"email_template", {R"(Hello {user},\n\n{code}\n)", "{code}"}, {"Hello", R"({code}\x)"}},
         {"email_verify_subject", {"Confirm"}, {"{nope}"}},
         {"email_verify_template", {"{code}"}, {"nothing"}},
+        {"sms_change_template", {"{code} confirms a change"}, {"no code", "{code} {hostname}"}},
+        {"email_change_subject", {"Confirm a change on {host}"}, {"{nope}"}},
+        {"email_change_template", {R"(Hello {user},\n\n{code}\n)"}, {"nothing"}},
         {"email_notice_subject", {"Changed on {host}", "{code2} is literal"}, {"{codes}"}},
         {"credentials_file",
          {"/etc/security/otpgate.secrets", "/root/s"},
@@ -230,6 +233,8 @@ TEST(DeliveryConfigKeys, DocumentedDefaultsAreTheBuiltInOnes) {
     EXPECT_EQ(config.delivery.email_template, DeliveryConfig{}.email_template);
     EXPECT_EQ(config.delivery.email_verify_template, DeliveryConfig{}.email_verify_template);
     EXPECT_EQ(config.delivery.sms_verify_template, DeliveryConfig{}.sms_verify_template);
+    EXPECT_EQ(config.delivery.sms_change_template, DeliveryConfig{}.sms_change_template);
+    EXPECT_EQ(config.delivery.email_change_template, DeliveryConfig{}.email_change_template);
 }
 
 }  // namespace

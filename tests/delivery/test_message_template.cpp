@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "otpgate/core/config.hpp"
 #include "otpgate/core/json_text.hpp"
 #include "otpgate/core/message_template.hpp"
 #include "otpgate/core/message_text.hpp"
@@ -149,6 +150,77 @@ TEST(ComposedText, PicksTheTemplateForEachKind) {
     const EmailText login = compose_email_text(config, message);
     EXPECT_EQ(text(login.subject), "Your srv1 login code");
     EXPECT_EQ(text(login.body).rfind("Hello alice,\n\n654321 is your login code for srv1.", 0), 0u);
+}
+
+// Three purposes, three texts: only the login code speaks of a login, and
+// only the change code warns that someone may be changing the factor.
+TEST(ComposedText, EachPurposeOfACodeHasItsOwnText) {
+    const DeliveryConfig config;
+    OutgoingMessage message;
+    message.user = "alice";
+    message.host = "srv1";
+    message.code = SecretString("123456");
+    message.valid_minutes = 5;
+    message.to = "+447700900123";
+
+    message.kind = MessageKind::change_code;
+    EXPECT_EQ(text(compose_sms_text(config, message)),
+              "123456 confirms a change to your srv1 second factor. Not you? Someone may be "
+              "trying to change it: contact your administrator.");
+    EXPECT_LE(sms_size(text(compose_sms_text(config, message))).units, 160u);
+
+    message.channel = Channel::email;
+    message.to = "alice@example.com";
+    const EmailText change = compose_email_text(config, message);
+    EXPECT_EQ(text(change.subject), "Confirm a change to your second factor on srv1");
+    EXPECT_EQ(text(change.body),
+              "Hello alice,\n\n123456 is your code to confirm a change to your second factor on "
+              "srv1. It expires in 5 minutes.\n\nIf you did not ask for this, someone may be "
+              "trying to change your second factor: contact your administrator.\n");
+
+    for (const Channel channel : {Channel::sms, Channel::email}) {
+        message.channel = channel;
+        const auto words = [&](MessageKind kind) {
+            message.kind = kind;
+            if (channel == Channel::sms) {
+                return text(compose_sms_text(config, message));
+            }
+            const EmailText email = compose_email_text(config, message);
+            return text(email.subject) + "\n" + text(email.body);
+        };
+        const std::string login = words(MessageKind::login_code);
+        const std::string verify = words(MessageKind::verification_code);
+        const std::string confirm = words(MessageKind::change_code);
+        EXPECT_NE(login.find("login"), std::string::npos) << login;
+        EXPECT_EQ(verify.find("login"), std::string::npos) << verify;
+        EXPECT_EQ(confirm.find("login"), std::string::npos) << confirm;
+        EXPECT_NE(verify.find("confirm this"), std::string::npos) << verify;
+        EXPECT_NE(confirm.find("a change to your"), std::string::npos) << confirm;
+        for (const std::string& other : {login, verify}) {
+            EXPECT_EQ(other.find("a change to your"), std::string::npos) << other;
+        }
+    }
+    EXPECT_EQ(message_kind_name(MessageKind::change_code), "change_code");
+}
+
+TEST(ComposedText, TheChangeTextIsConfigurable) {
+    Config config;
+    CapturingLogger logger;
+    ASSERT_TRUE(parse_config_text(config,
+                                  "sms_change_template = {code} changes {user}'s factor\n"
+                                  "email_change_subject = Change on {host}\n"
+                                  "email_change_template = Code {code}\n",
+                                  "test.conf", logger));
+    OutgoingMessage message;
+    message.kind = MessageKind::change_code;
+    message.user = "alice";
+    message.host = "srv1";
+    message.code = SecretString("123456");
+    EXPECT_EQ(text(compose_sms_text(config.delivery, message)), "123456 changes alice's factor");
+    message.channel = Channel::email;
+    const EmailText email = compose_email_text(config.delivery, message);
+    EXPECT_EQ(text(email.subject), "Change on srv1");
+    EXPECT_EQ(text(email.body), "Code 123456");
 }
 
 }  // namespace

@@ -91,6 +91,7 @@ TEST(StateRecord, ARecordFromBeforeAccessPoliciesStillReads) {
     EXPECT_EQ(state.locked_at, 0);
     EXPECT_TRUE(state.recent_failures.empty());
     EXPECT_TRUE(state.remembered_hosts.empty());
+    EXPECT_FALSE(state.uid.has_value());  // adopted by the account that next locks it
 
     // Written back, only the new fields could differ, and they are empty:
     // the record comes out byte for byte as the old encoder wrote it.

@@ -153,6 +153,32 @@ TEST_F(DeliveredCodeLogin, CodeArrivesAndLogsIn) {
     expect_no_code_logged(conversation);
 }
 
+// The same dialogue proving the current factor before a change (the
+// otpgate command and otpgate-verify run it with proof_config) sends the
+// change text, never the login text; a login still gets the login text.
+TEST_F(DeliveredCodeLogin, AProofOfTheCurrentFactorSendsTheChangeText) {
+    auto logging_in = phone({"<newest>"});
+    ASSERT_EQ(login(logging_in), LoginOutcome::success) << dump_log();
+    clock.set(t0 + 60);  // past the send cooldown
+    auto proving = phone({"<newest>"});
+    ASSERT_EQ(run_login(account.name, proof_config(config), proving, logger, clock),
+              LoginOutcome::success)
+        << dump_log();
+
+    std::vector<std::string> lines;
+    std::ifstream in(outbox());
+    for (std::string line; std::getline(in, line);) {
+        lines.push_back(line);
+    }
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_NE(lines[0].find("\"kind\":\"login_code\""), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find(" login code."), std::string::npos) << lines[0];
+    EXPECT_NE(lines[1].find("\"kind\":\"change_code\""), std::string::npos) << lines[1];
+    EXPECT_NE(lines[1].find("confirms a change to your"), std::string::npos) << lines[1];
+    EXPECT_NE(lines[1].find("Someone may be trying to change it"), std::string::npos) << lines[1];
+    EXPECT_EQ(lines[1].find("login"), std::string::npos) << lines[1];
+}
+
 TEST_F(DeliveredCodeLogin, CodeTypedWithSeparatorsIsAccepted) {
     // Typed as "123 4-56".
     class Spaced final : public Conversation {

@@ -156,6 +156,103 @@ TEST_F(StateStoreTest, FirstLockCreatesDirectoryAndEmptyState) {
     EXPECT_EQ(test::list_directory(state_dir), std::vector<std::string>{"alice"});
 }
 
+// A name can outlive its account: userdel, then useradd gives the name to
+// a new uid. The new account must not inherit the old one's spent codes,
+// lock or verified destination.
+TEST_F(StateStoreTest, AStateIsTiedToTheUidOfItsAccount) {
+    constexpr uid_t old_uid = 4301;
+    constexpr uid_t new_uid = 4377;
+    CapturingLogger logger;
+    const StateStore states(state_dir, default_lock_timeout, &logger);
+    {
+        auto locked = states.lock("alice", old_uid);
+        ASSERT_TRUE(locked.ok()) << locked.error().message;
+        EXPECT_EQ(locked->state().uid, std::optional<uid_t>(old_uid));  // a new file is adopted
+        locked->state() = sample_state();
+        locked->state().verified_destination = std::string(64, 'a');
+        locked->state().locked_at = 1700000000;
+        ASSERT_TRUE(locked->commit().ok());
+    }
+    {
+        // The same account: everything kept.
+        auto locked = states.lock("alice", old_uid);
+        ASSERT_TRUE(locked.ok()) << locked.error().message;
+        EXPECT_EQ(locked->state().uid, std::optional<uid_t>(old_uid));
+        EXPECT_EQ(locked->state().last_totp_step, sample_state().last_totp_step);
+        EXPECT_EQ(locked->state().verified_destination, std::string(64, 'a'));
+        EXPECT_EQ(locked->state().locked_at, 1700000000);
+    }
+    EXPECT_TRUE(logger.lines().empty());
+
+    // Another account with the name: not even read as its state.
+    const auto seen = states.read_existing("alice", new_uid);
+    ASSERT_TRUE(seen.ok()) << seen.error().message;
+    EXPECT_FALSE(seen->has_value());
+    ASSERT_TRUE(states.read_existing("alice", old_uid).ok());
+    EXPECT_TRUE(states.read_existing("alice", old_uid)->has_value());
+
+    {
+        auto locked = states.lock("alice", new_uid);
+        ASSERT_TRUE(locked.ok()) << locked.error().message;
+        const UserState& state = locked->state();
+        EXPECT_EQ(state.uid, std::optional<uid_t>(new_uid));
+        EXPECT_FALSE(state.last_totp_step.has_value());
+        EXPECT_EQ(state.enrollment_id, "");
+        EXPECT_EQ(state.backup_used_mask, 0u);
+        EXPECT_EQ(state.verified_destination, "");
+        EXPECT_EQ(state.locked_at, 0);
+    }
+    EXPECT_TRUE(logger.contains("state of user alice belonged to uid 4301, now uid 4377: dropped"));
+    // Dropped on disk at once: the old account's record is gone for good.
+    const auto after = states.read_existing("alice", old_uid);
+    ASSERT_TRUE(after.ok());
+    EXPECT_FALSE(after->has_value());
+    const auto fresh = states.read_existing("alice", new_uid);
+    ASSERT_TRUE(fresh.ok() && fresh->has_value());
+    EXPECT_EQ((*fresh)->uid, std::optional<uid_t>(new_uid));
+    EXPECT_EQ(logger.lines().size(), 1u);
+}
+
+TEST_F(StateStoreTest, ARecordWithoutAUidIsAdoptedByTheAccount) {
+    // Written before records carried the uid (as StateStore without an
+    // account writes it: no account has the name).
+    {
+        auto locked = store().lock("alice", std::nullopt);
+        ASSERT_TRUE(locked.ok()) << locked.error().message;
+        locked->state() = sample_state();
+        ASSERT_TRUE(locked->commit().ok());
+    }
+    ASSERT_TRUE(store().read_existing("alice", std::nullopt).ok());
+    EXPECT_FALSE((*store().read_existing("alice", std::nullopt))->uid.has_value());
+    EXPECT_TRUE(store().read_existing("alice", 4301)->has_value());
+    {
+        auto locked = store().lock("alice", 4301);
+        ASSERT_TRUE(locked.ok()) << locked.error().message;
+        EXPECT_EQ(locked->state().uid, std::optional<uid_t>(4301));
+        EXPECT_EQ(locked->state().last_totp_step, sample_state().last_totp_step);
+        EXPECT_EQ(locked->state().enrollment_id, sample_state().enrollment_id);
+        ASSERT_TRUE(locked->commit().ok());
+    }
+    // Adopted, it is that account's: another uid no longer gets it.
+    EXPECT_FALSE(store().read_existing("alice", 4302)->has_value());
+}
+
+TEST(StateSlot, TheUidRoundTripsAndAnOldRecordHasNone) {
+    UserState state = sample_state();
+    for (const uid_t uid : {uid_t{0}, uid_t{4301}, uid_t{4294967294U}}) {
+        state.uid = uid;
+        Slot slot{};
+        encode_state_slot(state, 3, slot.data());
+        const auto decoded = decode_state_slot(slot.data());
+        ASSERT_TRUE(decoded.has_value());
+        EXPECT_EQ(decoded->first.uid, std::optional<uid_t>(uid));
+    }
+    state.uid.reset();
+    Slot slot{};
+    encode_state_slot(state, 3, slot.data());
+    EXPECT_FALSE(decode_state_slot(slot.data())->first.uid.has_value());
+}
+
 TEST_F(StateStoreTest, CommitPersists) {
     {
         auto locked = store().lock("alice");

@@ -118,6 +118,27 @@ class World:
         if os.path.exists(self.outbox):
             os.unlink(self.outbox)
 
+    def recreate_user(self, name):
+        """userdel, then useradd of the same name with another uid and the
+        same (emptied) home; returns the old account."""
+        old = self.users[name]
+        subprocess.run(["userdel", name], check=True)
+        uid = old.pw_uid + 1000
+        while True:
+            try:
+                pwd.getpwuid(uid)
+                uid += 1
+            except KeyError:
+                break
+        subprocess.run(["useradd", "--no-create-home", "--home-dir", old.pw_dir, "--shell",
+                        "/bin/sh", "--user-group", "--uid", str(uid), name], check=True)
+        entry = pwd.getpwnam(name)
+        shutil.rmtree(old.pw_dir)
+        os.mkdir(old.pw_dir, 0o755)
+        os.chown(old.pw_dir, entry.pw_uid, entry.pw_gid)
+        self.users[name] = entry
+        return old
+
     def cleanup(self):
         for name in USERS:
             remove_user(name)
@@ -311,7 +332,7 @@ class HelperTest(HelperJourneys):
         self.enroll_sms()
         child = self.track(WORLD.cli("otpgvh1", ["enroll", "sms", NUMBER_2]))
         old = self.answer_from_outbox(child, 2, "Code sent by SMS to %s (r = resend): " % MASKED)
-        self.assertEqual((old["to"], old["kind"]), (NUMBER, "login_code"))
+        self.assertEqual((old["to"], old["kind"]), (NUMBER, "change_code"))
         new = self.answer_from_outbox(child, 3, "Enter the code sent to %s: " % MASKED_2)
         self.assertEqual((new["to"], new["kind"]), (NUMBER_2, "verification_code"))
         child.expect(pexpect.EOF)
@@ -372,11 +393,31 @@ class HelperTest(HelperJourneys):
         WORLD.configure()
         child = self.track(WORLD.cli("otpgvh1", ["disable"]))
         self.answer_from_outbox(child, 3, "(r = resend): ")
-        child.expect_exact("Removed the enrollment")
+        child.expect_exact("Code accepted. Removed the enrollment of user otpgvh1.")
         child.expect(pexpect.EOF)
         child.close()
         self.assertEqual(child.exitstatus, 0)
         self.assertFalse(os.path.lexists(self.enrollment_file()))
+
+    def test_disable_sends_the_change_text_and_a_login_the_login_text(self):
+        # A code that confirms a change must not read like a login code: the
+        # person who did not ask for it is to learn that someone may be
+        # changing their second factor.
+        self.enroll_sms()
+        login = self.log_in("otpgvh1")
+        self.assertEqual(login["kind"], "login_code")
+        self.assertIn("login code", login["text"])
+        child = self.track(WORLD.cli("otpgvh1", ["disable"]))
+        change = self.answer_from_outbox(child, 3, "(r = resend): ")
+        child.expect_exact("Code accepted. Removed the enrollment of user otpgvh1.")
+        child.expect(pexpect.EOF)
+        child.close()
+        self.assertEqual(child.exitstatus, 0, child.before)
+        self.assertEqual((change["kind"], change["to"]), ("change_code", NUMBER))
+        self.assertIn("confirms a change to your", change["text"])
+        self.assertIn("Someone may be trying to change it: contact your administrator",
+                      change["text"])
+        self.assertNotIn("login", change["text"])
 
     def test_a_proof_is_recorded_so_the_same_code_cannot_log_in_again(self):
         self.enroll_sms()
@@ -402,6 +443,40 @@ class HelperTest(HelperJourneys):
         child.expect(pexpect.EOF)
         # Recorded in the root-owned state: the same code cannot log in.
         self.assert_spent("otpgvh1", code)
+
+    def test_a_recreated_account_inherits_no_verified_number_and_no_lock(self):
+        # userdel leaves root's state of the name behind; useradd gives the
+        # name to a new uid. The new account's own file may name the old
+        # number, yet no code goes there, and the old lock is not its lock.
+        user = "otpgvh2"
+        self.enroll_sms(user)
+        with open(self.enrollment_file(user), "rb") as f:
+            enrollment = f.read()
+        WORLD.configure(["max_attempts = 1", "lockout_failures = 1"])
+        login = self.track(WORLD.pamtester(user))
+        login.expect_exact("(r = resend): ")
+        sent = code_in(WORLD.wait_for_message(2))
+        login.sendline("000000" if sent != "000000" else "111111")
+        login.expect_exact("Authentication failure")
+        login = self.track(WORLD.pamtester(user))
+        login.expect_exact("Verification code: ")  # locked: no code sent
+        login.sendline(sent)
+        login.expect_exact("Authentication failure")
+
+        old = WORLD.recreate_user(user)
+        self.assertNotEqual(WORLD.users[user].pw_uid, old.pw_uid)
+        path = self.enrollment_file(user)
+        with open(path, "wb") as f:
+            f.write(enrollment)
+        os.chown(path, WORLD.users[user].pw_uid, WORLD.users[user].pw_gid)
+        os.chmod(path, 0o600)
+
+        before = len(WORLD.messages())
+        login = self.track(WORLD.pamtester(user))
+        login.expect_exact("No code can be sent. ")  # not locked, and the number unverified
+        login.sendline("000000")
+        login.expect_exact("Authentication failure")
+        self.assertEqual(len(WORLD.messages()), before, WORLD.messages()[before:])
 
     # --- limits -----------------------------------------------------------------
 

@@ -64,6 +64,10 @@ struct Config {
     // What happens when a code cannot be delivered: secure denies (backup
     // codes still work), safe lets the user in with a loud log warning.
     enum class FailMode { secure, safe } failmode = FailMode::secure;
+    // Not a key: proof_config (login_session.hpp) sets it. The codes such a
+    // run sends confirm a change to the second factor, and say so, instead
+    // of carrying the login text.
+    bool proves_change = false;
     std::string help_text;  // shown when delivery fails or attempts run out
     // Country calling codes SMS may go to ("44", "1"); empty allows none.
     std::vector<std::string> sms_allowed_countries;

@@ -45,6 +45,17 @@ struct DeliveryConfig {
         "Hello {user},\n\n{code} is your code to confirm this email address for {host}. It "
         "expires in {minutes} minutes.\n\nIf you did not ask for this, you can ignore this "
         "message.\n";
+    // A code proving the current second factor before it is changed: the
+    // warning is what someone who did not ask for it must read. One SMS
+    // (160 characters) for host names up to 39 characters.
+    std::string sms_change_template =
+        "{code} confirms a change to your {host} second factor. Not you? Someone may be trying "
+        "to change it: contact your administrator.";
+    std::string email_change_subject = "Confirm a change to your second factor on {host}";
+    std::string email_change_template =
+        "Hello {user},\n\n{code} is your code to confirm a change to your second factor on "
+        "{host}. It expires in {minutes} minutes.\n\nIf you did not ask for this, someone may be "
+        "trying to change your second factor: contact your administrator.\n";
     std::string email_notice_subject = "Second factor changed on {host}";
 
     // Provider secrets live in their own root-only file.

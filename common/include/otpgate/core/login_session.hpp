@@ -67,8 +67,8 @@ struct LoginContext {
 // a locked user is asked as usual and every code refused.
 // For proving possession outside a login (a change made with the otpgate
 // command or otpgate-verify): whatever the file says, a delivery failure
-// never counts as proof (failmode secure) and having no enrollment proves
-// nothing (nullok off).
+// never counts as proof (failmode secure), having no enrollment proves
+// nothing (nullok off), and a code sent is a change_code, with its own text.
 Config proof_config(Config config);
 
 LoginOutcome run_login(const std::string& user_name, const Config& config,

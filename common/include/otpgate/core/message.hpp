@@ -13,7 +13,10 @@ namespace otpgate::core {
 struct Config;
 
 enum class Channel { sms, email };
-enum class MessageKind { login_code, verification_code, notice };
+// A code is sent for one of three purposes, each with its own text: to
+// log in, to verify a new destination, or to confirm a change to the
+// second factor (proving the current one first). A notice carries no code.
+enum class MessageKind { login_code, verification_code, change_code, notice };
 
 struct OutgoingMessage {
     Channel channel = Channel::sms;

@@ -20,7 +20,8 @@ std::string_view message_kind_name(MessageKind kind);  // "login_code", ...
 // `minutes_text`, which must outlive the result).
 TemplateValues template_values(const OutgoingMessage& message, const std::string& minutes_text);
 
-// The SMS text: sms_template, sms_verify_template, or the notice text.
+// The SMS text: sms_template, sms_verify_template, sms_change_template, or
+// the notice text.
 SecretString compose_sms_text(const DeliveryConfig& config, const OutgoingMessage& message);
 
 struct EmailText {

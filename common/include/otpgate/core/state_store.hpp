@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "otpgate/core/file_lock.hpp"
+#include "otpgate/core/logger.hpp"
 #include "otpgate/core/result.hpp"
 #include "otpgate/core/unique_fd.hpp"
 
@@ -42,6 +43,11 @@ struct RememberedHost {
 };
 
 struct UserState {
+    // The account (uid) the record belongs to. A name can outlive its
+    // account (userdel, then useradd): a record of another uid is never
+    // the state of the account now holding the name (StateStore::lock).
+    // nullopt in records written before records carried it.
+    std::optional<uid_t> uid;
     std::string enrollment_id;  // which enrollment the backup mask belongs to
     std::optional<std::int64_t> last_totp_step;
     std::uint64_t backup_used_mask = 0;
@@ -87,28 +93,45 @@ public:
     // changes whose loss is harmless or covered (replay_fence.hpp).
     [[nodiscard]] Result<void> commit(Flush flush = Flush::now);
 
+    // Every commit records `uid` as the owner, whatever state() was set to.
+    void set_owner(uid_t uid) noexcept { m_owner = uid; }
+
 private:
     UniqueFd m_fd;
     std::filesystem::path m_path;
     UserState m_state;
     std::uint64_t m_sequence = 0;
     std::size_t m_live_slot = 0;  // 0 or 1: the slot holding m_sequence
+    std::optional<uid_t> m_owner;
 };
 
 class StateStore {
 public:
     // `lock_timeout`: the config's lock_timeout_ms; how long a lock held by
     // another process is waited for before failing with `unavailable`.
+    // `logger` hears of records dropped because they belong to another
+    // account; null only in tests and tools that do not care.
     explicit StateStore(std::filesystem::path directory,
-                        std::chrono::milliseconds lock_timeout = default_lock_timeout)
-        : m_directory(std::move(directory)), m_lock_timeout(lock_timeout) {}
+                        std::chrono::milliseconds lock_timeout = default_lock_timeout,
+                        Logger* logger = nullptr)
+        : m_directory(std::move(directory)), m_lock_timeout(lock_timeout), m_logger(logger) {}
 
     // Opens (creating if needed) and locks the user's state file, then reads
     // it. unsafe when the directory or file is not as it must be; corrupt
     // when neither slot is valid (fail closed: spent codes must stay spent).
     // A second name that a creation interrupted after linking the file left
     // behind (its temporary name) is removed; any other makes it unsafe.
+    //
+    // The record is tied to the account now holding the name, looked up by
+    // name: a record of another uid (an account deleted and a new one made
+    // with its name) is dropped, logged, and a fresh one committed in its
+    // place, so the new account inherits no spent codes, lock or verified
+    // destination; a record without a uid (older versions) is adopted. With
+    // no account of that name the record is left as it is.
     [[nodiscard]] Result<LockedState> lock(const std::string& user_name) const;
+    // The same for an account already looked up (nullopt: none has the name).
+    [[nodiscard]] Result<LockedState> lock(const std::string& user_name,
+                                           std::optional<uid_t> account_uid) const;
 
     // Deletes a user's state (root resetting a user). not_found if none.
     [[nodiscard]] Result<void> remove(const std::string& user_name) const;
@@ -116,9 +139,13 @@ public:
     [[nodiscard]] const std::filesystem::path& directory() const noexcept { return m_directory; }
 
     // The user's state if a file exists, without creating one; nullopt
-    // when there is none (a user who never logged in). Locked while read.
+    // when there is none (a user who never logged in) or it belongs to
+    // another account (see lock; it is dropped by the next lock, not here).
+    // Locked while read.
     [[nodiscard]] Result<std::optional<UserState>> read_existing(
         const std::string& user_name) const;
+    [[nodiscard]] Result<std::optional<UserState>> read_existing(
+        const std::string& user_name, std::optional<uid_t> account_uid) const;
 
     // Names of the users with a state file (for `otpgate list`), sorted.
     [[nodiscard]] Result<std::vector<std::string>> user_names() const;
@@ -126,6 +153,7 @@ public:
 private:
     std::filesystem::path m_directory;
     std::chrono::milliseconds m_lock_timeout;
+    Logger* m_logger = nullptr;
 };
 
 // Opens the state directory (creating it 0700 if missing) and checks that
