@@ -32,7 +32,8 @@ bool is_resend_request(std::string_view answer) {
 class DeliveredCodeDialogue {
 public:
     DeliveredCodeDialogue(const std::string& user_name, const Enrollment& enrollment,
-                          const Config& config, LoginServices& services, AttemptRecorder& recorder)
+                          const Config& config, LoginServices& services, AttemptRecorder& recorder,
+                          DeliveryLock lock)
         : m_user(user_name),
           m_enrollment(enrollment),
           m_config(config),
@@ -40,7 +41,8 @@ public:
           m_recorder(recorder),
           m_channel(*channel_of(enrollment.method)),
           m_masked(mask_destination(m_channel, enrollment.destination)),
-          m_resends_left(config.max_resends) {}
+          m_resends_left(config.max_resends),
+          m_locked(lock == DeliveryLock::locked) {}
 
     LoginOutcome run();
 
@@ -59,6 +61,7 @@ private:
     const Channel m_channel;
     const std::string m_masked;
     unsigned m_resends_left;
+    const bool m_locked;  // nothing is sent; the prompts read as if it were
     std::optional<SentCode> m_code;
     std::unique_ptr<MessageSender> m_sender;
     std::string m_note;  // put in front of the next prompt
@@ -100,6 +103,10 @@ SendOutcome DeliveredCodeDialogue::reserve_send() {
 }
 
 SendOutcome DeliveredCodeDialogue::send_code() {
+    if (m_locked) {
+        log().notice("no code sent to " + who() + ": the second factor is locked");
+        return {SendStatus::sent, 0, {}};
+    }
     SendOutcome reserved = reserve_send();
     if (reserved.status != SendStatus::sent) {
         return reserved;
@@ -128,7 +135,7 @@ SendOutcome DeliveredCodeDialogue::send_code() {
 }
 
 std::string DeliveredCodeDialogue::prompt() const {
-    if (!m_code) {
+    if (!m_code && !m_locked) {
         return m_note + "Backup code: ";
     }
     return m_note + "Code sent by " + std::string(to_string(m_channel)) + " to " + m_masked +
@@ -223,13 +230,8 @@ LoginOutcome DeliveredCodeDialogue::run() {
             log().notice("unusable answer from user " + m_user + " (" +
                          std::to_string(answer->size()) + " characters)");
         }
-        m_note = expired ? "That code has expired. " : "Wrong code. ";
         if (++attempt < m_config.max_attempts) {
-            // sshd shows prompts, not a message sent after the last one: the
-            // help line goes into the prompt of the last try.
-            if (attempt + 1 == m_config.max_attempts && !help.empty()) {
-                m_note += "Last try. " + help;
-            }
+            m_note = wrong_code_note(m_config, attempt + 1 == m_config.max_attempts, expired);
             m_services.clock.sleep_for(std::chrono::milliseconds(m_config.fail_delay_ms));
         }
     }
@@ -245,8 +247,8 @@ LoginOutcome DeliveredCodeDialogue::run() {
 
 LoginOutcome run_delivered_code_login(const std::string& user_name, const Enrollment& enrollment,
                                       const Config& config, LoginServices& services,
-                                      AttemptRecorder& recorder) {
-    DeliveredCodeDialogue dialogue(user_name, enrollment, config, services, recorder);
+                                      AttemptRecorder& recorder, DeliveryLock lock) {
+    DeliveredCodeDialogue dialogue(user_name, enrollment, config, services, recorder, lock);
     return dialogue.run();
 }
 

@@ -108,6 +108,16 @@ std::optional<SecretString> normalize_typed_code(std::string_view typed) {
     return digits;
 }
 
+std::string wrong_code_note(const Config& config, bool last_try, bool expired) {
+    std::string note = expired ? "That code has expired. " : "Wrong code. ";
+    // sshd shows prompts, not a message sent after the last one: the help
+    // line goes into the prompt of the last try.
+    if (last_try && !config.help_text.empty()) {
+        note += "Last try. " + config.help_text + " ";
+    }
+    return note;
+}
+
 namespace {
 
 // TOTP users, and everyone whose standing is not "enrolled": the same
@@ -118,8 +128,10 @@ LoginOutcome run_code_prompts(const std::string& user_name, const Standing& stan
                               AttemptRecorder& recorder) {
     const CheckCost cost = check_cost(config, services.check_primitives);
     bool found_locked = standing.kind == Standing::Kind::locked;
+    std::string note;  // put in front of the next prompt, as the SMS/email dialogue does
     for (unsigned attempt = 1; attempt <= config.max_attempts; ++attempt) {
-        const std::optional<SecretString> answer = services.conversation.ask_hidden(config.prompt);
+        const std::optional<SecretString> answer =
+            services.conversation.ask_hidden(note + config.prompt);
         if (!answer) {
             services.logger.error("the application could not ask user " +
                                   printable_name(user_name) + " for a code");
@@ -144,8 +156,14 @@ LoginOutcome run_code_prompts(const std::string& user_name, const Standing& stan
             }
         }
         if (attempt < config.max_attempts) {
+            // Wrong, replayed, unusable or not checked: one answer for all,
+            // so that the dialogue tells nothing of the user's standing.
+            note = wrong_code_note(config, attempt + 1 == config.max_attempts);
             services.clock.sleep_for(std::chrono::milliseconds(config.fail_delay_ms));
         }
+    }
+    if (!config.help_text.empty()) {
+        services.conversation.show_error(config.help_text);
     }
     const char* why = found_locked ? " (locked after repeated wrong codes)"
                       : standing.kind == Standing::Kind::enrolled ? ""
@@ -196,6 +214,10 @@ LoginOutcome run_enrolled_login(const std::string& user_name, Standing& standing
             services.logger.notice("second factor of user " + user_name + " is locked for " +
                                    std::to_string(*recorded->lock_remaining) +
                                    " more s after repeated wrong codes; no code is checked");
+            if (delivered) {
+                return run_delivered_code_login(user_name, *standing.enrollment, config, services,
+                                                recorder, DeliveryLock::locked);
+            }
             standing.kind = Standing::Kind::locked;
             return run_code_prompts(user_name, standing, config, services, recorder);
         }

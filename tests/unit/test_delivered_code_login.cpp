@@ -328,11 +328,20 @@ TEST_F(DeliveredCodeLogin, ALockThatBeginsDuringTheLoginRefusesTheRightCode) {
     EXPECT_TRUE(logger.contains("locked for 900 s after 2 wrong codes within 300 s"));
     EXPECT_TRUE(logger.contains("not checked: the second factor is locked"));
     EXPECT_FALSE(logger.contains("authenticated"));
-    // Locked: the next login sends nothing and checks nothing.
-    auto next = phone({"000000", "000000", "000000"});
+    // Locked: the next login sends nothing and checks nothing, through the
+    // very dialogue of an SMS user (a resend included) and the help line,
+    // so that nothing in it tells a lock from wrong codes.
+    auto next = phone({"000000", "r", "000000", "000000"});
     EXPECT_EQ(login(next), LoginOutcome::denied);
     EXPECT_EQ(outbox_codes(outbox()).size(), 1u);
-    EXPECT_EQ(next.m_prompts, std::vector<std::string>(3, config.prompt));
+    const std::string sms_prompt = "Code sent by SMS to " + masked + " (r = resend): ";
+    EXPECT_EQ(next.m_prompts,
+              (std::vector<std::string>{sms_prompt, "Wrong code. " + sms_prompt,
+                                        "New code sent. " + sms_prompt,
+                                        "Wrong code. Last try. " + config.help_text + " " +
+                                            sms_prompt}));
+    EXPECT_EQ(next.m_errors, std::vector<std::string>{config.help_text});
+    EXPECT_TRUE(logger.contains("no code sent to user " + account.name));
     // After the lock, a code arrives and works, and the success is recorded.
     clock.set(t0 + 900);
     auto later = phone({"<newest>"});

@@ -141,6 +141,33 @@ TEST_F(RunLogin, WrongCodesAreDeniedWithDelaysBetweenAttempts) {
     EXPECT_FALSE(recorded_step().has_value());
 }
 
+// The same words as the SMS and email dialogue: each refused answer says
+// so in the next prompt, the last try carries the help line, and the help
+// line follows the last refusal. An unknown user hears exactly the same.
+TEST_F(RunLogin, WrongCodesSayWhyAndTheLastTryCarriesTheHelpLine) {
+    config.help_text = "No code? Call the service desk.";
+    const std::vector<std::string> expected = {
+        config.prompt, "Wrong code. " + config.prompt,
+        "Wrong code. Last try. " + config.help_text + " " + config.prompt};
+    enroll();
+    for (const std::string& user : {account.name, std::string("nosuchuser")}) {
+        test::ScriptedConversation conversation({"31415926", "27182818", "16180339"});
+        EXPECT_EQ(run_login(user, config, conversation, logger, clock), LoginOutcome::denied);
+        EXPECT_EQ(conversation.prompts(), expected) << user;
+        EXPECT_EQ(conversation.errors(), std::vector<std::string>{config.help_text}) << user;
+    }
+}
+
+TEST_F(RunLogin, AReplayedCodeReadsLikeAWrongOne) {
+    enroll();
+    auto first = answers({code});
+    ASSERT_EQ(login(first), LoginOutcome::success);
+    auto again = answers({code, "31415926", "27182818"});
+    EXPECT_EQ(login(again), LoginOutcome::denied);
+    ASSERT_GE(again.prompts().size(), 2u);
+    EXPECT_EQ(again.prompts()[1], "Wrong code. " + config.prompt);
+}
+
 TEST_F(RunLogin, WrongThenRight) {
     enroll();
     auto conversation = answers({"31415926", code});

@@ -42,6 +42,12 @@ std::string_view to_string(LoginOutcome outcome);
 // Returns nullopt when anything else than digits remains.
 std::optional<SecretString> normalize_typed_code(std::string_view typed);
 
+// What the prompt after a refused answer starts with, in every dialogue:
+// "Wrong code. " (or that a sent code expired), and on the last try the
+// help line as well. Wrong, replayed and unchecked (locked, not enrolled)
+// answers all read the same.
+std::string wrong_code_note(const Config& config, bool last_try, bool expired = false);
+
 using SenderFactory = std::function<Result<std::unique_ptr<MessageSender>>(Channel)>;
 
 // What a login needs from its surroundings; tests pass their own clock.
