@@ -315,8 +315,9 @@ class SshdLogin(LoginTest):
         # the same prompt as an enrolled user and is refused after it.
         for user in (self.make_user(), USER_PREFIX + "nobody"):
             child = self.ssh(user)
-            for _ in range(2):
-                child.expect_exact("(%s@127.0.0.1) Verification code: " % user)
+            # max_attempts = 2: the second try is the last, with the help line.
+            for note in ("", "Wrong code. Last try. No code? Call the service desk. "):
+                child.expect_exact("(%s@127.0.0.1) %sVerification code: " % (user, note))
                 child.sendline("123456")
             self.assert_refused(child)
 

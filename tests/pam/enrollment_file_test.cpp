@@ -54,7 +54,7 @@ class EnrollmentFileTest : public PamTest {
 
     void expect_refused(const LoginResult& result, const std::string& reason) {
         EXPECT_EQ(result.auth_rc, PAM_AUTH_ERR) << result.describe();
-        EXPECT_EQ(result.prompts, std::vector<Prompt>(3, code_prompt)) << result.describe();
+        EXPECT_EQ(result.prompts, refused_code_prompts(3)) << result.describe();
         EXPECT_TRUE(result.logged("refusing enrollment of user alice: " + reason))
             << "expected reason: " << reason << "\n"
             << result.describe();

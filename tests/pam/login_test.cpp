@@ -42,7 +42,7 @@ TEST_F(LoginTest, WrongCodeIsDeniedAfterMaxAttemptsPrompts) {
     const std::string wrong = wrong_code(alice);
     const auto result = login("alice", {wrong, wrong, wrong, wrong, wrong});
     EXPECT_EQ(result.auth_rc, PAM_AUTH_ERR) << result.describe();
-    EXPECT_EQ(result.prompts, std::vector<Prompt>(3, code_prompt)) << result.describe();
+    EXPECT_EQ(result.prompts, refused_code_prompts(3)) << result.describe();
     EXPECT_EQ(result.count_logged("wrong code for user alice (6 digits)"), 3U) << result.describe();
     EXPECT_TRUE(result.logged("second factor failed for user alice after 3 attempts"))
         << result.describe();
@@ -202,7 +202,7 @@ TEST_F(LoginTest, UnenrolledUserIsPromptedAndDenied) {
     const std::string code = code_at(alice);
     const auto result = login("bob", {code, code, code, code});
     EXPECT_EQ(result.auth_rc, PAM_AUTH_ERR) << result.describe();
-    EXPECT_EQ(result.prompts, std::vector<Prompt>(3, code_prompt)) << result.describe();
+    EXPECT_EQ(result.prompts, refused_code_prompts(3)) << result.describe();
     EXPECT_TRUE(result.logged("user bob is not enrolled")) << result.describe();
     EXPECT_TRUE(result.logged("second factor failed for user bob after 3 attempts (not enrolled"))
         << result.describe();

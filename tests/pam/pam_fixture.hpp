@@ -53,4 +53,14 @@ class PamTest : public ::testing::Test {
 // A prompt for a code, as the module sends it.
 inline const Prompt code_prompt{PAM_PROMPT_ECHO_OFF, "Verification code: "};
 
+// The prompts of a TOTP dialogue whose every answer is refused (with no
+// help_text configured): the first as it is, each later one saying why.
+inline std::vector<Prompt> refused_code_prompts(std::size_t count) {
+    std::vector<Prompt> prompts(count, Prompt{PAM_PROMPT_ECHO_OFF, "Wrong code. " + code_prompt.text});
+    if (!prompts.empty()) {
+        prompts.front() = code_prompt;
+    }
+    return prompts;
+}
+
 }  // namespace otpgate::pam_tests

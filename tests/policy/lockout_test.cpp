@@ -41,7 +41,7 @@ class LockoutTest : public PolicyTest {
         const auto result = login("alice", {code, code, code}, "policy");
         EXPECT_EQ(result.auth_rc, PAM_AUTH_ERR) << result.describe();
         // Asked like anyone else: the dialogue does not tell a lock apart.
-        EXPECT_EQ(result.prompts, std::vector<Prompt>(3, code_prompt)) << result.describe();
+        EXPECT_EQ(result.prompts, refused_code_prompts(3)) << result.describe();
         EXPECT_TRUE(result.logged("is locked for")) << result.describe();
         EXPECT_TRUE(result.logged("not checked: the second factor is locked"))
             << result.describe();

@@ -458,10 +458,12 @@ class HelperTest(HelperJourneys):
         sent = code_in(WORLD.wait_for_message(2))
         login.sendline("000000" if sent != "000000" else "111111")
         login.expect_exact("Authentication failure")
+        locked_out = len(WORLD.messages())
         login = self.track(WORLD.pamtester(user))
-        login.expect_exact("Verification code: ")  # locked: no code sent
+        login.expect_exact("(r = resend): ")  # locked: the same dialogue, no code sent
         login.sendline(sent)
         login.expect_exact("Authentication failure")
+        self.assertEqual(len(WORLD.messages()), locked_out)
 
         old = WORLD.recreate_user(user)
         self.assertNotEqual(WORLD.users[user].pw_uid, old.pw_uid)
