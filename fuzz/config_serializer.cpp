@@ -102,6 +102,9 @@ std::string serialize_config(const Config& c) {
     line("email_template", line_escaped(d.email_template));
     line("email_verify_subject", d.email_verify_subject);
     line("email_verify_template", line_escaped(d.email_verify_template));
+    line("sms_change_template", line_escaped(d.sms_change_template));
+    line("email_change_subject", d.email_change_subject);
+    line("email_change_template", line_escaped(d.email_change_template));
     line("email_notice_subject", d.email_notice_subject);
     line("credentials_file", d.credentials_file.string());
     line("delivery_timeout_ms", std::to_string(d.timeout_ms));
