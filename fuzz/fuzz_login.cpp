@@ -233,9 +233,9 @@ std::optional<RightCode> check_login(const LoginCase& login, const LoginWorld& w
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static LoginSandbox sandbox;
-    // The boot id is read once per process and a failed read is kept
-    // (replay_fence.cpp): read before any failure is injected, or one
-    // failing login would refuse every later right code of the run.
+    // The boot id is kept once a read succeeds (BootIdCache): read here,
+    // before any failure is injected, so that injected failures land in the
+    // login's own files rather than in this one read.
     static const bool boot_id_read = core::current_boot_id().ok();
     static_cast<void>(boot_id_read);
     const LoginCase login = decode_login_case(data, size);

@@ -246,10 +246,21 @@ std::int64_t fence_refuses_through(const ReplayFenceRecord& record, std::string_
     return std::max(record.refused_through, record.newest_start);
 }
 
-Result<std::string> current_boot_id() {
-    // A process does not outlive the boot it started in.
-    static const Result<std::string> id = read_boot_id();
+Result<std::string> BootIdCache::get() {
+    const std::lock_guard<std::mutex> held(m_guard);
+    if (m_id) {
+        return *m_id;
+    }
+    auto id = m_reader();
+    if (id) {
+        m_id = *id;
+    }
     return id;
+}
+
+Result<std::string> current_boot_id() {
+    static BootIdCache cache(read_boot_id);
+    return cache.get();
 }
 
 Result<FenceAdmission> admit_unflushed_step(const std::filesystem::path& state_dir,

@@ -344,4 +344,24 @@ TEST_F(ReplayFenceFaultTest, ANewFenceThatCannotBeChangedAtAllRefusesTheCode) {
 }
 
 }  // namespace
+
+// A failed read of the boot id is tried again at the next login instead of
+// refusing every TOTP code of a long-lived process; a good one is kept.
+TEST(BootIdCache, KeepsOnlyASuccessfulRead) {
+    int reads = 0;
+    BootIdCache cache([&reads]() -> Result<std::string> {
+        ++reads;
+        if (reads == 1) {
+            return make_error(ErrorKind::unavailable, "cannot open the boot id: EMFILE");
+        }
+        return std::string("6f4c1f1e-8b2a-4d5e-9c3b-2a1d0e9f8c7b");
+    });
+    EXPECT_FALSE(cache.get().ok());
+    const auto second = cache.get();
+    ASSERT_TRUE(second.ok());
+    EXPECT_EQ(*second, "6f4c1f1e-8b2a-4d5e-9c3b-2a1d0e9f8c7b");
+    EXPECT_EQ(*cache.get(), *second);
+    EXPECT_EQ(reads, 2);  // read until it worked, then never again
+}
+
 }  // namespace otpgate::core

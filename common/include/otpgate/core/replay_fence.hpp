@@ -25,7 +25,9 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,8 +73,26 @@ std::optional<DecodedReplayFence> decode_replay_fence_file(std::string_view byte
 // Codes whose step began no later than this are refused in boot `boot_id`.
 std::int64_t fence_refuses_through(const ReplayFenceRecord& record, std::string_view boot_id);
 
-// This boot's id (/proc/sys/kernel/random/boot_id), read once per process.
+// This boot's id (/proc/sys/kernel/random/boot_id), read once per process
+// (once it could be read: BootIdCache).
 Result<std::string> current_boot_id();
+
+// What current_boot_id keeps: the first id read, and only a successful
+// read. A process does not outlive the boot it started in, but a failed
+// read (no free descriptor for a moment) must not refuse every TOTP code
+// for the rest of a long-lived process (a screen locker): it is tried
+// again at the next call. Safe to share between threads.
+class BootIdCache {
+public:
+    using Reader = std::function<Result<std::string>()>;
+    explicit BootIdCache(Reader reader) : m_reader(std::move(reader)) {}
+    Result<std::string> get();
+
+private:
+    Reader m_reader;
+    std::mutex m_guard;
+    std::optional<std::string> m_id;
+};
 
 enum class FenceVerdict {
     covered,          // the user's file may be written without a flush
