@@ -11,7 +11,6 @@
 #include <sys/sysmacros.h>
 
 #include "otpgate/core/safe_file.hpp"
-#include "otpgate/core/safe_text.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -33,7 +32,7 @@ std::string process_name(const std::string& pid) {
     if (!comm || !std::getline(comm, name)) {
         return {};
     }
-    return one_line(name, 16);
+    return name;
 }
 
 }  // namespace
@@ -62,7 +61,7 @@ std::string flock_holders(int fd) {
         if (!holders.empty()) {
             holders += ", ";
         }
-        holders += "process " + one_line(pid, 16);
+        holders += "process " + pid;
         if (const std::string name = process_name(pid); !name.empty()) {
             holders += " (" + name + ")";
         }

@@ -195,6 +195,9 @@ LoginOutcome run_enrolled_login(const std::string& user_name, Standing& standing
         user_name, config, services.logger,
         host_to_remember(user_name, *standing.enrollment, config, services, context),
         services.check_primitives);
+    if (standing.account) {
+        recorder.set_account_uid(standing.account->uid);  // looked up once per login
+    }
     // The state is read before asking only where it decides something
     // before a code is typed: a remembered host skips the prompt, and a
     // locked user of SMS or email is sent no code. A TOTP user's lock is

@@ -61,9 +61,13 @@ AttemptRecorder::StepFence AttemptRecorder::fence_totp_step(const Enrollment& en
     return StepFence::unavailable;
 }
 
-std::optional<RecordedStanding> AttemptRecorder::standing(std::int64_t now) {
+Result<LockedState> AttemptRecorder::lock_state() const {
     const StateStore states(m_config.state_dir, m_config.lock_timeout, &m_logger);
-    auto locked = states.lock(m_user);
+    return m_account_uid ? states.lock(m_user, m_account_uid) : states.lock(m_user);
+}
+
+std::optional<RecordedStanding> AttemptRecorder::standing(std::int64_t now) {
+    auto locked = lock_state();
     if (!locked) {
         m_logger.debug("cannot read the state of user " + m_user +
                        " before asking: " + locked.error().message);
@@ -111,8 +115,7 @@ void AttemptRecorder::record_failure_and_commit(LockedState& locked, std::int64_
 
 AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
                                                 std::string_view digits, std::int64_t now) {
-    const StateStore states(m_config.state_dir, m_config.lock_timeout, &m_logger);
-    auto locked = states.lock(m_user);
+    auto locked = lock_state();
     if (!locked) {
         m_logger.error("cannot check the code of user " + m_user + ": " + locked.error().message);
         return AttemptResult::unavailable;
@@ -170,8 +173,7 @@ AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
 }
 
 AttemptResult AttemptRecorder::accept_sent_code(const Enrollment& enrollment, std::int64_t now) {
-    const StateStore states(m_config.state_dir, m_config.lock_timeout, &m_logger);
-    auto locked = states.lock(m_user);
+    auto locked = lock_state();
     if (!locked) {
         m_logger.error("cannot record the login of user " + m_user + ": " + locked.error().message);
         return AttemptResult::unavailable;
@@ -190,8 +192,7 @@ AttemptResult AttemptRecorder::accept_sent_code(const Enrollment& enrollment, st
 
 AttemptResult AttemptRecorder::confirm_new_totp(const Enrollment& enrollment,
                                                 std::string_view digits, std::int64_t now) {
-    const StateStore states(m_config.state_dir, m_config.lock_timeout, &m_logger);
-    auto locked = states.lock(m_user);
+    auto locked = lock_state();
     if (!locked) {
         m_logger.error("cannot confirm the new enrollment of user " + m_user + ": " +
                        locked.error().message);

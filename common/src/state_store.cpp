@@ -258,8 +258,12 @@ Error open_error(const std::filesystem::path& path, int error_number) {
 
 constexpr int state_open_flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
 
-// The uid of the account now named `user_name`; nullopt when none is.
+// The uid of the account now named `user_name`; nullopt when none is. The
+// name is checked first: nothing unusable is handed to the user database.
 Result<std::optional<uid_t>> current_uid(const std::string& user_name) {
+    if (auto valid = validate_user_name(user_name); !valid) {
+        return valid.error();
+    }
     auto account = lookup_user(user_name);
     if (account) {
         return std::optional<uid_t>(account->uid);
@@ -306,9 +310,6 @@ Result<void> tie_to_account(LockedState& locked, const std::string& user_name,
 }  // namespace
 
 Result<LockedState> StateStore::lock(const std::string& user_name) const {
-    if (auto valid = validate_user_name(user_name); !valid) {
-        return valid.error();
-    }
     auto account_uid = current_uid(user_name);
     if (!account_uid) {
         return account_uid.error();
@@ -349,9 +350,6 @@ Result<LockedState> StateStore::lock(const std::string& user_name,
 }
 
 Result<std::optional<UserState>> StateStore::read_existing(const std::string& user_name) const {
-    if (auto valid = validate_user_name(user_name); !valid) {
-        return valid.error();
-    }
     auto account_uid = current_uid(user_name);
     if (!account_uid) {
         return account_uid.error();

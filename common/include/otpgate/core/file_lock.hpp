@@ -36,8 +36,8 @@ Result<void> lock_file(int fd, LockMode mode, std::chrono::milliseconds timeout,
 
 // The processes /proc/locks says hold an flock on the file open as `fd`:
 // "process 123 (su)", several joined by ", "; empty when none is known.
-// The names are the processes' own (which their owners may set) and are
-// made printable.
+// The names are the processes' own, which their owners may set: like every
+// message, they are made safe by the logger or printer (safe_text.hpp).
 std::string flock_holders(int fd);
 
 }  // namespace otpgate::core

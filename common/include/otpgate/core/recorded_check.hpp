@@ -54,6 +54,11 @@ class AttemptRecorder {
     // remembered host can skip the prompt).
     [[nodiscard]] bool remembers_host() const noexcept { return m_remember.has_value(); }
 
+    // The uid of the user's account, when the caller has looked it up (a
+    // login has): every lock of the state then ties it to that account
+    // without looking the name up again.
+    void set_account_uid(uid_t uid) noexcept { m_account_uid = uid; }
+
     // A typed TOTP or backup code. A valid code that cannot be recorded is
     // refused: unrecorded, it could be used again. While locked, the code
     // costs what check_code costs, and is not checked.
@@ -79,12 +84,14 @@ class AttemptRecorder {
     enum class StepFence { covered, uncovered, refused, unavailable };
     StepFence fence_totp_step(const Enrollment& enrollment, std::int64_t step, std::int64_t now);
     void record_failure_and_commit(LockedState& locked, std::int64_t now);
+    [[nodiscard]] Result<LockedState> lock_state() const;
     bool refuse_if_locked(const UserState& state, std::int64_t now);
 
     const std::string& m_user;
     const Config& m_config;
     Logger& m_logger;
     std::optional<HostTag> m_remember;
+    std::optional<uid_t> m_account_uid;
     CheckCost m_cost;
     bool m_lock_logged = false;  // one "not checked: locked" line per login
 };
