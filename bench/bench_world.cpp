@@ -116,7 +116,7 @@ World::World(fs::path root, std::string prefix, uid_t first_uid, std::size_t use
 void World::age_replay_fence() const {
     // In place and in this process (a helper process would evict the
     // caches the timed login then runs on), in pam_otpgate's format
-    // (common/src/replay_fence.cpp): two 128-byte slots of magic, sequence,
+    // (common/src/state/replay_fence.cpp): two 128-byte slots of magic, sequence,
     // newest step start, refused-through, boot id, then SHA-256 of the first
     // 96 bytes. A mismatch shows as a refused login, which the harness fails on.
     constexpr std::size_t slot_size = 128;

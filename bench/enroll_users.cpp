@@ -12,13 +12,13 @@
 #include <sstream>
 #include <string>
 
-#include "otpgate/core/backup_codes.hpp"
-#include "otpgate/core/destination.hpp"
-#include "otpgate/core/enrollment_store.hpp"
-#include "otpgate/core/hex.hpp"
-#include "otpgate/core/random.hpp"
-#include "otpgate/core/state_store.hpp"
-#include "otpgate/core/user_account.hpp"
+#include "otpgate/core/enrollment/backup_codes.hpp"
+#include "otpgate/core/primitives/destination.hpp"
+#include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/primitives/hex.hpp"
+#include "otpgate/core/primitives/random.hpp"
+#include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/system/user_account.hpp"
 
 namespace {
 

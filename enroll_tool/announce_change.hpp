@@ -4,8 +4,8 @@
 #pragma once
 
 #include "command_context.hpp"
-#include "otpgate/core/change_notice.hpp"
-#include "otpgate/core/enrollment.hpp"
+#include "otpgate/core/enrollment/change_notice.hpp"
+#include "otpgate/core/enrollment/enrollment.hpp"
 
 namespace otpgate::cli {
 

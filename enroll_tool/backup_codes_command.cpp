@@ -3,8 +3,8 @@
 #include "code_confirmation.hpp"
 #include "commands.hpp"
 #include "output.hpp"
-#include "otpgate/core/enrollment_store.hpp"
-#include "otpgate/core/new_enrollment.hpp"
+#include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/enrollment/new_enrollment.hpp"
 #include "verify_helper_client.hpp"
 
 namespace otpgate::cli {

@@ -2,11 +2,11 @@
 
 #include <cstdio>
 
-#include "otpgate/core/code_check.hpp"
-#include "otpgate/core/login_session.hpp"
-#include "otpgate/core/recorded_check.hpp"
+#include "otpgate/core/login/code_check.hpp"
+#include "otpgate/core/login/login_session.hpp"
+#include "otpgate/core/login/recorded_check.hpp"
 #include "terminal_conversation.hpp"
-#include "otpgate/core/enrollment_store.hpp"
+#include "otpgate/core/enrollment/enrollment_store.hpp"
 #include "verify_helper_client.hpp"
 
 namespace otpgate::cli {

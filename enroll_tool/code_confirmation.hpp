@@ -9,7 +9,7 @@
 
 #include "command_context.hpp"
 #include "exit_code.hpp"
-#include "otpgate/core/enrollment.hpp"
+#include "otpgate/core/enrollment/enrollment.hpp"
 #include "terminal.hpp"
 
 namespace otpgate::cli {

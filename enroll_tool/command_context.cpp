@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "otpgate/core/enrollment_store.hpp"
+#include "otpgate/core/enrollment/enrollment_store.hpp"
 
 namespace otpgate::cli {
 

@@ -7,12 +7,12 @@
 #include <variant>
 
 #include "exit_code.hpp"
-#include "otpgate/core/clock.hpp"
-#include "otpgate/core/config.hpp"
-#include "otpgate/core/enrollment.hpp"
-#include "otpgate/core/logger.hpp"
-#include "otpgate/core/random.hpp"
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/system/clock.hpp"
+#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/enrollment/enrollment.hpp"
+#include "otpgate/core/system/logger.hpp"
+#include "otpgate/core/primitives/random.hpp"
+#include "otpgate/core/state/state_store.hpp"
 #include "target_user.hpp"
 #include "terminal.hpp"
 

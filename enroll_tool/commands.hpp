@@ -7,7 +7,7 @@
 
 #include "command_context.hpp"
 #include "exit_code.hpp"
-#include "otpgate/core/message.hpp"
+#include "otpgate/core/delivery/message.hpp"
 #include "qr_render.hpp"
 
 namespace otpgate::cli {

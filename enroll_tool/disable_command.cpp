@@ -4,8 +4,8 @@
 #include "code_confirmation.hpp"
 #include "commands.hpp"
 #include "output.hpp"
-#include "otpgate/core/enrollment_store.hpp"
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/state/state_store.hpp"
 #include "verify_helper_client.hpp"
 
 namespace otpgate::cli {

@@ -13,14 +13,14 @@
 #include "code_confirmation.hpp"
 #include "commands.hpp"
 #include "output.hpp"
-#include "otpgate/core/host_name.hpp"
-#include "otpgate/core/code_check.hpp"
-#include "otpgate/core/code_dispatch.hpp"
-#include "otpgate/core/destination.hpp"
-#include "otpgate/core/enrollment_store.hpp"
-#include "otpgate/core/new_enrollment.hpp"
-#include "otpgate/core/otpauth_uri.hpp"
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/system/host_name.hpp"
+#include "otpgate/core/login/code_check.hpp"
+#include "otpgate/core/login/code_dispatch.hpp"
+#include "otpgate/core/primitives/destination.hpp"
+#include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/enrollment/new_enrollment.hpp"
+#include "otpgate/core/enrollment/otpauth_uri.hpp"
+#include "otpgate/core/state/state_store.hpp"
 #include "phone_number.hpp"
 #include "verify_helper_client.hpp"
 
@@ -38,10 +38,10 @@ std::variant<std::string, Failure> normalize_destination(const CommandContext& c
         return std::move(*address);
     }
     auto parsed = parse_phone_number(typed, context.config.phone_default_region);
-    if (auto* failure = std::get_if<Failure>(&parsed)) {
-        return std::move(*failure);
+    if (!parsed) {
+        return Failure{ExitCode::usage, parsed.error().message};
     }
-    const PhoneNumber number = std::get<PhoneNumber>(parsed);
+    const PhoneNumber number = parsed.value();
     if (!core::sms_country_allowed(number.e164, context.config.sms_allowed_countries)) {
         return Failure{ExitCode::usage,
                        "SMS to " + number.e164 +

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "otpgate/core/safe_text.hpp"
+#include "otpgate/core/system/safe_text.hpp"
 
 namespace otpgate::cli {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "otpgate/core/result.hpp"
+#include "otpgate/core/primitives/result.hpp"
 
 namespace otpgate::cli {
 

@@ -2,7 +2,7 @@
 // from ask for a code again before remember_host runs out, as after a
 // stolen laptop or a phone lost where someone may have used it.
 #include "commands.hpp"
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/state/state_store.hpp"
 #include "output.hpp"
 
 namespace otpgate::cli {

@@ -2,8 +2,8 @@
 
 #include <sys/stat.h>
 
-#include "otpgate/core/privilege_drop.hpp"
-#include "otpgate/core/safe_file.hpp"
+#include "otpgate/core/system/privilege_drop.hpp"
+#include "otpgate/core/system/safe_file.hpp"
 
 namespace otpgate::cli {
 namespace {

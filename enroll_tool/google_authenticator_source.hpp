@@ -9,7 +9,7 @@
 
 #include "command_context.hpp"
 #include "exit_code.hpp"
-#include "otpgate/core/google_authenticator_file.hpp"
+#include "otpgate/core/enrollment/google_authenticator_file.hpp"
 
 namespace otpgate::cli {
 

@@ -6,13 +6,13 @@
 #include "code_confirmation.hpp"
 #include "commands.hpp"
 #include "google_authenticator_source.hpp"
-#include "otpgate/core/code_check.hpp"
-#include "otpgate/core/enrollment_store.hpp"
-#include "otpgate/core/google_authenticator_import.hpp"
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/login/code_check.hpp"
+#include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/enrollment/google_authenticator_import.hpp"
+#include "otpgate/core/state/state_store.hpp"
 #include "output.hpp"
 #include "verify_helper_client.hpp"
-#include "otpgate/core/otp.hpp"
+#include "otpgate/core/primitives/otp.hpp"
 
 namespace otpgate::cli {
 namespace {

@@ -10,11 +10,11 @@
 
 #include "commands.hpp"
 #include "login_record_text.hpp"
-#include "otpgate/core/destination.hpp"
-#include "otpgate/core/enrollment_store.hpp"
-#include "otpgate/core/json_text.hpp"
-#include "otpgate/core/state_store.hpp"
-#include "otpgate/core/user_account.hpp"
+#include "otpgate/core/primitives/destination.hpp"
+#include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/transport/json_text.hpp"
+#include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/system/user_account.hpp"
 #include "output.hpp"
 
 namespace otpgate::cli {

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "otpgate/core/lockout.hpp"
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/state/lockout.hpp"
+#include "otpgate/core/state/state_store.hpp"
 
 namespace otpgate::cli {
 

@@ -14,8 +14,8 @@
 #include "commands.hpp"
 #include "exit_code.hpp"
 #include "output.hpp"
-#include "otpgate/core/safe_text.hpp"
-#include "otpgate/core/syslog_logger.hpp"
+#include "otpgate/core/system/safe_text.hpp"
+#include "otpgate/core/system/syslog_logger.hpp"
 
 namespace otpgate::cli {
 namespace {

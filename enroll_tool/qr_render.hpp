@@ -5,8 +5,8 @@
 #include <string_view>
 #include <vector>
 
-#include "otpgate/core/result.hpp"
-#include "otpgate/core/secret.hpp"
+#include "otpgate/core/primitives/result.hpp"
+#include "otpgate/core/primitives/secret.hpp"
 
 namespace otpgate::cli {
 

@@ -4,9 +4,9 @@
 #include "commands.hpp"
 #include "login_record_text.hpp"
 #include "output.hpp"
-#include "otpgate/core/destination.hpp"
-#include "otpgate/core/enrollment_store.hpp"
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/primitives/destination.hpp"
+#include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/state/state_store.hpp"
 
 namespace otpgate::cli {
 namespace {

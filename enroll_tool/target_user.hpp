@@ -7,7 +7,7 @@
 #include <variant>
 
 #include "exit_code.hpp"
-#include "otpgate/core/user_account.hpp"
+#include "otpgate/core/system/user_account.hpp"
 
 namespace otpgate::cli {
 

@@ -1,8 +1,8 @@
 // otpgate unlock --user NAME: root lifts a lockout (lockout.hpp) before it
 // ends by itself, and forgets the wrong codes counted toward the next one.
 #include "commands.hpp"
-#include "otpgate/core/lockout.hpp"
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/state/lockout.hpp"
+#include "otpgate/core/state/state_store.hpp"
 #include "output.hpp"
 
 namespace otpgate::cli {

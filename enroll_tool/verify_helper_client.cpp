@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "otpgate/core/unique_fd.hpp"
+#include "otpgate/core/system/unique_fd.hpp"
 
 namespace otpgate::cli {
 

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "exit_code.hpp"
-#include "otpgate/core/config.hpp"
-#include "otpgate/core/secret.hpp"
+#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/primitives/secret.hpp"
 
 namespace otpgate::cli {
 

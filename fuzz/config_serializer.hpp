@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "otpgate/core/config.hpp"
+#include "otpgate/core/config/config.hpp"
 
 namespace otpgate::fuzz {
 

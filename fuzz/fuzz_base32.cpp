@@ -7,7 +7,7 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/base32.hpp"
+#include "otpgate/core/primitives/base32.hpp"
 
 using namespace otpgate;
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/credentials.hpp"
+#include "otpgate/core/system/credentials.hpp"
 
 using namespace otpgate;
 

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/curl_library.hpp"
-#include "otpgate/core/delivery_url.hpp"
+#include "otpgate/core/transport/curl_library.hpp"
+#include "otpgate/core/transport/delivery_url.hpp"
 
 using namespace otpgate;
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/email_format.hpp"
+#include "otpgate/core/delivery/email_format.hpp"
 
 using namespace otpgate;
 

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/enrollment.hpp"
-#include "otpgate/core/hex.hpp"
+#include "otpgate/core/enrollment/enrollment.hpp"
+#include "otpgate/core/primitives/hex.hpp"
 
 using namespace otpgate;
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/google_authenticator_file.hpp"
+#include "otpgate/core/enrollment/google_authenticator_file.hpp"
 
 using namespace otpgate;
 

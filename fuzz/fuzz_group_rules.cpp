@@ -5,7 +5,7 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/group_rules.hpp"
+#include "otpgate/core/policy/group_rules.hpp"
 
 using namespace otpgate;
 

@@ -1,7 +1,7 @@
 // hex_decode (salts, hashes and ids in enrollment files). Invariants:
 // decode is the inverse of encode, and only lower-case hex decodes.
 #include "fuzz_support.hpp"
-#include "otpgate/core/hex.hpp"
+#include "otpgate/core/primitives/hex.hpp"
 
 using namespace otpgate;
 

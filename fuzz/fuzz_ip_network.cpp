@@ -5,7 +5,7 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/ip_network.hpp"
+#include "otpgate/core/primitives/ip_network.hpp"
 
 using namespace otpgate;
 

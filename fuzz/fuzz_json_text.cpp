@@ -10,7 +10,7 @@
 #endif
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/json_text.hpp"
+#include "otpgate/core/transport/json_text.hpp"
 
 using namespace otpgate;
 

@@ -39,8 +39,8 @@
 #include "login_world.hpp"
 #include "pam_stub.hpp"
 #include "scripted_conversation.hpp"
-#include "otpgate/core/config.hpp"
-#include "otpgate/core/replay_fence.hpp"
+#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/state/replay_fence.hpp"
 
 using namespace otpgate;
 using namespace otpgate::fuzz;

@@ -9,10 +9,10 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/generic_http_sms.hpp"
-#include "otpgate/core/json_text.hpp"
-#include "otpgate/core/message_template.hpp"
-#include "otpgate/core/message_text.hpp"
+#include "otpgate/core/delivery/generic_http_sms.hpp"
+#include "otpgate/core/transport/json_text.hpp"
+#include "otpgate/core/delivery/message_template.hpp"
+#include "otpgate/core/delivery/message_text.hpp"
 
 using namespace otpgate;
 

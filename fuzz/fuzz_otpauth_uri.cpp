@@ -6,8 +6,8 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/base32.hpp"
-#include "otpgate/core/otpauth_uri.hpp"
+#include "otpgate/core/primitives/base32.hpp"
+#include "otpgate/core/enrollment/otpauth_uri.hpp"
 
 using namespace otpgate;
 

@@ -1,4 +1,4 @@
-// parse_phone_number (enroll_tool/phone_number.cpp, libphonenumber): what a
+// parse_phone_number (phone/phone_number.cpp, libphonenumber): what a
 // person types after `otpgate enroll sms`. The first input byte picks the
 // default region (none, a common one, or two letters from the next bytes).
 // Invariants: an accepted number is E.164 as the rest of otpgate checks it
@@ -7,7 +7,7 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/destination.hpp"
+#include "otpgate/core/primitives/destination.hpp"
 #include "phone_number.hpp"
 
 using namespace otpgate;
@@ -27,17 +27,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const std::string_view typed = fuzz::as_text(data + skip, size - skip);
     const auto parsed = cli::parse_phone_number(typed, region);
-    const auto* number = std::get_if<cli::PhoneNumber>(&parsed);
-    if (number == nullptr) {
+    if (!parsed) {
         return 0;
     }
-    if (!core::is_e164(number->e164)) {
+    if (!core::is_e164(parsed->e164)) {
         std::fprintf(stderr, "accepted '%s' as %s, which is_e164 refuses\n",
-                     std::string(typed).c_str(), number->e164.c_str());
+                     std::string(typed).c_str(), parsed->e164.c_str());
     }
-    FUZZ_CHECK(core::is_e164(number->e164));
-    const auto again = cli::parse_phone_number(number->e164, region);
-    const auto* same = std::get_if<cli::PhoneNumber>(&again);
-    FUZZ_CHECK(same != nullptr && same->e164 == number->e164);
+    FUZZ_CHECK(core::is_e164(parsed->e164));
+    const auto again = cli::parse_phone_number(parsed->e164, region);
+    FUZZ_CHECK(again.ok() && again->e164 == parsed->e164);
     return 0;
 }

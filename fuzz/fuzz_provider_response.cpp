@@ -6,8 +6,8 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/https_client.hpp"
-#include "otpgate/core/twilio_sms.hpp"
+#include "otpgate/core/transport/https_client.hpp"
+#include "otpgate/core/delivery/twilio_sms.hpp"
 
 using namespace otpgate;
 

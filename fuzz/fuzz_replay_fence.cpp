@@ -11,7 +11,7 @@
 #include <cstring>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/replay_fence.hpp"
+#include "otpgate/core/state/replay_fence.hpp"
 
 using namespace otpgate;
 

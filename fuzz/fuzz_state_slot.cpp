@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/state/state_store.hpp"
 
 using namespace otpgate;
 

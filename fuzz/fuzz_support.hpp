@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "otpgate/core/logger.hpp"
+#include "otpgate/core/system/logger.hpp"
 
 namespace otpgate::fuzz {
 

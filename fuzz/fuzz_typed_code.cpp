@@ -11,10 +11,10 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/backup_codes.hpp"
-#include "otpgate/core/code_check.hpp"
-#include "otpgate/core/login_session.hpp"
-#include "otpgate/core/otp.hpp"
+#include "otpgate/core/enrollment/backup_codes.hpp"
+#include "otpgate/core/login/code_check.hpp"
+#include "otpgate/core/login/login_session.hpp"
+#include "otpgate/core/primitives/otp.hpp"
 
 using namespace otpgate;
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/destination.hpp"
+#include "otpgate/core/primitives/destination.hpp"
 #include "verify_request.hpp"
 
 using namespace otpgate;

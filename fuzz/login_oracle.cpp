@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "otpgate/core/backup_codes.hpp"
-#include "otpgate/core/otp.hpp"
+#include "otpgate/core/enrollment/backup_codes.hpp"
+#include "otpgate/core/primitives/otp.hpp"
 
 namespace otpgate::fuzz {
 namespace {

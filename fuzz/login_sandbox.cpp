@@ -12,8 +12,8 @@
 #include <stdexcept>
 
 #include "login_case.hpp"
-#include "otpgate/core/replay_fence.hpp"
-#include "otpgate/core/user_account.hpp"
+#include "otpgate/core/state/replay_fence.hpp"
+#include "otpgate/core/system/user_account.hpp"
 
 namespace otpgate::fuzz {
 

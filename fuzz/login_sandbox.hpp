@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/state/state_store.hpp"
 
 namespace otpgate::fuzz {
 

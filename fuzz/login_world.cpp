@@ -3,11 +3,11 @@
 #include <array>
 #include <cstring>
 
-#include "otpgate/core/backup_codes.hpp"
-#include "otpgate/core/destination.hpp"
-#include "otpgate/core/remembered_host.hpp"
-#include "otpgate/core/replay_fence.hpp"
-#include "otpgate/core/user_account.hpp"
+#include "otpgate/core/enrollment/backup_codes.hpp"
+#include "otpgate/core/primitives/destination.hpp"
+#include "otpgate/core/state/remembered_host.hpp"
+#include "otpgate/core/state/replay_fence.hpp"
+#include "otpgate/core/system/user_account.hpp"
 
 namespace otpgate::fuzz {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "login_case.hpp"
 #include "login_sandbox.hpp"
-#include "otpgate/core/enrollment.hpp"
+#include "otpgate/core/enrollment/enrollment.hpp"
 
 namespace otpgate::fuzz {
 

@@ -5,7 +5,7 @@
 
 #include "fake_time.hpp"
 #include "fault_injection.hpp"
-#include "otpgate/core/otp.hpp"
+#include "otpgate/core/primitives/otp.hpp"
 
 namespace otpgate::fuzz {
 namespace {

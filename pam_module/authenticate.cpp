@@ -5,9 +5,9 @@
 
 #include <security/pam_ext.h>
 
-#include "otpgate/core/clock.hpp"
-#include "otpgate/core/config.hpp"
-#include "otpgate/core/login_session.hpp"
+#include "otpgate/core/system/clock.hpp"
+#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/login/login_session.hpp"
 #include "pam_conversation.hpp"
 #include "pam_logger.hpp"
 

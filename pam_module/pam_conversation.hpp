@@ -3,7 +3,7 @@
 
 #include <security/pam_modules.h>
 
-#include "otpgate/core/login_session.hpp"
+#include "otpgate/core/login/login_contract.hpp"
 
 namespace otpgate::pam {
 

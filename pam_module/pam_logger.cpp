@@ -3,7 +3,7 @@
 #include <security/pam_ext.h>
 #include <syslog.h>
 
-#include "otpgate/core/safe_text.hpp"
+#include "otpgate/core/system/safe_text.hpp"
 
 namespace otpgate::pam {
 

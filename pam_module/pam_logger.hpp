@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "otpgate/core/logger.hpp"
+#include "otpgate/core/system/logger.hpp"
 
 namespace otpgate::pam {
 

@@ -20,11 +20,11 @@
 #include <vector>
 
 #include "helper_exit.hpp"
-#include "otpgate/core/clock.hpp"
-#include "otpgate/core/host_name.hpp"
-#include "otpgate/core/random.hpp"
-#include "otpgate/core/safe_text.hpp"
-#include "otpgate/core/syslog_logger.hpp"
+#include "otpgate/core/system/clock.hpp"
+#include "otpgate/core/system/host_name.hpp"
+#include "otpgate/core/primitives/random.hpp"
+#include "otpgate/core/system/safe_text.hpp"
+#include "otpgate/core/system/syslog_logger.hpp"
 #include "process_hygiene.hpp"
 #include "terminal_conversation.hpp"
 #include "verification.hpp"

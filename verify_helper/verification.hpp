@@ -5,8 +5,8 @@
 #include <string>
 
 #include "helper_exit.hpp"
-#include "otpgate/core/login_session.hpp"
-#include "otpgate/core/user_account.hpp"
+#include "otpgate/core/login/login_session.hpp"
+#include "otpgate/core/system/user_account.hpp"
 #include "verify_request.hpp"
 
 namespace otpgate::verify {

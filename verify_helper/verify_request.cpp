@@ -1,6 +1,6 @@
 #include "verify_request.hpp"
 
-#include "otpgate/core/destination.hpp"
+#include "otpgate/core/primitives/destination.hpp"
 
 namespace otpgate::verify {
 namespace {

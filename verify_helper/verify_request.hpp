@@ -6,8 +6,8 @@
 #include <variant>
 #include <vector>
 
-#include "otpgate/core/config.hpp"
-#include "otpgate/core/message.hpp"
+#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/delivery/message.hpp"
 
 namespace otpgate::verify {
 

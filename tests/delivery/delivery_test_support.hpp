@@ -17,9 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "otpgate/core/config.hpp"
-#include "otpgate/core/logger.hpp"
-#include "otpgate/core/message.hpp"
+#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/system/logger.hpp"
+#include "otpgate/core/delivery/message.hpp"
 #include "server_process.hpp"
 #include "test_files.hpp"
 

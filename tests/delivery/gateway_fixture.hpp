@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "delivery_test_support.hpp"
-#include "otpgate/core/config.hpp"
-#include "otpgate/core/message.hpp"
+#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/delivery/message.hpp"
 
 namespace otpgate::test {
 

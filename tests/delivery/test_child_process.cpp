@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "delivery_test_support.hpp"
-#include "otpgate/core/child_process.hpp"
+#include "otpgate/core/system/child_process.hpp"
 
 namespace otpgate::core {
 namespace {

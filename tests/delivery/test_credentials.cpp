@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 
 #include "delivery_test_support.hpp"
-#include "otpgate/core/credentials.hpp"
-#include "otpgate/core/message.hpp"
+#include "otpgate/core/system/credentials.hpp"
+#include "otpgate/core/delivery/message.hpp"
 
 namespace otpgate::core {
 namespace {

@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "delivery_test_support.hpp"
-#include "otpgate/core/curl_library.hpp"
-#include "otpgate/core/https_client.hpp"
+#include "otpgate/core/transport/curl_library.hpp"
+#include "otpgate/core/transport/https_client.hpp"
 #include "test_files.hpp"
 
 namespace otpgate::core {

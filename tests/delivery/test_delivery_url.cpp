@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/curl_library.hpp"
-#include "otpgate/core/delivery_url.hpp"
+#include "otpgate/core/transport/curl_library.hpp"
+#include "otpgate/core/transport/delivery_url.hpp"
 
 namespace otpgate::core {
 namespace {

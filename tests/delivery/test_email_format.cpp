@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "delivery_test_support.hpp"
-#include "otpgate/core/email_format.hpp"
+#include "otpgate/core/delivery/email_format.hpp"
 
 namespace otpgate::core {
 namespace {

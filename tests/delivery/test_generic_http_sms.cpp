@@ -4,7 +4,7 @@
 #include <string>
 
 #include "gateway_fixture.hpp"
-#include "otpgate/core/config.hpp"
+#include "otpgate/core/config/config.hpp"
 
 namespace otpgate::test {
 namespace {

@@ -3,10 +3,10 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/config.hpp"
-#include "otpgate/core/json_text.hpp"
-#include "otpgate/core/message_template.hpp"
-#include "otpgate/core/message_text.hpp"
+#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/transport/json_text.hpp"
+#include "otpgate/core/delivery/message_template.hpp"
+#include "otpgate/core/delivery/message_text.hpp"
 
 namespace otpgate::core {
 namespace {

@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "delivery_test_support.hpp"
-#include "otpgate/core/message.hpp"
+#include "otpgate/core/delivery/message.hpp"
 
 namespace otpgate::test {
 namespace {

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <string>
 
-#include "otpgate/core/config.hpp"
+#include "otpgate/core/config/config.hpp"
 
 int main(int argc, char** argv) {
     if (argc != 2) {

@@ -16,7 +16,7 @@
 #include <system_error>
 
 #include "hostile_world.hpp"
-#include "otpgate/core/unique_fd.hpp"
+#include "otpgate/core/system/unique_fd.hpp"
 
 namespace otpgate::hostile_tests {
 namespace {

@@ -1,6 +1,6 @@
 // The setups and checks the hostile table's rows are written with.
 #include "hostile_case.hpp"
-#include "otpgate/core/replay_fence.hpp"
+#include "otpgate/core/state/replay_fence.hpp"
 
 #include <gtest/gtest.h>
 #include <security/pam_appl.h>

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "otpgate/core/enrollment.hpp"
+#include "otpgate/core/enrollment/enrollment.hpp"
 #include "pam_login.hpp"
 #include "pam_sandbox.hpp"
 #include "server_process.hpp"

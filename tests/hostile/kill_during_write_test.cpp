@@ -20,7 +20,7 @@
 #include <sstream>
 
 #include "hostile_world.hpp"
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/state/state_store.hpp"
 
 namespace otpgate::hostile_tests {
 namespace {

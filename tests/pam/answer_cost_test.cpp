@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <sstream>
 
-#include "otpgate/core/enrollment_store.hpp"
-#include "otpgate/core/lockout.hpp"
-#include "otpgate/core/state_store.hpp"
-#include "otpgate/core/user_account.hpp"
+#include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/state/lockout.hpp"
+#include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/system/user_account.hpp"
 #include "pam_fixture.hpp"
 
 namespace otpgate::pam_tests {

@@ -6,7 +6,7 @@
 #include <iostream>
 #include <map>
 
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/state/state_store.hpp"
 #include "pam_fixture.hpp"
 
 namespace otpgate::pam_tests {

@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "otpgate/core/enrollment.hpp"
-#include "otpgate/core/hex.hpp"
+#include "otpgate/core/enrollment/enrollment.hpp"
+#include "otpgate/core/primitives/hex.hpp"
 #include "pam_fixture.hpp"
 
 namespace otpgate::pam_tests {

@@ -5,7 +5,7 @@
 
 #include <ctime>
 
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/state/state_store.hpp"
 #include "pam_fixture.hpp"
 
 namespace otpgate::pam_tests {

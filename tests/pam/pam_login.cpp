@@ -15,7 +15,7 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "otpgate/core/unique_fd.hpp"
+#include "otpgate/core/system/unique_fd.hpp"
 
 namespace otpgate::pam_tests {
 

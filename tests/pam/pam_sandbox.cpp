@@ -14,12 +14,12 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "otpgate/core/backup_codes.hpp"
-#include "otpgate/core/base32.hpp"
-#include "otpgate/core/enrollment_store.hpp"
-#include "otpgate/core/hex.hpp"
-#include "otpgate/core/random.hpp"
-#include "otpgate/core/user_account.hpp"
+#include "otpgate/core/enrollment/backup_codes.hpp"
+#include "otpgate/core/primitives/base32.hpp"
+#include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/primitives/hex.hpp"
+#include "otpgate/core/primitives/random.hpp"
+#include "otpgate/core/system/user_account.hpp"
 
 namespace otpgate::pam_tests {
 namespace {

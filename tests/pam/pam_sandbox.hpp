@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "otpgate/core/enrollment.hpp"
-#include "otpgate/core/otp.hpp"
+#include "otpgate/core/enrollment/enrollment.hpp"
+#include "otpgate/core/primitives/otp.hpp"
 
 namespace otpgate::pam_tests {
 

@@ -7,8 +7,8 @@
 
 #include <filesystem>
 
-#include "otpgate/core/replay_fence.hpp"
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/state/replay_fence.hpp"
+#include "otpgate/core/state/state_store.hpp"
 #include "pam_fixture.hpp"
 
 namespace otpgate::pam_tests {

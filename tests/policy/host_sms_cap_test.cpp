@@ -3,12 +3,12 @@
 // what the host sends, all users together, and a locked user gets no SMS.
 #include <security/pam_appl.h>
 
-#include "otpgate/core/backup_codes.hpp"
-#include "otpgate/core/destination.hpp"
-#include "otpgate/core/enrollment_store.hpp"
-#include "otpgate/core/random.hpp"
-#include "otpgate/core/state_store.hpp"
-#include "otpgate/core/user_account.hpp"
+#include "otpgate/core/enrollment/backup_codes.hpp"
+#include "otpgate/core/primitives/destination.hpp"
+#include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/primitives/random.hpp"
+#include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/system/user_account.hpp"
 #include "policy_fixture.hpp"
 
 namespace otpgate::pam_tests {

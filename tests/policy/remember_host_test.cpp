@@ -6,7 +6,7 @@
 
 #include <arpa/inet.h>
 
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/state/state_store.hpp"
 #include "policy_fixture.hpp"
 
 namespace otpgate::pam_tests {

@@ -1,7 +1,7 @@
 // [service NAME...] sections of otpgate.conf.
 #include <gtest/gtest.h>
 
-#include "otpgate/core/config.hpp"
+#include "otpgate/core/config/config.hpp"
 
 namespace otpgate::core {
 namespace {

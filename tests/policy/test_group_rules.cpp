@@ -3,7 +3,7 @@
 
 #include <map>
 
-#include "otpgate/core/group_rules.hpp"
+#include "otpgate/core/policy/group_rules.hpp"
 
 namespace otpgate::core {
 namespace {

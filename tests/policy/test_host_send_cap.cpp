@@ -3,7 +3,7 @@
 
 #include <array>
 
-#include "otpgate/core/host_send_cap.hpp"
+#include "otpgate/core/state/host_send_cap.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

@@ -1,7 +1,7 @@
 // Addresses and CIDR networks for exempt_networks.
 #include <gtest/gtest.h>
 
-#include "otpgate/core/ip_network.hpp"
+#include "otpgate/core/primitives/ip_network.hpp"
 
 namespace otpgate::core {
 namespace {

@@ -2,7 +2,7 @@
 // that attempts during it cannot extend. Time is a number; nothing sleeps.
 #include <gtest/gtest.h>
 
-#include "otpgate/core/lockout.hpp"
+#include "otpgate/core/state/lockout.hpp"
 
 namespace otpgate::core {
 namespace {

@@ -1,7 +1,7 @@
 // Before asking: exempt networks and who falls under enforce.
 #include <gtest/gtest.h>
 
-#include "otpgate/core/login_policy.hpp"
+#include "otpgate/core/policy/login_policy.hpp"
 
 namespace otpgate::core {
 namespace {

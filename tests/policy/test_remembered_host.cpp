@@ -3,7 +3,7 @@
 
 #include <sys/stat.h>
 
-#include "otpgate/core/remembered_host.hpp"
+#include "otpgate/core/state/remembered_host.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

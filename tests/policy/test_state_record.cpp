@@ -8,8 +8,8 @@
 
 #include <openssl/sha.h>
 
-#include "otpgate/core/hex.hpp"
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/primitives/hex.hpp"
+#include "otpgate/core/state/state_store.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

@@ -10,11 +10,11 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/enrollment_store.hpp"
-#include "otpgate/core/lockout.hpp"
-#include "otpgate/core/login_session.hpp"
-#include "otpgate/core/state_store.hpp"
-#include "otpgate/core/user_account.hpp"
+#include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/state/lockout.hpp"
+#include "otpgate/core/login/login_session.hpp"
+#include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/system/user_account.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

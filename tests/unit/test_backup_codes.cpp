@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/backup_codes.hpp"
-#include "otpgate/core/enrollment.hpp"
+#include "otpgate/core/enrollment/backup_codes.hpp"
+#include "otpgate/core/enrollment/enrollment.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/base32.hpp"
-#include "otpgate/core/random.hpp"
+#include "otpgate/core/primitives/base32.hpp"
+#include "otpgate/core/primitives/random.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "otpgate/core/change_notice.hpp"
-#include "otpgate/core/config.hpp"
-#include "otpgate/core/destination.hpp"
-#include "otpgate/core/logger.hpp"
+#include "otpgate/core/enrollment/change_notice.hpp"
+#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/primitives/destination.hpp"
+#include "otpgate/core/system/logger.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

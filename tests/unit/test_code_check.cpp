@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/code_check.hpp"
+#include "otpgate/core/login/code_check.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/config.hpp"
-#include "otpgate/core/config_setters.hpp"
+#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/config/config_setters.hpp"
 
 namespace otpgate::core {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/config.hpp"
+#include "otpgate/core/config/config.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

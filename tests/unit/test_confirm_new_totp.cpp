@@ -3,11 +3,11 @@
 // that it cannot log in afterwards; wrong codes count, locks hold.
 #include <gtest/gtest.h>
 
-#include "otpgate/core/code_check.hpp"
-#include "otpgate/core/new_enrollment.hpp"
-#include "otpgate/core/otp.hpp"
-#include "otpgate/core/recorded_check.hpp"
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/login/code_check.hpp"
+#include "otpgate/core/enrollment/new_enrollment.hpp"
+#include "otpgate/core/primitives/otp.hpp"
+#include "otpgate/core/login/recorded_check.hpp"
+#include "otpgate/core/state/state_store.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

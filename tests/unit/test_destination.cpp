@@ -2,7 +2,7 @@
 // the SMS country allow-list.
 #include <gtest/gtest.h>
 
-#include "otpgate/core/destination.hpp"
+#include "otpgate/core/primitives/destination.hpp"
 
 namespace otpgate::core {
 namespace {

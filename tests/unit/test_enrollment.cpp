@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
-#include "otpgate/core/enrollment.hpp"
-#include "otpgate/core/enrollment_store.hpp"
+#include "otpgate/core/enrollment/enrollment.hpp"
+#include "otpgate/core/enrollment/enrollment_store.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

@@ -7,8 +7,8 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/enrollment_store.hpp"
-#include "otpgate/core/user_account.hpp"
+#include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/system/user_account.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

@@ -13,8 +13,8 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/file_lock.hpp"
-#include "otpgate/core/unique_fd.hpp"
+#include "otpgate/core/system/file_lock.hpp"
+#include "otpgate/core/system/unique_fd.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

@@ -8,12 +8,12 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/base32.hpp"
-#include "otpgate/core/enrollment_store.hpp"
-#include "otpgate/core/hex.hpp"
-#include "otpgate/core/login_session.hpp"
-#include "otpgate/core/state_store.hpp"
-#include "otpgate/core/user_account.hpp"
+#include "otpgate/core/primitives/base32.hpp"
+#include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/primitives/hex.hpp"
+#include "otpgate/core/login/login_session.hpp"
+#include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/system/user_account.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/enrollment.hpp"
-#include "otpgate/core/hex.hpp"
-#include "otpgate/core/new_enrollment.hpp"
+#include "otpgate/core/enrollment/enrollment.hpp"
+#include "otpgate/core/primitives/hex.hpp"
+#include "otpgate/core/enrollment/new_enrollment.hpp"
 
 namespace otpgate::core {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/otp.hpp"
+#include "otpgate/core/primitives/otp.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/otp.hpp"
+#include "otpgate/core/primitives/otp.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

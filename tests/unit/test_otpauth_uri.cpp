@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/host_name.hpp"
-#include "otpgate/core/otpauth_uri.hpp"
+#include "otpgate/core/system/host_name.hpp"
+#include "otpgate/core/enrollment/otpauth_uri.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/privilege_drop.hpp"
+#include "otpgate/core/system/privilege_drop.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

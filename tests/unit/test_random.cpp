@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/random.hpp"
+#include "otpgate/core/primitives/random.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

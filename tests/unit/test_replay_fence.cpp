@@ -14,7 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "fs_faults.hpp"
-#include "otpgate/core/replay_fence.hpp"
+#include "otpgate/core/state/replay_fence.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

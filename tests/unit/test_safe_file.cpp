@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/safe_file.hpp"
+#include "otpgate/core/system/safe_file.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "otpgate/core/json_text.hpp"
-#include "otpgate/core/logger.hpp"
-#include "otpgate/core/safe_text.hpp"
+#include "otpgate/core/transport/json_text.hpp"
+#include "otpgate/core/system/logger.hpp"
+#include "otpgate/core/system/safe_text.hpp"
 
 namespace otpgate::core {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/hex.hpp"
-#include "otpgate/core/secret.hpp"
+#include "otpgate/core/primitives/hex.hpp"
+#include "otpgate/core/primitives/secret.hpp"
 
 namespace otpgate::core {
 namespace {

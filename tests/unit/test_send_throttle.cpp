@@ -1,7 +1,7 @@
 // The per-user send limits: cooldown and sends per hour.
 #include <gtest/gtest.h>
 
-#include "otpgate/core/send_throttle.hpp"
+#include "otpgate/core/state/send_throttle.hpp"
 
 namespace otpgate::core {
 namespace {

@@ -1,7 +1,7 @@
 // Codes sent by SMS or email, as the login remembers them.
 #include <gtest/gtest.h>
 
-#include "otpgate/core/sent_code.hpp"
+#include "otpgate/core/state/sent_code.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

@@ -13,7 +13,7 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/state_store.hpp"
+#include "otpgate/core/state/state_store.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

@@ -15,12 +15,12 @@
 
 #include <sys/types.h>
 
-#include "otpgate/core/clock.hpp"
-#include "otpgate/core/config.hpp"
-#include "otpgate/core/login_session.hpp"
-#include "otpgate/core/random.hpp"
-#include "otpgate/core/secret.hpp"
-#include "otpgate/core/user_account.hpp"
+#include "otpgate/core/system/clock.hpp"
+#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/login/login_session.hpp"
+#include "otpgate/core/primitives/random.hpp"
+#include "otpgate/core/primitives/secret.hpp"
+#include "otpgate/core/system/user_account.hpp"
 #include "test_files.hpp"
 
 namespace otpgate::test {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/login_session.hpp"
+#include "otpgate/core/login/login_session.hpp"
 
 namespace otpgate::core {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/user_account.hpp"
+#include "otpgate/core/system/user_account.hpp"
 
 namespace otpgate::core {
 namespace {

@@ -1,0 +1,226 @@
+#include "otpgate/core/login/recorded_check.hpp"
+
+#include "otpgate/core/login/code_check.hpp"
+#include "otpgate/core/state/lockout.hpp"
+#include "otpgate/core/primitives/otp.hpp"
+#include "otpgate/core/state/replay_fence.hpp"
+#include "otpgate/core/state/state_store.hpp"
+
+namespace otpgate::core {
+namespace {
+
+void record_success_in(UserState& state, std::int64_t now, const std::optional<HostTag>& remember) {
+    record_success(state, now);
+    if (remember) {
+        remember_host(state, *remember, now);
+    }
+}
+
+}  // namespace
+
+AttemptRecorder::StepFence AttemptRecorder::fence_totp_step(const Enrollment& enrollment,
+                                                            std::int64_t step, std::int64_t now) {
+    const std::int64_t period = enrollment.totp.period;
+    auto boot_id = current_boot_id();
+    if (!boot_id) {
+        m_logger.error("refusing a valid code of user " + m_user + ": " + boot_id.error().message);
+        return StepFence::unavailable;
+    }
+    const std::int64_t window_end = (totp_step(now, enrollment.totp.period) +
+                                     static_cast<std::int64_t>(m_config.totp_window)) * period;
+    auto admission = admit_unflushed_step(m_config.state_dir, *boot_id, step * period,
+                                          window_end, m_config.lock_timeout);
+    if (!admission) {
+        // Unread, the fence cannot tell whether a crash lost this step.
+        m_logger.error("refusing a valid code of user " + m_user + ": " +
+                       admission.error().message);
+        return StepFence::unavailable;
+    }
+    switch (admission->verdict) {
+        case FenceVerdict::covered: return StepFence::covered;
+        case FenceVerdict::uncovered:
+            m_logger.warning("flushing the state of user " + m_user +
+                             " itself: " + admission->problem);
+            return StepFence::uncovered;
+        case FenceVerdict::refused:
+            m_logger.warning("code of user " + m_user +
+                             " refused: the host restarted, and a code of its step may have been "
+                             "accepted before without reaching the disk; codes of steps that "
+                             "begin after " + std::to_string(admission->refused_through) +
+                             " (Unix time) are accepted");
+            return StepFence::refused;
+        case FenceVerdict::refused_damaged:
+            m_logger.error("code of user " + m_user + " refused: the replay fence in " +
+                           m_config.state_dir.string() +
+                           " was damaged, so codes of steps that begin up to " +
+                           std::to_string(admission->refused_through) +
+                           " (Unix time) may have been spent" +
+                           (admission->problem.empty() ? "" : "; " + admission->problem));
+            return StepFence::refused;
+    }
+    return StepFence::unavailable;
+}
+
+Result<LockedState> AttemptRecorder::lock_state() const {
+    const StateStore states(m_config.state_dir, m_config.lock_timeout, &m_logger);
+    return m_account_uid ? states.lock(m_user, m_account_uid) : states.lock(m_user);
+}
+
+std::optional<RecordedStanding> AttemptRecorder::standing(std::int64_t now) {
+    auto locked = lock_state();
+    if (!locked) {
+        m_logger.debug("cannot read the state of user " + m_user +
+                       " before asking: " + locked.error().message);
+        return std::nullopt;
+    }
+    RecordedStanding standing;
+    const UserState& state = locked->state();
+    standing.lock_remaining = lock_remaining(state, m_config.policy.lockout, now);
+    standing.host_remembered =
+        m_remember && host_remembered(state, *m_remember, now, m_config.policy.remember_host);
+    return standing;
+}
+
+bool AttemptRecorder::refuse_if_locked(const UserState& state, std::int64_t now) {
+    const auto remaining = lock_remaining(state, m_config.policy.lockout, now);
+    if (!remaining) {
+        return false;
+    }
+    if (!m_lock_logged) {
+        m_logger.notice("code of user " + m_user +
+                        " not checked: the second factor is locked for " +
+                        std::to_string(*remaining) + " more s");
+        m_lock_logged = true;
+    }
+    return true;
+}
+
+void AttemptRecorder::record_failure_and_commit(LockedState& locked, std::int64_t now) {
+    const LockoutPolicy& policy = m_config.policy.lockout;
+    const bool lock_started = record_failure(locked.state(), policy, now);
+    // A crash may forget a wrong code (a fresh attempt after a restart),
+    // never a lock that began.
+    if (auto saved = locked.commit(lock_started ? Flush::now : Flush::by_kernel); !saved) {
+        m_logger.error("cannot record a wrong code of user " + m_user + ": " +
+                       saved.error().message);
+        return;
+    }
+    if (lock_started) {
+        m_logger.warning("second factor of user " + m_user + " locked for " +
+                         std::to_string(policy.duration) + " s after " +
+                         std::to_string(policy.max_failures) + " wrong codes within " +
+                         std::to_string(policy.window) + " s");
+    }
+}
+
+AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
+                                                std::string_view digits, std::int64_t now) {
+    auto locked = lock_state();
+    if (!locked) {
+        m_logger.error("cannot check the code of user " + m_user + ": " + locked.error().message);
+        return AttemptResult::unavailable;
+    }
+    UserState& state = locked->state();
+    if (refuse_if_locked(state, now)) {
+        check_nothing(digits, now, m_cost);
+        return AttemptResult::locked;
+    }
+    const CodeVerdict verdict = check_code(enrollment, state, digits, now, m_cost);
+    switch (verdict) {
+        case CodeVerdict::accepted_totp:
+        case CodeVerdict::accepted_backup: {
+            // A spent backup code is flushed; a spent TOTP step need not be
+            // when the replay fence covers it.
+            Flush flush = Flush::now;
+            if (verdict == CodeVerdict::accepted_totp) {
+                switch (fence_totp_step(enrollment, *state.last_totp_step, now)) {
+                    case StepFence::covered: flush = Flush::by_kernel; break;
+                    case StepFence::uncovered: break;
+                    case StepFence::refused:
+                        record_failure_and_commit(*locked, now);
+                        return AttemptResult::replayed;
+                    case StepFence::unavailable: return AttemptResult::unavailable;
+                }
+            }
+            record_success_in(state, now, m_remember);
+            if (auto saved = locked->commit(flush); !saved) {
+                // Without a durable record the code could be used again.
+                m_logger.error("refusing a valid code of user " + m_user +
+                               " because it cannot be recorded: " + saved.error().message);
+                return AttemptResult::unavailable;
+            }
+            if (verdict == CodeVerdict::accepted_backup) {
+                const auto used =
+                    static_cast<unsigned>(__builtin_popcountll(state.backup_used_mask));
+                m_logger.notice("user " + m_user + " authenticated with a backup code (" +
+                                std::to_string(enrollment.backup.hashes_hex.size() - used) +
+                                " left)");
+            } else {
+                m_logger.info("user " + m_user + " authenticated with a TOTP code");
+            }
+            return AttemptResult::accepted;
+        }
+        case CodeVerdict::replayed:
+            m_logger.warning("replayed code for user " + m_user + " refused");
+            break;
+        case CodeVerdict::wrong:
+            m_logger.notice("wrong code for user " + m_user + " (" + std::to_string(digits.size()) +
+                            " digits)");
+            break;
+    }
+    record_failure_and_commit(*locked, now);
+    return verdict == CodeVerdict::replayed ? AttemptResult::replayed : AttemptResult::rejected;
+}
+
+AttemptResult AttemptRecorder::accept_sent_code(const Enrollment& enrollment, std::int64_t now) {
+    auto locked = lock_state();
+    if (!locked) {
+        m_logger.error("cannot record the login of user " + m_user + ": " + locked.error().message);
+        return AttemptResult::unavailable;
+    }
+    if (refuse_if_locked(locked->state(), now)) {
+        return AttemptResult::locked;
+    }
+    adopt_enrollment(locked->state(), enrollment);
+    record_success_in(locked->state(), now, m_remember);
+    if (auto saved = locked->commit(); !saved) {
+        m_logger.error("cannot record the login of user " + m_user + ": " + saved.error().message);
+        return AttemptResult::unavailable;
+    }
+    return AttemptResult::accepted;
+}
+
+AttemptResult AttemptRecorder::confirm_new_totp(const Enrollment& enrollment,
+                                                std::string_view digits, std::int64_t now) {
+    auto locked = lock_state();
+    if (!locked) {
+        m_logger.error("cannot confirm the new enrollment of user " + m_user + ": " +
+                       locked.error().message);
+        return AttemptResult::unavailable;
+    }
+    UserState& state = locked->state();
+    if (refuse_if_locked(state, now)) {
+        return AttemptResult::locked;
+    }
+    const TotpVerdict verdict = verify_totp(enrollment.totp_secret, digits, now, enrollment.totp,
+                                            m_config.totp_window, std::nullopt);
+    if (enrollment.method != Method::totp || verdict.match != TotpMatch::accepted) {
+        m_logger.notice("wrong confirming code for the new enrollment of user " + m_user + " (" +
+                        std::to_string(digits.size()) + " digits)");
+        record_failure_and_commit(*locked, now);
+        return AttemptResult::rejected;
+    }
+    adopt_enrollment(state, enrollment);
+    if (!state.last_totp_step || *state.last_totp_step < verdict.step) {
+        state.last_totp_step = verdict.step;
+    }
+    if (auto saved = locked->commit(); !saved) {
+        m_logger.error("cannot record the confirming code of user " + m_user + ": " +
+                       saved.error().message);
+        return AttemptResult::unavailable;
+    }
+    m_logger.info("user " + m_user + " confirmed a new TOTP enrollment; its code is spent");
+    return AttemptResult::accepted;
+}
+
+}  // namespace otpgate::core

@@ -1,0 +1,148 @@
+#include "otpgate/core/state/remembered_host.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <stdexcept>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "otpgate/core/primitives/ip_network.hpp"
+#include "otpgate/core/system/safe_file.hpp"
+#include "otpgate/core/primitives/text.hpp"
+
+namespace otpgate::core {
+namespace {
+
+Error key_error(ErrorKind kind, const std::filesystem::path& path, const std::string& what) {
+    return make_error(kind, "host key " + path.string() + ": " + what);
+}
+
+// Written under a temporary name and linked into place, so that a racing
+// login sees the whole key or none; if another login linked first, its key
+// is the one used.
+Result<void> create_host_key(int dir_fd, const std::filesystem::path& path, RandomSource& random) {
+    const std::string temp_name = std::string(host_key_file_name) + ".new-" + random_hex(random, 8);
+    UniqueFd temp(::openat(dir_fd, temp_name.c_str(),
+                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!temp.valid()) {
+        return key_error(ErrorKind::io, path, "cannot create: " + errno_text(errno));
+    }
+    const SecretBytes key = random_bytes(random, host_key_size);
+    const bool written =
+        ::pwrite(temp.get(), key.data(), key.size(), 0) == static_cast<ssize_t>(key.size()) &&
+        fchmod(temp.get(), 0600) == 0 && fsync(temp.get()) == 0;
+    const int write_error = errno;
+    const bool linked = written && ::linkat(dir_fd, temp_name.c_str(), dir_fd,
+                                            std::string(host_key_file_name).c_str(), 0) == 0;
+    const int link_error = errno;
+    ::unlinkat(dir_fd, temp_name.c_str(), 0);
+    if (!written) {
+        return key_error(ErrorKind::io, path, "cannot write: " + errno_text(write_error));
+    }
+    if (!linked && link_error != EEXIST) {
+        return key_error(ErrorKind::io, path, "cannot create: " + errno_text(link_error));
+    }
+    fsync(dir_fd);
+    return {};
+}
+
+}  // namespace
+
+Result<SecretBytes> load_host_key(const std::filesystem::path& state_dir, RandomSource& random) {
+    auto dir = open_state_directory(state_dir);
+    if (!dir) {
+        return dir.error();
+    }
+    const std::filesystem::path path = state_dir / host_key_file_name;
+    const std::string name(host_key_file_name);
+    constexpr int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+    UniqueFd fd(::openat(dir->get(), name.c_str(), flags));
+    if (!fd.valid() && errno == ENOENT) {
+        if (auto created = create_host_key(dir->get(), path, random); !created) {
+            return created.error();
+        }
+        fd.reset(::openat(dir->get(), name.c_str(), flags));
+    }
+    if (!fd.valid()) {
+        return key_error(errno == ELOOP ? ErrorKind::unsafe : ErrorKind::unavailable, path,
+                         "cannot open: " + errno_text(errno));
+    }
+    struct stat info {};
+    if (fstat(fd.get(), &info) != 0 || !is_private_record(info)) {
+        return key_error(ErrorKind::unsafe, path, private_record_rule());
+    }
+    SecretBytes key(host_key_size + 1);
+    const ssize_t got = ::pread(fd.get(), key.data(), key.size(), 0);
+    if (got != static_cast<ssize_t>(host_key_size)) {
+        return key_error(ErrorKind::corrupt, path,
+                         "expected " + std::to_string(host_key_size) + " bytes");
+    }
+    key.resize(host_key_size);
+    return key;
+}
+
+std::string canonical_remote_host(std::string_view remote_host) {
+    if (const auto address = parse_ip_address(remote_host)) {
+        return to_string(*address);
+    }
+    std::string name = ascii_lowercase(remote_host);
+    while (!name.empty() && name.back() == '.') {
+        name.pop_back();  // "host.example." and "host.example" are one host
+    }
+    return name;
+}
+
+HostTag host_tag(const SecretBytes& key, std::string_view user_name,
+                 std::string_view enrollment_id, std::string_view remote_host) {
+    // Domain-separated, and no field can run into the next.
+    std::string message = "otpgate remembered host\n";
+    message += user_name;
+    message.push_back('\0');
+    message += enrollment_id;
+    message.push_back('\0');
+    message += canonical_remote_host(remote_host);
+    std::array<std::uint8_t, EVP_MAX_MD_SIZE> mac{};
+    unsigned int mac_size = 0;
+    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+             reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac.data(),
+             &mac_size) == nullptr ||
+        mac_size < host_tag_size) {
+        throw std::runtime_error("HMAC computation failed");
+    }
+    HostTag tag{};
+    std::copy_n(mac.begin(), host_tag_size, tag.begin());
+    return tag;
+}
+
+bool host_remembered(const UserState& state, const HostTag& tag, std::int64_t now,
+                     unsigned period) {
+    if (period == 0) {
+        return false;
+    }
+    for (const auto& host : state.remembered_hosts) {
+        // A time ahead of the clock (the clock went back) is not trusted.
+        if (host.tag == tag && host.at <= now &&
+            now - host.at < static_cast<std::int64_t>(period)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void remember_host(UserState& state, const HostTag& tag, std::int64_t now) {
+    auto& hosts = state.remembered_hosts;
+    hosts.erase(std::remove_if(hosts.begin(), hosts.end(),
+                               [&tag](const RememberedHost& host) { return host.tag == tag; }),
+                hosts.end());
+    hosts.push_back(RememberedHost{tag, now});
+    if (hosts.size() > max_remembered_hosts) {
+        hosts.erase(hosts.begin(), hosts.end() - static_cast<std::ptrdiff_t>(max_remembered_hosts));
+    }
+}
+
+}  // namespace otpgate::core

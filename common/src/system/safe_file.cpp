@@ -1,0 +1,199 @@
+#include "otpgate/core/system/safe_file.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "otpgate/core/system/file_lock.hpp"
+#include "otpgate/core/primitives/random.hpp"
+
+namespace otpgate::core {
+namespace {
+
+std::string octal_mode(mode_t mode) {
+    char text[8];
+    std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+    return text;
+}
+
+Error open_error(const std::filesystem::path& path, int error_number) {
+    switch (error_number) {
+        case ENOENT:
+        case ENOTDIR:
+            return make_error(ErrorKind::not_found, path.string() + " does not exist");
+        case ELOOP:
+            return make_error(ErrorKind::unsafe, path.string() + " is a symbolic link");
+        default:
+            return make_error(ErrorKind::unavailable,
+                              "cannot open " + path.string() + ": " + errno_text(error_number));
+    }
+}
+
+Result<UniqueFd> open_locked_directory(const std::filesystem::path& directory,
+                                       std::chrono::milliseconds lock_timeout) {
+    UniqueFd dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir.valid()) {
+        const int error_number = errno;
+        return make_error(error_number == ENOENT ? ErrorKind::not_found : ErrorKind::io,
+                          "cannot open directory " + directory.string() + ": " +
+                              errno_text(error_number));
+    }
+    if (auto locked = lock_file(dir.get(), LockMode::exclusive, lock_timeout, directory); !locked) {
+        return locked.error();
+    }
+    return dir;
+}
+
+bool write_all(int fd, std::string_view content) {
+    while (!content.empty()) {
+        const ssize_t written = ::write(fd, content.data(), content.size());
+        if (written < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return false;
+        }
+        content.remove_prefix(static_cast<std::size_t>(written));
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string errno_text(int error_number) {
+    char buffer[256];
+    // GNU strerror_r returns the message, not necessarily in buffer.
+    return strerror_r(error_number, buffer, sizeof buffer);
+}
+
+Result<UniqueFd> open_checked(const std::filesystem::path& path, const FileRules& rules) {
+    // O_NONBLOCK: opening a FIFO someone planted must not hang the login.
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    if (!fd.valid()) {
+        return open_error(path, errno);
+    }
+    struct stat info {};
+    if (fstat(fd.get(), &info) != 0) {
+        return make_error(ErrorKind::io, "cannot stat " + path.string() + ": " + errno_text(errno));
+    }
+    if (!S_ISREG(info.st_mode)) {
+        return make_error(ErrorKind::unsafe, path.string() + " is not a regular file");
+    }
+    const bool owner_ok =
+        info.st_uid == rules.owner || (rules.also_allow_root_owner && info.st_uid == 0);
+    if (!owner_ok) {
+        return make_error(ErrorKind::unsafe, path.string() + " is owned by uid " +
+                                                 std::to_string(info.st_uid) + ", expected uid " +
+                                                 std::to_string(rules.owner));
+    }
+    if ((info.st_mode & rules.forbidden_mode_bits) != 0) {
+        return make_error(ErrorKind::unsafe, path.string() + " has unsafe permissions " +
+                                                 octal_mode(info.st_mode) + " (must not have " +
+                                                 octal_mode(rules.forbidden_mode_bits) + ")");
+    }
+    if (static_cast<std::uint64_t>(info.st_size) > rules.max_size) {
+        return make_error(ErrorKind::unsafe, path.string() + " is larger than " +
+                                                 std::to_string(rules.max_size) + " bytes");
+    }
+    // Back to blocking reads now that we know it is a regular file.
+    const int flags = fcntl(fd.get(), F_GETFL);
+    if (flags < 0 || fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        return make_error(ErrorKind::io, "cannot use " + path.string() + ": " + errno_text(errno));
+    }
+    return fd;
+}
+
+Result<SecretString> read_checked(const std::filesystem::path& path, const FileRules& rules) {
+    auto fd = open_checked(path, rules);
+    if (!fd) {
+        return fd.error();
+    }
+    SecretString content;
+    SecretBytes chunk(4096);
+    while (true) {
+        const ssize_t got = ::read(fd->get(), chunk.data(), chunk.size());
+        if (got < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return make_error(ErrorKind::io, "cannot read " + path.string() + ": " + errno_text(errno));
+        }
+        if (got == 0) {
+            break;
+        }
+        if (content.size() + static_cast<std::size_t>(got) > rules.max_size) {
+            return make_error(ErrorKind::unsafe, path.string() + " is larger than " +
+                                                     std::to_string(rules.max_size) + " bytes");
+        }
+        content.append(reinterpret_cast<const char*>(chunk.data()), static_cast<std::size_t>(got));
+    }
+    return content;
+}
+
+Result<void> replace_file_atomically(const std::filesystem::path& path, std::string_view content,
+                                     mode_t mode, std::chrono::milliseconds lock_timeout) {
+    const std::filesystem::path directory = path.parent_path();
+    const std::string name = path.filename().string();
+    auto dir = open_locked_directory(directory, lock_timeout);
+    if (!dir) {
+        return dir.error();
+    }
+    OpenSslRandom random;
+    const std::string temp_name = "." + name + ".tmp-" + random_hex(random, 8);
+    UniqueFd temp(::openat(dir->get(), temp_name.c_str(),
+                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+    if (!temp.valid()) {
+        return make_error(ErrorKind::io, "cannot create a file in " + directory.string() + ": " +
+                                             errno_text(errno));
+    }
+    const auto fail = [&](const std::string& what) -> Result<void> {
+        const int error_number = errno;
+        temp.reset();
+        ::unlinkat(dir->get(), temp_name.c_str(), 0);
+        return make_error(ErrorKind::io, "cannot " + what + " " + path.string() + ": " +
+                                             errno_text(error_number) + "; the old file is unchanged");
+    };
+    if (fchmod(temp.get(), mode) != 0) {  // the umask must not loosen or tighten it
+        return fail("set the mode of");
+    }
+    if (!write_all(temp.get(), content)) {
+        return fail("write");
+    }
+    if (fsync(temp.get()) != 0) {
+        return fail("sync");
+    }
+    if (::close(temp.release()) != 0) {
+        return fail("write");
+    }
+    if (::renameat(dir->get(), temp_name.c_str(), dir->get(), name.c_str()) != 0) {
+        return fail("replace");
+    }
+    if (fsync(dir->get()) != 0) {
+        return make_error(ErrorKind::io, "wrote " + path.string() +
+                                             " but could not sync its directory: " + errno_text(errno));
+    }
+    return {};
+}
+
+Result<void> remove_file_locked(const std::filesystem::path& path,
+                                std::chrono::milliseconds lock_timeout) {
+    auto dir = open_locked_directory(path.parent_path(), lock_timeout);
+    if (!dir) {
+        return dir.error();
+    }
+    if (::unlinkat(dir->get(), path.filename().c_str(), 0) != 0) {
+        const int error_number = errno;
+        return make_error(error_number == ENOENT ? ErrorKind::not_found : ErrorKind::io,
+                          "cannot remove " + path.string() + ": " + errno_text(error_number));
+    }
+    if (fsync(dir->get()) != 0) {
+        return make_error(ErrorKind::io, "removed " + path.string() +
+                                             " but could not sync its directory: " + errno_text(errno));
+    }
+    return {};
+}
+
+}  // namespace otpgate::core
