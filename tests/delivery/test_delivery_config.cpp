@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "otpgate/core/config/config.hpp"
-#include "otpgate/core/config/config_setters.hpp"
+#include "config/config_setters.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -101,15 +101,13 @@ const std::vector<KeyCase>& key_cases() {
 }
 
 TEST(DeliveryConfigKeys, EveryKeyIsKnownAndTested) {
-    SetterTable delivery_keys;
-    add_delivery_settings(delivery_keys);
     std::set<std::string> tested;
     for (const auto& entry : key_cases()) {
         tested.insert(entry.key);
     }
     std::set<std::string> added;
-    for (const auto& [key, setter] : delivery_keys) {
-        added.insert(std::string(key));
+    for (const auto& entry : delivery_key_setters()) {
+        added.insert(std::string(entry.key));
     }
     EXPECT_EQ(tested, added);
     const auto known = known_config_keys();

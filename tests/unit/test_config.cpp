@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "otpgate/core/config/config.hpp"
-#include "otpgate/core/config/config_setters.hpp"
+#include "config/config_setters.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -211,8 +211,10 @@ TEST(ConfigKeys, EveryKnownKeyIsCoveredHere) {
         tested.insert(c.key);
     }
     // Delivery keys have their own tests in tests/delivery.
-    SetterTable delivery;
-    add_delivery_settings(delivery);
+    std::set<std::string_view> delivery;
+    for (const auto& entry : delivery_key_setters()) {
+        delivery.insert(entry.key);
+    }
     std::set<std::string> known;
     for (const auto key : known_config_keys()) {
         if (delivery.count(key) == 0) {
@@ -220,6 +222,21 @@ TEST(ConfigKeys, EveryKnownKeyIsCoveredHere) {
         }
     }
     EXPECT_EQ(tested, known);
+}
+
+// Each table is sorted (static_asserts beside them); across the three, a
+// key must be in one only, or the first table searched would hide the other.
+TEST(ConfigKeys, EveryKeyIsInOneTableAndFound) {
+    const auto keys = known_config_keys();
+    EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+    EXPECT_EQ(std::adjacent_find(keys.begin(), keys.end()), keys.end());
+    for (const auto key : keys) {
+        EXPECT_NE(find_setter(key), nullptr) << key;
+    }
+    EXPECT_EQ(find_setter(""), nullptr);
+    EXPECT_EQ(find_setter("debu"), nullptr);
+    EXPECT_EQ(find_setter("debug "), nullptr);
+    EXPECT_EQ(find_setter("zzz"), nullptr);
 }
 
 TEST(ConfigKeys, GoodValuesParseFromAFile) {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "otpgate/core/config/config.hpp"
-#include "otpgate/core/config/config_setters.hpp"
+#include "config_setters.hpp"
 #include "otpgate/core/primitives/text.hpp"
 
 namespace otpgate::core {

@@ -1,5 +1,5 @@
 // Settings of the message delivery backends (SMS and email providers).
-// Parsed by the same parser as every other key (see config_setters.hpp);
+// Parsed by the same parser as every other key (config/delivery_keys.cpp);
 // each value is checked on its own when it is read (file:line in errors),
 // and combinations (a backend without its URL, say) when a sender is made.
 #pragma once

@@ -1,7 +1,7 @@
 // Settings of the access policy: who is asked for a second factor
 // (enforce, groups), from where it is skipped (exempt_networks,
 // remember_host), lockout after wrong codes, and the host-wide SMS cap.
-// Parsed by the same parser as every other key (see config_setters.hpp).
+// Parsed by the same parser as every other key (config/policy_keys.cpp).
 #pragma once
 
 #include <vector>

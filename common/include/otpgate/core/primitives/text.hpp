@@ -22,4 +22,8 @@ char32_t utf8_code_point(std::string_view sequence);
 // names, header names and keywords, never locale-dependent.
 std::string ascii_lowercase(std::string_view text);
 
+// Whether any byte is a C0 control or DEL: what no config value, URL or
+// header may hold.
+bool has_control_characters(std::string_view text);
+
 }  // namespace otpgate::core
