@@ -2,8 +2,7 @@
 
 #include <stdexcept>
 
-#include <openssl/evp.h>
-
+#include "otpgate/core/primitives/digest.hpp"
 #include "otpgate/core/primitives/hex.hpp"
 #include "otpgate/core/primitives/otp.hpp"
 
@@ -23,11 +22,7 @@ std::vector<std::uint8_t> new_salt(RandomSource& random, BackupCodeHashes& store
 SecretBytes derive_backup_hash(std::string_view digits, const std::vector<std::uint8_t>& salt,
                                unsigned iterations) {
     SecretBytes out(hash_size);
-    if (PKCS5_PBKDF2_HMAC(digits.data(), static_cast<int>(digits.size()), salt.data(),
-                          static_cast<int>(salt.size()), static_cast<int>(iterations), EVP_sha256(),
-                          static_cast<int>(out.size()), out.data()) != 1) {
-        throw std::runtime_error("PBKDF2 failed");
-    }
+    pbkdf2_sha256(digits, salt, iterations, out);
     return out;
 }
 

@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include <openssl/sha.h>
+#include "otpgate/core/primitives/digest.hpp"
 
 #include "otpgate/core/primitives/hex.hpp"
 #include "otpgate/core/primitives/text.hpp"
@@ -117,9 +117,8 @@ std::string mask_destination(Channel channel, std::string_view destination) {
 std::string destination_fingerprint(Channel channel, std::string_view destination) {
     std::string input = channel == Channel::sms ? "sms:" : "email:";
     input += destination;
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
-    return hex_encode(digest, sizeof digest);
+    const Sha256Digest digest = sha256(input);
+    return hex_encode(digest.data(), digest.size());
 }
 
 bool sms_country_allowed(std::string_view e164, const std::vector<std::string>& calling_codes) {

@@ -11,6 +11,7 @@
 
 #include <openssl/sha.h>
 
+#include "otpgate/core/primitives/digest.hpp"
 #include "otpgate/core/system/safe_file.hpp"
 #include "little_endian.hpp"
 #include "otpgate/core/state/state_store.hpp"
@@ -94,12 +95,12 @@ void HostSendLog::encode(std::uint8_t* out) const {
         put_u32(out + 8 + 8 * i, m_buckets[i].minute);
         put_u32(out + 12 + 8 * i, m_buckets[i].count);
     }
-    SHA256(out, checksum_offset, out + checksum_offset);
+    sha256(out, checksum_offset, out + checksum_offset);
 }
 
 std::optional<HostSendLog> HostSendLog::decode(const std::uint8_t* in) {
     std::array<std::uint8_t, SHA256_DIGEST_LENGTH> checksum{};
-    SHA256(in, checksum_offset, checksum.data());
+    sha256(in, checksum_offset, checksum.data());
     if (std::memcmp(in, magic.data(), magic.size()) != 0 ||
         std::memcmp(checksum.data(), in + checksum_offset, checksum.size()) != 0) {
         return std::nullopt;

@@ -8,9 +8,8 @@
 #include <cerrno>
 #include <stdexcept>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
+#include "otpgate/core/primitives/digest.hpp"
 #include "otpgate/core/primitives/ip_network.hpp"
 #include "otpgate/core/system/safe_file.hpp"
 #include "otpgate/core/primitives/text.hpp"
@@ -106,12 +105,11 @@ HostTag host_tag(const SecretBytes& key, std::string_view user_name,
     message += enrollment_id;
     message.push_back('\0');
     message += canonical_remote_host(remote_host);
-    std::array<std::uint8_t, EVP_MAX_MD_SIZE> mac{};
-    unsigned int mac_size = 0;
-    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-             reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac.data(),
-             &mac_size) == nullptr ||
-        mac_size < host_tag_size) {
+    std::array<std::uint8_t, Hmac::max_size> mac{};
+    Hmac hmac(HashAlgorithm::sha256, key);
+    hmac.compute({reinterpret_cast<const std::uint8_t*>(message.data()), message.size()},
+                 mac.data());
+    if (hmac.size() < host_tag_size) {
         throw std::runtime_error("HMAC computation failed");
     }
     HostTag tag{};

@@ -12,6 +12,7 @@
 #include <openssl/sha.h>
 
 #include "little_endian.hpp"
+#include "otpgate/core/primitives/digest.hpp"
 #include "otpgate/core/system/safe_file.hpp"
 #include "otpgate/core/state/state_store.hpp"
 
@@ -198,14 +199,14 @@ bool encode_replay_fence_slot(const ReplayFenceRecord& record, std::uint64_t seq
     put_u64(slot + refused_offset, static_cast<std::uint64_t>(record.refused_through));
     slot[boot_length_offset] = static_cast<std::uint8_t>(record.boot_id.size());
     std::memcpy(slot + boot_offset, record.boot_id.data(), record.boot_id.size());
-    SHA256(slot, checksum_offset, slot + checksum_offset);
+    sha256(slot, checksum_offset, slot + checksum_offset);
     return true;
 }
 
 std::optional<std::pair<ReplayFenceRecord, std::uint64_t>> decode_replay_fence_slot(
     const std::uint8_t* slot) {
     std::array<std::uint8_t, SHA256_DIGEST_LENGTH> checksum{};
-    SHA256(slot, checksum_offset, checksum.data());
+    sha256(slot, checksum_offset, checksum.data());
     if (std::memcmp(slot, magic.data(), magic.size()) != 0 ||
         std::memcmp(checksum.data(), slot + checksum_offset, checksum.size()) != 0) {
         return std::nullopt;

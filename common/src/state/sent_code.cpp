@@ -1,6 +1,6 @@
 #include "otpgate/core/state/sent_code.hpp"
 
-#include <openssl/sha.h>
+#include "otpgate/core/primitives/digest.hpp"
 
 namespace otpgate::core {
 
@@ -18,7 +18,7 @@ std::array<std::uint8_t, 32> SentCode::hash_of(std::string_view digits) const {
     SecretBytes input(m_salt.begin(), m_salt.end());
     input.insert(input.end(), digits.begin(), digits.end());
     std::array<std::uint8_t, 32> out{};
-    SHA256(input.data(), input.size(), out.data());
+    sha256(input.data(), input.size(), out.data());
     return out;
 }
 

@@ -23,6 +23,7 @@
 
 #include <openssl/sha.h>
 
+#include "otpgate/core/primitives/digest.hpp"
 #include "otpgate/core/primitives/hex.hpp"
 #include "otpgate/core/state/state_store.hpp"
 #include "little_endian.hpp"
@@ -109,7 +110,7 @@ void encode_state_slot(const UserState& state, std::uint64_t sequence, std::uint
         slot[uid_flag_offset] = 1;
         put_u32(slot + uid_offset, static_cast<std::uint32_t>(*state.uid));
     }
-    SHA256(slot, checksum_offset, slot + checksum_offset);
+    sha256(slot, checksum_offset, slot + checksum_offset);
 }
 
 std::optional<std::pair<UserState, std::uint64_t>> decode_state_slot(const std::uint8_t* slot) {
@@ -117,7 +118,7 @@ std::optional<std::pair<UserState, std::uint64_t>> decode_state_slot(const std::
         return std::nullopt;
     }
     std::array<std::uint8_t, SHA256_DIGEST_LENGTH> checksum{};
-    SHA256(slot, checksum_offset, checksum.data());
+    sha256(slot, checksum_offset, checksum.data());
     if (std::memcmp(checksum.data(), slot + checksum_offset, checksum.size()) != 0) {
         return std::nullopt;
     }

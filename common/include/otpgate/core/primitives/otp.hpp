@@ -6,11 +6,12 @@
 #include <string>
 #include <string_view>
 
+#include "otpgate/core/primitives/digest.hpp"
 #include "otpgate/core/primitives/secret.hpp"
 
 namespace otpgate::core {
 
-enum class HashAlgorithm { sha1, sha256, sha512 };
+// HashAlgorithm: digest.hpp.
 
 std::string_view to_string(HashAlgorithm algorithm);  // "SHA1", "SHA256", "SHA512"
 std::optional<HashAlgorithm> parse_hash_algorithm(std::string_view text);  // any case

@@ -1,0 +1,142 @@
+#include "otpgate/core/primitives/digest.hpp"
+
+#include <atomic>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+
+namespace otpgate::core {
+namespace {
+
+// One fetch per algorithm and process, kept and never freed: OpenSSL's
+// method cache holds the same object, so a module loaded again (libpam
+// closes it at pam_end) fetches that object back instead of a new one,
+// and no destructor of ours can run after OpenSSL's own cleanup at exit.
+// A failed fetch is not kept: the next call tries again.
+template <typename T>
+T* fetched(std::atomic<T*>& slot, T* (*fetch)(OSSL_LIB_CTX*, const char*, const char*),
+           void (*release)(T*), const char* name) {
+    T* known = slot.load(std::memory_order_acquire);
+    if (known != nullptr) {
+        return known;
+    }
+    T* fresh = fetch(nullptr, name, nullptr);
+    if (fresh == nullptr) {
+        throw std::runtime_error(std::string("OpenSSL has no ") + name);
+    }
+    if (!slot.compare_exchange_strong(known, fresh, std::memory_order_acq_rel)) {
+        release(fresh);  // another thread stored one first: `known` holds it
+        return known;
+    }
+    return fresh;
+}
+
+const char* name_of(HashAlgorithm algorithm) {
+    switch (algorithm) {
+        case HashAlgorithm::sha1: return "SHA1";
+        case HashAlgorithm::sha256: return "SHA256";
+        case HashAlgorithm::sha512: return "SHA512";
+    }
+    throw std::logic_error("unknown hash algorithm");
+}
+
+std::atomic<EVP_MD*> fetched_sha256{nullptr};
+std::atomic<EVP_MAC*> fetched_hmac{nullptr};
+std::atomic<EVP_KDF*> fetched_pbkdf2{nullptr};
+
+struct KdfContextFree {
+    void operator()(EVP_KDF_CTX* context) const noexcept { EVP_KDF_CTX_free(context); }
+};
+
+}  // namespace
+
+void sha256(const void* data, std::size_t size, std::uint8_t* out) {
+    const EVP_MD* md = fetched(fetched_sha256, &EVP_MD_fetch, &EVP_MD_free, "SHA256");
+    // An empty input is legal, but data may be null for it.
+    static const std::uint8_t nothing = 0;
+    if (EVP_Digest(size == 0 ? &nothing : data, size, out, nullptr, md, nullptr) != 1) {
+        throw std::runtime_error("SHA-256 failed");
+    }
+}
+
+Sha256Digest sha256(std::string_view text) {
+    Sha256Digest out{};
+    sha256(text.data(), text.size(), out.data());
+    return out;
+}
+
+void Hmac::Free::operator()(EVP_MAC_CTX* context) const noexcept {
+    EVP_MAC_CTX_free(context);  // wipes the key
+}
+
+Hmac::Hmac(HashAlgorithm algorithm, std::span<const std::uint8_t> key)
+    : m_context(EVP_MAC_CTX_new(fetched(fetched_hmac, &EVP_MAC_fetch, &EVP_MAC_free, "HMAC"))) {
+    if (m_context == nullptr) {
+        throw std::bad_alloc();
+    }
+    // The digest goes by name: OpenSSL 3.0 has no way to hand an HMAC
+    // context a fetched digest. One look-up per key, not per message.
+    char* digest = const_cast<char*>(name_of(algorithm));
+    const OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_end()};
+    // An empty key is legal HMAC input, but data() may be null for it.
+    static const std::uint8_t empty_key = 0;
+    if (EVP_MAC_init(m_context.get(), key.empty() ? &empty_key : key.data(), key.size(),
+                     params) != 1) {
+        throw std::runtime_error("HMAC set-up failed");
+    }
+    m_size = EVP_MAC_CTX_get_mac_size(m_context.get());
+    if (m_size == 0 || m_size > max_size) {
+        throw std::runtime_error("HMAC set-up failed");
+    }
+}
+
+void Hmac::compute(std::span<const std::uint8_t> message, std::uint8_t* out) {
+    // A null key starts again from the key already set up.
+    std::size_t written = 0;
+    if (EVP_MAC_init(m_context.get(), nullptr, 0, nullptr) != 1 ||
+        EVP_MAC_update(m_context.get(), message.data(), message.size()) != 1 ||
+        EVP_MAC_final(m_context.get(), out, &written, m_size) != 1 || written != m_size) {
+        throw std::runtime_error("HMAC computation failed");
+    }
+}
+
+void pbkdf2_sha256(std::string_view password, std::span<const std::uint8_t> salt,
+                   unsigned iterations, std::span<std::uint8_t> out) {
+    const std::unique_ptr<EVP_KDF_CTX, KdfContextFree> context(
+        EVP_KDF_CTX_new(fetched(fetched_pbkdf2, &EVP_KDF_fetch, &EVP_KDF_free, "PBKDF2")));
+    if (context == nullptr) {
+        throw std::bad_alloc();
+    }
+    // As PKCS5_PBKDF2_HMAC sets them: PKCS #5 mode (no SP 800-132 lower
+    // bounds), never a null buffer.
+    static const char nothing = 0;
+    int pkcs5 = 1;
+    int rounds = static_cast<int>(iterations);
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_octet_string(
+            OSSL_KDF_PARAM_PASSWORD, const_cast<char*>(password.empty() ? &nothing : password.data()),
+            password.size()),
+        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_PKCS5, &pkcs5),
+        OSSL_PARAM_construct_octet_string(
+            OSSL_KDF_PARAM_SALT,
+            const_cast<std::uint8_t*>(salt.empty() ? reinterpret_cast<const std::uint8_t*>(&nothing)
+                                                   : salt.data()),
+            salt.size()),
+        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_ITER, &rounds),
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_end()};
+    if (EVP_KDF_derive(context.get(), out.data(), out.size(), params) != 1) {
+        throw std::runtime_error("PBKDF2 failed");
+    }
+}
+
+}  // namespace otpgate::core
