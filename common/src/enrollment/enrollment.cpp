@@ -1,13 +1,16 @@
 #include "otpgate/core/enrollment/enrollment.hpp"
 
+#include <array>
 #include <charconv>
-#include <map>
-#include <set>
-
-#include <openssl/sha.h>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "otpgate/core/primitives/base32.hpp"
 #include "otpgate/core/primitives/destination.hpp"
+#include "otpgate/core/primitives/digest.hpp"
 #include "otpgate/core/primitives/hex.hpp"
 #include "otpgate/core/primitives/text.hpp"
 
@@ -45,9 +48,23 @@ Error corrupt(const std::string& what) {
 constexpr std::string_view checksum_key = "checksum";
 
 std::string sha256_hex(std::string_view text) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-    return hex_encode(digest, sizeof digest);
+    const Sha256Digest digest = sha256(text);
+    return hex_encode(digest.data(), digest.size());
+}
+
+// Whether `hex` is the lower-case hex of `digest`, as sha256_hex writes it
+// (nothing to allocate at every login).
+bool is_hex_of(std::string_view hex, const Sha256Digest& digest) {
+    constexpr std::string_view digits = "0123456789abcdef";
+    if (hex.size() != 2 * digest.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < digest.size(); ++i) {
+        if (hex[2 * i] != digits[digest[i] >> 4] || hex[2 * i + 1] != digits[digest[i] & 0x0f]) {
+            return false;
+        }
+    }
+    return true;
 }
 
 // The last line is `checksum = <SHA-256 of every byte before that line>`.
@@ -64,21 +81,70 @@ Result<std::string_view> verified_body(std::string_view text) {
         return corrupt("the checksum line is missing (the file is cut short or was edited)");
     }
     const std::string_view body = text.substr(0, line_start);
-    if (trim_blanks(last_line.substr(equals + 1)) != sha256_hex(body)) {
+    if (!is_hex_of(trim_blanks(last_line.substr(equals + 1)), sha256(body))) {
         return corrupt("the checksum does not match (the file is damaged or was edited)");
     }
     return body;
 }
 
-Result<std::pair<SecretBytes, TotpParameters>> parse_totp(
-    std::map<std::string_view, std::string_view>& values) {
-    auto secret = base32_decode(values["totp_secret"]);
+// The keys of the format but backup_code (which repeats), in the order
+// their absence is reported.
+enum class Key : std::size_t {
+    backup_iterations, backup_salt, created, id, method, version,  // every file
+    totp_algorithm, totp_digits, totp_period, totp_secret,           // TOTP
+    destination,                                                     // SMS, email
+    backup_digits,                                                   // optional
+};
+constexpr std::size_t key_count = static_cast<std::size_t>(Key::backup_digits) + 1;
+
+constexpr std::array<std::string_view, key_count> key_names = {
+    "backup_iterations", "backup_salt", "created", "id", "method", "version",
+    "totp_algorithm", "totp_digits", "totp_period", "totp_secret",
+    "destination", "backup_digits"};
+static_assert(!key_names.back().empty(), "a name for every key");
+
+constexpr std::array<Key, 6> common_keys = {Key::backup_iterations, Key::backup_salt,
+                                            Key::created, Key::id, Key::method, Key::version};
+constexpr std::array<Key, 4> totp_keys = {Key::totp_algorithm, Key::totp_digits,
+                                          Key::totp_period, Key::totp_secret};
+constexpr std::array<Key, 1> delivered_keys = {Key::destination};
+
+std::string_view name_of(Key key) {
+    return key_names[static_cast<std::size_t>(key)];
+}
+
+std::optional<Key> key_of(std::string_view name) {
+    for (std::size_t i = 0; i < key_count; ++i) {
+        if (key_names[i] == name) {
+            return static_cast<Key>(i);
+        }
+    }
+    return std::nullopt;
+}
+
+// What each key holds; empty when absent (a value may be empty too).
+class Values {
+public:
+    std::string_view operator[](Key key) const { return m_text[static_cast<std::size_t>(key)]; }
+    [[nodiscard]] bool has(Key key) const { return m_present[static_cast<std::size_t>(key)]; }
+    void set(Key key, std::string_view value) {
+        m_text[static_cast<std::size_t>(key)] = value;
+        m_present[static_cast<std::size_t>(key)] = true;
+    }
+
+private:
+    std::array<std::string_view, key_count> m_text{};
+    std::array<bool, key_count> m_present{};
+};
+
+Result<std::pair<SecretBytes, TotpParameters>> parse_totp(const Values& values) {
+    auto secret = base32_decode(values[Key::totp_secret]);
     if (!secret || secret->size() < 10 || secret->size() > 64) {
         return corrupt("bad totp_secret");
     }
-    const auto algorithm = parse_hash_algorithm(values["totp_algorithm"]);
-    const auto digits = parse_number<unsigned>(values["totp_digits"]);
-    const auto period = parse_number<unsigned>(values["totp_period"]);
+    const auto algorithm = parse_hash_algorithm(values[Key::totp_algorithm]);
+    const auto digits = parse_number<unsigned>(values[Key::totp_digits]);
+    const auto period = parse_number<unsigned>(values[Key::totp_period]);
     if (!algorithm || !digits || *digits < min_otp_digits || *digits > max_otp_digits || !period ||
         *period < 10 || *period > 300) {
         return corrupt("bad TOTP parameters");
@@ -89,12 +155,11 @@ Result<std::pair<SecretBytes, TotpParameters>> parse_totp(
 // 0 when absent (otpgate's own codes). A recorded length must leave TOTP
 // codes and backup codes apart, as check_code tells them by length, and be
 // one that check_code looks up for anyone (is_any_backup_code_length).
-Result<unsigned> parse_backup_digits(std::map<std::string_view, std::string_view>& values,
-                                     const Enrollment& enrollment) {
-    if (values.count("backup_digits") == 0) {
+Result<unsigned> parse_backup_digits(const Values& values, const Enrollment& enrollment) {
+    if (!values.has(Key::backup_digits)) {
         return 0u;
     }
-    const auto digits = parse_number<unsigned>(values["backup_digits"]);
+    const auto digits = parse_number<unsigned>(values[Key::backup_digits]);
     if (!digits || !is_any_backup_code_length(*digits) || *digits > max_backup_code_digits ||
         (enrollment.method == Method::totp && *digits == enrollment.totp.digits)) {
         return corrupt("bad backup_digits");
@@ -167,14 +232,9 @@ Result<Enrollment> parse_enrollment(std::string_view file_text) {
         return body.error();
     }
     std::string_view text = *body;
-    static const std::set<std::string_view> common_keys = {
-        "version", "id", "method", "created", "backup_salt", "backup_iterations"};
-    static const std::set<std::string_view> totp_keys = {"totp_secret", "totp_algorithm",
-                                                         "totp_digits", "totp_period"};
-    static const std::set<std::string_view> delivered_keys = {"destination"};
-    static const std::set<std::string_view> optional_keys = {"backup_digits"};
-    std::map<std::string_view, std::string_view> values;
+    Values values;
     std::vector<std::string_view> backup_hashes;
+    backup_hashes.reserve(16);  // ten by default
 
     unsigned line_number = 0;
     while (!text.empty()) {
@@ -186,61 +246,67 @@ Result<Enrollment> parse_enrollment(std::string_view file_text) {
             continue;
         }
         const auto equals = line.find('=');
-        const std::string where = "line " + std::to_string(line_number);
+        const auto where = [line_number] { return "line " + std::to_string(line_number); };
         if (equals == std::string_view::npos) {
-            return corrupt(where + ": expected 'key = value'");
+            return corrupt(where() + ": expected 'key = value'");
         }
-        const std::string_view key = trim_blanks(line.substr(0, equals));
+        const std::string_view name = trim_blanks(line.substr(0, equals));
         const std::string_view value = trim_blanks(line.substr(equals + 1));
-        if (key == "backup_code") {
+        if (name == "backup_code") {
             backup_hashes.push_back(value);
-        } else if (common_keys.count(key) == 0 && totp_keys.count(key) == 0 &&
-                   delivered_keys.count(key) == 0 && optional_keys.count(key) == 0) {
-            return corrupt(where + ": unknown key '" + std::string(key) + "'");
-        } else if (!values.emplace(key, value).second) {
-            return corrupt(where + ": '" + std::string(key) + "' appears twice");
+            continue;
         }
+        const auto key = key_of(name);
+        if (!key) {
+            return corrupt(where() + ": unknown key '" + std::string(name) + "'");
+        }
+        if (values.has(*key)) {
+            return corrupt(where() + ": '" + std::string(name) + "' appears twice");
+        }
+        values.set(*key, value);
     }
-    if (values.count("method") == 0) {
+    if (!values.has(Key::method)) {
         return corrupt("missing 'method'");
     }
-    const auto parsed_method = parse_method(values["method"]);
+    const auto parsed_method = parse_method(values[Key::method]);
     if (!parsed_method) {
-        return corrupt("unknown method '" + std::string(values["method"]) + "'");
+        return corrupt("unknown method '" + std::string(values[Key::method]) + "'");
     }
-    const Method method = *parsed_method;
-    const auto& method_keys = method == Method::totp ? totp_keys : delivered_keys;
-    const auto& foreign_keys = method == Method::totp ? delivered_keys : totp_keys;
-    for (const auto& required : {common_keys, method_keys}) {
-        for (const auto key : required) {
-            if (values.count(key) == 0) {
-                return corrupt("missing '" + std::string(key) + "'");
+    const bool is_totp = *parsed_method == Method::totp;
+    const std::span<const Key> method_keys = is_totp ? std::span<const Key>(totp_keys)
+                                                     : std::span<const Key>(delivered_keys);
+    const std::span<const Key> foreign_keys = is_totp ? std::span<const Key>(delivered_keys)
+                                                      : std::span<const Key>(totp_keys);
+    for (const auto required : {std::span<const Key>(common_keys), method_keys}) {
+        for (const Key key : required) {
+            if (!values.has(key)) {
+                return corrupt("missing '" + std::string(name_of(key)) + "'");
             }
         }
     }
-    for (const auto key : foreign_keys) {
-        if (values.count(key) != 0) {
-            return corrupt("'" + std::string(key) + "' does not belong to method " +
-                           std::string(values["method"]));
+    for (const Key key : foreign_keys) {
+        if (values.has(key)) {
+            return corrupt("'" + std::string(name_of(key)) + "' does not belong to method " +
+                           std::string(values[Key::method]));
         }
     }
 
-    if (parse_number<int>(values["version"]) != enrollment_format_version) {
-        return corrupt("unsupported version '" + std::string(values["version"]) + "'");
+    if (parse_number<int>(values[Key::version]) != enrollment_format_version) {
+        return corrupt("unsupported version '" + std::string(values[Key::version]) + "'");
     }
     Enrollment enrollment;
-    enrollment.id = std::string(values["id"]);
+    enrollment.id = std::string(values[Key::id]);
     if (enrollment.id.size() != 32 || !is_lower_hex(enrollment.id)) {
         return corrupt("bad id");
     }
-    enrollment.method = method;
-    const auto created = parse_number<std::int64_t>(values["created"]);
+    enrollment.method = *parsed_method;
+    const auto created = parse_number<std::int64_t>(values[Key::created]);
     if (!created) {
         return corrupt("bad created time");
     }
     enrollment.created = *created;
     if (enrollment.method != Method::totp) {
-        enrollment.destination = std::string(values["destination"]);
+        enrollment.destination = std::string(values[Key::destination]);
         const bool valid = enrollment.method == Method::sms
                                ? is_e164(enrollment.destination)
                                : normalize_email(enrollment.destination) == enrollment.destination;
@@ -256,8 +322,8 @@ Result<Enrollment> parse_enrollment(std::string_view file_text) {
 
     // The count is kept to tell whether the codes were hashed at the host's
     // count (backup_code_iterations); a check never derives at it.
-    enrollment.backup.salt_hex = std::string(values["backup_salt"]);
-    const auto iterations = parse_number<unsigned>(values["backup_iterations"]);
+    enrollment.backup.salt_hex = std::string(values[Key::backup_salt]);
+    const auto iterations = parse_number<unsigned>(values[Key::backup_iterations]);
     if (!hex_decode(enrollment.backup.salt_hex) || enrollment.backup.salt_hex.size() < 16 ||
         !iterations || *iterations < 1000 || *iterations > 10'000'000) {
         return corrupt("bad backup code parameters");
@@ -271,6 +337,7 @@ Result<Enrollment> parse_enrollment(std::string_view file_text) {
     if (backup_hashes.size() > max_backup_codes) {
         return corrupt("more than " + std::to_string(max_backup_codes) + " backup codes");
     }
+    enrollment.backup.hashes_hex.reserve(backup_hashes.size());
     for (const auto hash : backup_hashes) {
         if (hash.size() != 64 || !is_lower_hex(hash)) {
             return corrupt("bad backup_code hash");
