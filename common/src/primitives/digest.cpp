@@ -7,6 +7,7 @@
 #include <string>
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
@@ -14,11 +15,39 @@
 namespace otpgate::core {
 namespace {
 
-// One fetch per algorithm and process, kept and never freed: OpenSSL's
-// method cache holds the same object, so a module loaded again (libpam
-// closes it at pam_end) fetches that object back instead of a new one,
-// and no destructor of ours can run after OpenSSL's own cleanup at exit.
-// A failed fetch is not kept: the next call tries again.
+std::atomic<EVP_MD*> fetched_sha256{nullptr};
+std::atomic<EVP_MAC*> fetched_hmac{nullptr};
+std::atomic<EVP_KDF*> fetched_pbkdf2{nullptr};
+
+// Gives the fetched algorithms back when libpam unloads the module (at
+// pam_end), so that each load does not keep its own reference; the objects
+// stay in OpenSSL's method cache, which the next load fetches from.
+struct FetchedAlgorithms {
+    FetchedAlgorithms() = default;
+    FetchedAlgorithms(const FetchedAlgorithms&) = delete;
+    FetchedAlgorithms& operator=(const FetchedAlgorithms&) = delete;
+    ~FetchedAlgorithms() {
+        // 0 once OPENSSL_cleanup has run (an application may call it before
+        // it exits): OpenSSL has then freed what it had, and ours is left.
+        if (OPENSSL_init_crypto(0, nullptr) != 1) {
+            return;
+        }
+        EVP_MD_free(fetched_sha256.exchange(nullptr));
+        EVP_MAC_free(fetched_hmac.exchange(nullptr));
+        EVP_KDF_free(fetched_pbkdf2.exchange(nullptr));
+    }
+};
+
+void give_back_when_unloaded() {
+    // Made after OpenSSL's initialisation registered its cleanup at exit:
+    // destructors run in the reverse order, so at exit this one runs
+    // before that cleanup, and at dlclose while OpenSSL is alive.
+    OPENSSL_init_crypto(0, nullptr);
+    static const FetchedAlgorithms at_unload;
+}
+
+// One fetch per algorithm and process (or module load); a failed fetch is
+// not kept, so the next call tries again.
 template <typename T>
 T* fetched(std::atomic<T*>& slot, T* (*fetch)(OSSL_LIB_CTX*, const char*, const char*),
            void (*release)(T*), const char* name) {
@@ -26,6 +55,7 @@ T* fetched(std::atomic<T*>& slot, T* (*fetch)(OSSL_LIB_CTX*, const char*, const 
     if (known != nullptr) {
         return known;
     }
+    give_back_when_unloaded();
     T* fresh = fetch(nullptr, name, nullptr);
     if (fresh == nullptr) {
         throw std::runtime_error(std::string("OpenSSL has no ") + name);
@@ -45,10 +75,6 @@ const char* name_of(HashAlgorithm algorithm) {
     }
     throw std::logic_error("unknown hash algorithm");
 }
-
-std::atomic<EVP_MD*> fetched_sha256{nullptr};
-std::atomic<EVP_MAC*> fetched_hmac{nullptr};
-std::atomic<EVP_KDF*> fetched_pbkdf2{nullptr};
 
 struct KdfContextFree {
     void operator()(EVP_KDF_CTX* context) const noexcept { EVP_KDF_CTX_free(context); }
