@@ -1,8 +1,7 @@
-// SHA-256, HMAC and PBKDF2 through OpenSSL 3, each algorithm fetched once
-// per process (and module load). The one-shot calls (SHA256(), HMAC(),
-// PKCS5_PBKDF2_HMAC()) look their algorithm up by name at every call,
-// which was about a tenth of the module's work in a TOTP login.
-// Failures throw: fail closed.
+// SHA-256, HMAC and PBKDF2 through OpenSSL 3, the digests and HMAC fetched
+// once per process (and module load). The one-shot calls (SHA256(),
+// HMAC()) look their algorithm up by name at every call, which was about
+// a tenth of the module's work in a TOTP login. Failures throw: fail closed.
 #pragma once
 
 #include <array>
