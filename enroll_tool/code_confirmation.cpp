@@ -108,8 +108,8 @@ namespace {
 std::optional<Failure> prove_by_sent_code(const CommandContext& context) {
     const core::Config config = core::proof_config(context.config);
     TerminalConversation conversation(context.codes);
-    switch (core::run_login(context.user_name(), config, conversation, context.logger,
-                            context.clock)) {
+    switch (core::run_login(context.user_name(), config, context.storage, conversation,
+                            context.logger, context.clock)) {
         case core::LoginOutcome::success: return std::nullopt;
         case core::LoginOutcome::unavailable:
             return Failure{ExitCode::storage, "the login state of user " + context.user_name() +

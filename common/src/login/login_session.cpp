@@ -237,8 +237,14 @@ LoginOutcome run_login(const std::string& user_name, const Config& config,
         logger.error("cannot open the storage: " + storage.error().message);
         return LoginOutcome::unavailable;
     }
+    return run_login(user_name, config, **storage, conversation, logger, clock, context);
+}
+
+LoginOutcome run_login(const std::string& user_name, const Config& config, const Storage& storage,
+                       Conversation& conversation, Logger& logger, const Clock& clock,
+                       const LoginContext& context) {
     OpenSslRandom random;
-    LoginServices services{conversation, logger, clock, random, **storage,
+    LoginServices services{conversation, logger, clock, random, storage,
                            [&config, &logger](Channel channel) {
                                return make_message_sender(config, channel, logger);
                            },
