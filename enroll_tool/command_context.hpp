@@ -29,7 +29,7 @@ struct CommandContext {
     CodeReader& codes;
     core::Logger& logger;
     // Enrollments and login state, as the configuration says (open_storage.hpp).
-    const core::Storage& storage;
+    core::Storage& storage;
     // The fingerprint of the destination root's state showed verified for
     // the target user when the command started (empty: none, or an
     // ordinary user, who cannot read the state). A change notice goes to an

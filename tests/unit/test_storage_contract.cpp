@@ -65,7 +65,7 @@ protected:
     // One login's check-and-record of `code`, all in one transaction, as
     // AttemptRecorder does it: accepted only when the step was unspent, the
     // store admitted it, and the commit that spends it succeeded.
-    static CodeVerdict check_and_record(const Storage& store, const std::string& user,
+    static CodeVerdict check_and_record(Storage& store, const std::string& user,
                                         const Enrollment& enrollment, const Config& config,
                                         std::string_view code) {
         auto transaction = store.begin(user);
@@ -102,7 +102,7 @@ TYPED_TEST_SUITE(StorageContract, StoreWorlds, StoreName);
 TYPED_TEST(StorageContract, AStepRecordedOnceIsRefusedAgain) {
     const Enrollment enrollment = this->new_totp();
     const SecretString code = totp(enrollment.totp_secret, now, enrollment.totp);
-    const auto check = [&](const Storage& store) {
+    const auto check = [&](Storage& store) {
         return this->check_and_record(store, this->account.name, enrollment, this->world.config(),
                                       code.view());
     };

@@ -4,7 +4,7 @@
 
 namespace otpgate::core {
 
-Result<SendReservation> reserve_code_send(const Storage& storage, const Config& config,
+Result<SendReservation> reserve_code_send(Storage& storage, const Config& config,
                                           const std::string& user_name, Channel channel,
                                           std::int64_t now, Logger& logger,
                                           const SendRefusal& refusal, Cooldown cooldown) {

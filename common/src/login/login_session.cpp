@@ -38,7 +38,7 @@ void warn_if_backup_codes_refused(const std::string& user_name, const BackupCode
 }
 
 Standing find_standing(const std::string& user_name, const Config& config,
-                       const Storage& storage, Logger& logger) {
+                       Storage& storage, Logger& logger) {
     auto account = lookup_user(user_name);
     if (!account) {
         if (account.error().kind == ErrorKind::not_found) {
@@ -240,7 +240,7 @@ LoginOutcome run_login(const std::string& user_name, const Config& config,
     return run_login(user_name, config, **storage, conversation, logger, clock, context);
 }
 
-LoginOutcome run_login(const std::string& user_name, const Config& config, const Storage& storage,
+LoginOutcome run_login(const std::string& user_name, const Config& config, Storage& storage,
                        Conversation& conversation, Logger& logger, const Clock& clock,
                        const LoginContext& context) {
     OpenSslRandom random;

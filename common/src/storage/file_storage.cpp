@@ -96,20 +96,20 @@ private:
 
 }  // namespace
 
-Result<Enrollment> FileStorage::load_enrollment(const UserAccount& account) const {
+Result<Enrollment> FileStorage::load_enrollment(const UserAccount& account) {
     return EnrollmentStore(m_enrollment_path, m_lock_timeout).load(account);
 }
 
 Result<void> FileStorage::save_enrollment(const UserAccount& account,
-                                          const Enrollment& enrollment) const {
+                                          const Enrollment& enrollment) {
     return EnrollmentStore(m_enrollment_path, m_lock_timeout).save(account, enrollment);
 }
 
-Result<void> FileStorage::remove_enrollment(const UserAccount& account) const {
+Result<void> FileStorage::remove_enrollment(const UserAccount& account) {
     return EnrollmentStore(m_enrollment_path, m_lock_timeout).remove(account);
 }
 
-std::optional<std::string> FileStorage::enrollment_location(const UserAccount& account) const {
+std::optional<std::string> FileStorage::enrollment_location(const UserAccount& account) {
     const auto path = EnrollmentStore(m_enrollment_path, m_lock_timeout).path_of(account);
     if (!path) {
         return std::nullopt;
@@ -117,7 +117,7 @@ std::optional<std::string> FileStorage::enrollment_location(const UserAccount& a
     return path->string();
 }
 
-Result<std::unique_ptr<UserTransaction>> FileStorage::begin(const std::string& user_name) const {
+Result<std::unique_ptr<UserTransaction>> FileStorage::begin(const std::string& user_name) {
     auto locked = StateStore(m_state_dir, m_lock_timeout, &m_logger).lock(user_name);
     if (!locked) {
         return locked.error();
@@ -127,7 +127,7 @@ Result<std::unique_ptr<UserTransaction>> FileStorage::begin(const std::string& u
 }
 
 Result<std::unique_ptr<UserTransaction>> FileStorage::begin(
-    const std::string& user_name, std::optional<uid_t> account_uid) const {
+    const std::string& user_name, std::optional<uid_t> account_uid) {
     auto locked = StateStore(m_state_dir, m_lock_timeout, &m_logger).lock(user_name, account_uid);
     if (!locked) {
         return locked.error();
@@ -136,19 +136,19 @@ Result<std::unique_ptr<UserTransaction>> FileStorage::begin(
         std::move(locked.value()), user_name, m_state_dir, m_lock_timeout, m_logger));
 }
 
-Result<std::optional<UserState>> FileStorage::read_state(const std::string& user_name) const {
+Result<std::optional<UserState>> FileStorage::read_state(const std::string& user_name) {
     return StateStore(m_state_dir, m_lock_timeout, &m_logger).read_existing(user_name);
 }
 
-Result<void> FileStorage::remove_state(const std::string& user_name) const {
+Result<void> FileStorage::remove_state(const std::string& user_name) {
     return StateStore(m_state_dir, m_lock_timeout, &m_logger).remove(user_name);
 }
 
-Result<std::vector<std::string>> FileStorage::users_with_state() const {
+Result<std::vector<std::string>> FileStorage::users_with_state() {
     return StateStore(m_state_dir, m_lock_timeout, &m_logger).user_names();
 }
 
-Result<SecretBytes> FileStorage::remembered_host_key(RandomSource& random) const {
+Result<SecretBytes> FileStorage::remembered_host_key(RandomSource& random) {
     return load_host_key(m_state_dir, random);
 }
 

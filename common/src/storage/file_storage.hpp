@@ -30,23 +30,23 @@ public:
           m_lock_timeout(lock_timeout),
           m_logger(logger) {}
 
-    [[nodiscard]] Result<Enrollment> load_enrollment(const UserAccount& account) const override;
+    [[nodiscard]] Result<Enrollment> load_enrollment(const UserAccount& account) override;
     [[nodiscard]] Result<void> save_enrollment(const UserAccount& account,
-                                               const Enrollment& enrollment) const override;
-    [[nodiscard]] Result<void> remove_enrollment(const UserAccount& account) const override;
+                                               const Enrollment& enrollment) override;
+    [[nodiscard]] Result<void> remove_enrollment(const UserAccount& account) override;
     [[nodiscard]] std::optional<std::string> enrollment_location(
-        const UserAccount& account) const override;
+        const UserAccount& account) override;
 
     [[nodiscard]] Result<std::unique_ptr<UserTransaction>> begin(
-        const std::string& user_name) const override;
+        const std::string& user_name) override;
     [[nodiscard]] Result<std::unique_ptr<UserTransaction>> begin(
-        const std::string& user_name, std::optional<uid_t> account_uid) const override;
+        const std::string& user_name, std::optional<uid_t> account_uid) override;
     [[nodiscard]] Result<std::optional<UserState>> read_state(
-        const std::string& user_name) const override;
-    [[nodiscard]] Result<void> remove_state(const std::string& user_name) const override;
-    [[nodiscard]] Result<std::vector<std::string>> users_with_state() const override;
+        const std::string& user_name) override;
+    [[nodiscard]] Result<void> remove_state(const std::string& user_name) override;
+    [[nodiscard]] Result<std::vector<std::string>> users_with_state() override;
 
-    [[nodiscard]] Result<SecretBytes> remembered_host_key(RandomSource& random) const override;
+    [[nodiscard]] Result<SecretBytes> remembered_host_key(RandomSource& random) override;
 
 private:
     std::string m_enrollment_path;

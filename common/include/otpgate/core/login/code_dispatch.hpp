@@ -38,7 +38,7 @@ enum class Cooldown { applies, waived_after_proof };
 
 // An SMS also counts toward host_max_sms_per_hour, checked after the
 // user's own limits (a user at their limit spends nothing of the host's).
-Result<SendReservation> reserve_code_send(const Storage& storage, const Config& config,
+Result<SendReservation> reserve_code_send(Storage& storage, const Config& config,
                                           const std::string& user_name,
                                           Channel channel, std::int64_t now, Logger& logger,
                                           const SendRefusal& refusal = {},

@@ -46,7 +46,7 @@ struct LoginServices {
     Logger& logger;
     const Clock& clock;
     RandomSource& random;
-    const Storage& storage;     // enrollments and login state (open_storage.hpp)
+    Storage& storage;     // enrollments and login state (open_storage.hpp)
     SenderFactory make_sender;  // for SMS and email codes
     std::string host_name;      // {host} in messages
     CheckPrimitives check_primitives;  // what checking a typed code does

@@ -26,7 +26,7 @@ LoginOutcome run_login(const std::string& user_name, const Config& config,
 
 // The same with the system's randomness and the configured senders, in
 // `storage`, or in the configured one (open_storage.hpp).
-LoginOutcome run_login(const std::string& user_name, const Config& config, const Storage& storage,
+LoginOutcome run_login(const std::string& user_name, const Config& config, Storage& storage,
                        Conversation& conversation, Logger& logger, const Clock& clock,
                        const LoginContext& context = {});
 LoginOutcome run_login(const std::string& user_name, const Config& config,

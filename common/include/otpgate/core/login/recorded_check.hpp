@@ -41,7 +41,7 @@ class AttemptRecorder {
   public:
     // `remember`: the tag of the remote host, when remember_host is on and
     // the login came from one; recorded with a success.
-    AttemptRecorder(const Storage& storage, const std::string& user_name, const Config& config,
+    AttemptRecorder(Storage& storage, const std::string& user_name, const Config& config,
                     Logger& logger, std::optional<HostTag> remember,
                     CheckPrimitives primitives = {})
         : m_storage(storage),
@@ -92,7 +92,7 @@ class AttemptRecorder {
     [[nodiscard]] Result<std::unique_ptr<UserTransaction>> begin() const;
     bool refuse_if_locked(const UserState& state, std::int64_t now);
 
-    const Storage& m_storage;
+    Storage& m_storage;
     const std::string& m_user;
     const Config& m_config;
     Logger& m_logger;

@@ -90,6 +90,7 @@ protected:
     UserTransaction() = default;
 };
 
+// Not const: a store may keep a connection, and opens it at first use.
 class Storage {
 public:
     virtual ~Storage() = default;
@@ -100,16 +101,16 @@ public:
     // root) enroll again.
     // not_found: not enrolled. unsafe: refused (the message says why).
     // corrupt: it could not be parsed.
-    [[nodiscard]] virtual Result<Enrollment> load_enrollment(const UserAccount& account) const = 0;
+    [[nodiscard]] virtual Result<Enrollment> load_enrollment(const UserAccount& account) = 0;
     // Replaces the enrollment whole (a reader sees the old or the new one).
     [[nodiscard]] virtual Result<void> save_enrollment(const UserAccount& account,
-                                                       const Enrollment& enrollment) const = 0;
+                                                       const Enrollment& enrollment) = 0;
     // not_found when there was none.
-    [[nodiscard]] virtual Result<void> remove_enrollment(const UserAccount& account) const = 0;
+    [[nodiscard]] virtual Result<void> remove_enrollment(const UserAccount& account) = 0;
     // Where the enrollment is kept, for people ("/home/alice/.otpgate");
     // nullopt when there is nothing useful to show.
     [[nodiscard]] virtual std::optional<std::string> enrollment_location(
-        const UserAccount& account) const = 0;
+        const UserAccount& account) = 0;
 
     // -- The login state: what logins change (spent codes, sends, lockout,
     // verified destination, remembered hosts).
@@ -119,21 +120,21 @@ public:
     // `account_uid` is that account when the caller looked it up already
     // (nullopt: no account has the name), else it is looked up by name.
     [[nodiscard]] virtual Result<std::unique_ptr<UserTransaction>> begin(
-        const std::string& user_name) const = 0;
+        const std::string& user_name) = 0;
     [[nodiscard]] virtual Result<std::unique_ptr<UserTransaction>> begin(
-        const std::string& user_name, std::optional<uid_t> account_uid) const = 0;
+        const std::string& user_name, std::optional<uid_t> account_uid) = 0;
     // The user's state, without creating any; nullopt when there is none
     // (or it belongs to another account).
     [[nodiscard]] virtual Result<std::optional<UserState>> read_state(
-        const std::string& user_name) const = 0;
+        const std::string& user_name) = 0;
     // Root resetting a user. not_found when there was none.
-    [[nodiscard]] virtual Result<void> remove_state(const std::string& user_name) const = 0;
+    [[nodiscard]] virtual Result<void> remove_state(const std::string& user_name) = 0;
     // Names of the users with a state (for `otpgate list`), sorted.
-    [[nodiscard]] virtual Result<std::vector<std::string>> users_with_state() const = 0;
+    [[nodiscard]] virtual Result<std::vector<std::string>> users_with_state() = 0;
 
     // -- Host-wide: the key of remembered hosts (host_tag.hpp), made with
     // `random` on first use.
-    [[nodiscard]] virtual Result<SecretBytes> remembered_host_key(RandomSource& random) const = 0;
+    [[nodiscard]] virtual Result<SecretBytes> remembered_host_key(RandomSource& random) = 0;
 
 protected:
     Storage() = default;
