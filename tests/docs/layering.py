@@ -19,7 +19,7 @@ CORE_INCLUDE = os.path.join(ROOT, "common", "include", "otpgate", "core")
 
 # Lowest first. Keep in step with ARCHITECTURE.md and common/CMakeLists.txt.
 LAYERS = ["primitives", "system", "transport", "delivery", "state", "policy",
-          "config", "enrollment", "login"]
+          "config", "enrollment", "storage", "login"]
 PROGRAM_FOLDERS = ["terminal", "phone", "pam_module", "enroll_tool", "verify_helper"]
 MAX_FILES = 15
 
