@@ -241,10 +241,5 @@ TEST_F(SafeFile, RemoveFileLocked) {
     EXPECT_EQ(again.error().kind, ErrorKind::not_found);
 }
 
-TEST(ErrnoText, DescribesErrors) {
-    EXPECT_EQ(errno_text(ENOENT), "No such file or directory");
-    EXPECT_EQ(errno_text(EACCES), "Permission denied");
-}
-
 }  // namespace
 }  // namespace otpgate::core

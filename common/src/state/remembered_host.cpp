@@ -12,6 +12,7 @@
 #include <openssl/hmac.h>
 
 #include "otpgate/core/primitives/ip_network.hpp"
+#include "otpgate/core/system/descriptor_io.hpp"
 #include "otpgate/core/system/safe_file.hpp"
 #include "otpgate/core/primitives/text.hpp"
 

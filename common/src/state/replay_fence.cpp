@@ -12,7 +12,8 @@
 #include <openssl/sha.h>
 
 #include "little_endian.hpp"
-#include "otpgate/core/system/safe_file.hpp"
+#include "otpgate/core/system/descriptor_io.hpp"
+#include "otpgate/core/system/unique_fd.hpp"
 #include "otpgate/core/state/state_store.hpp"
 
 namespace otpgate::core {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "otpgate/core/primitives/random.hpp"
+#include "otpgate/core/system/descriptor_io.hpp"
 #include "otpgate/core/system/safe_file.hpp"
 #include "otpgate/core/system/user_account.hpp"
 #include "little_endian.hpp"

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "otpgate/core/system/descriptor_io.hpp"
 #include "otpgate/core/system/file_lock.hpp"
 #include "otpgate/core/primitives/random.hpp"
 
@@ -47,27 +48,7 @@ Result<UniqueFd> open_locked_directory(const std::filesystem::path& directory,
     return dir;
 }
 
-bool write_all(int fd, std::string_view content) {
-    while (!content.empty()) {
-        const ssize_t written = ::write(fd, content.data(), content.size());
-        if (written < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return false;
-        }
-        content.remove_prefix(static_cast<std::size_t>(written));
-    }
-    return true;
-}
-
 }  // namespace
-
-std::string errno_text(int error_number) {
-    char buffer[256];
-    // GNU strerror_r returns the message, not necessarily in buffer.
-    return strerror_r(error_number, buffer, sizeof buffer);
-}
 
 Result<UniqueFd> open_checked(const std::filesystem::path& path, const FileRules& rules) {
     // O_NONBLOCK: opening a FIFO someone planted must not hang the login.

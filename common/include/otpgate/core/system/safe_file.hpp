@@ -47,7 +47,4 @@ Result<void> replace_file_atomically(const std::filesystem::path& path, std::str
 Result<void> remove_file_locked(const std::filesystem::path& path,
                                 std::chrono::milliseconds lock_timeout = default_lock_timeout);
 
-// "Permission denied", from errno, for messages.
-std::string errno_text(int error_number);
-
 }  // namespace otpgate::core
