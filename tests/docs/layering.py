@@ -44,7 +44,6 @@ KNOWN_CYCLES = {
     "config/config -> delivery/delivery_config -> config/config",
     "config/config -> delivery/delivery_config -> delivery/program_sender -> config/config",
     "delivery/delivery_config -> delivery/program_sender -> delivery/message_text -> delivery/delivery_config",
-    "system/safe_file -> system/file_lock -> system/safe_file",
     "config/config -> policy/policy_config -> config/config",
 }
 

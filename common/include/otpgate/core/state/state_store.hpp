@@ -9,7 +9,8 @@
 // falls back to the other, so the old or the new record always survives.
 // An exclusive flock held from read to write serializes concurrent logins
 // of one user; different users never share a lock. No wait for it outlasts
-// the store's lock timeout (file_lock.hpp).
+// the store's lock timeout (file_lock.hpp). The layout of this and every
+// other record: docs/state-records.md.
 #pragma once
 
 #include <sys/stat.h>
