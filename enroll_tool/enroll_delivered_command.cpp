@@ -56,7 +56,8 @@ std::variant<std::string, Failure> normalize_destination(const CommandContext& c
 // it until it matches, expires or the tries run out.
 std::optional<Failure> verify_by_code(const CommandContext& context, core::Channel channel,
                                       const std::string& destination) {
-    auto sender = core::make_message_sender(context.config, channel, context.logger);
+    auto sender = core::make_message_sender(context.config.delivery, channel,
+                                             context.logger);
     if (!sender) {
         return Failure{ExitCode::config, sender.error().message};
     }

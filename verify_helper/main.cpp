@@ -97,8 +97,8 @@ HelperExit run(int argc, char** argv) {
     const core::SystemClock clock;
     core::OpenSslRandom random;
     core::LoginServices login{conversation, logger, clock, random, **storage,
-                              [&config, &logger](core::Channel channel) {
-                                  return core::make_message_sender(config, channel, logger);
+                              [&delivery = config.delivery, &logger](core::Channel channel) {
+                                  return core::make_message_sender(delivery, channel, logger);
                               },
                               core::host_name(), core::CheckPrimitives{}};
     const HelperServices services{config, *account, login};

@@ -38,16 +38,6 @@ std::optional<bool> parse_bool(std::string_view text) {
     return std::nullopt;
 }
 
-bool has_control_characters(std::string_view text) {
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f) {
-            return true;
-        }
-    }
-    return false;
-}
-
 Setter unsigned_setter(std::function<unsigned&(Config&)> field, unsigned min, unsigned max) {
     return [field = std::move(field), min, max](Config& config, std::string_view value) -> std::string {
         const auto parsed = parse_unsigned(value, min, max);

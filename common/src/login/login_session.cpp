@@ -246,7 +246,7 @@ LoginOutcome run_login(const std::string& user_name, const Config& config, Stora
     OpenSslRandom random;
     LoginServices services{conversation, logger, clock, random, storage,
                            [&config, &logger](Channel channel) {
-                               return make_message_sender(config, channel, logger);
+                               return make_message_sender(config.delivery, channel, logger);
                            },
                            host_name(), CheckPrimitives{}};
     return run_login(user_name, config, services, context);

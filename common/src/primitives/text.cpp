@@ -69,4 +69,14 @@ std::string ascii_lowercase(std::string_view text) {
     return out;
 }
 
+bool has_control_characters(std::string_view text) {
+    for (const char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) {
+            return true;
+        }
+    }
+    return false;
+}
+
 }  // namespace otpgate::core

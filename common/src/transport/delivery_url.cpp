@@ -7,7 +7,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "otpgate/core/config/config_setters.hpp"
 #include "otpgate/core/primitives/text.hpp"
 
 namespace otpgate::core {

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "otpgate/core/primitives/text.hpp"  // has_control_characters, for setters
+
 namespace otpgate::core {
 
 struct Config;
@@ -19,7 +21,6 @@ using SetterTable = std::map<std::string_view, Setter>;
 
 std::optional<unsigned> parse_unsigned(std::string_view text, unsigned min, unsigned max);
 std::optional<bool> parse_bool(std::string_view text);  // yes/no, true/false, on/off, 1/0
-bool has_control_characters(std::string_view text);
 
 // Setters for a field reached through `field` (e.g. [](Config& c) -> auto& { return c.x; }).
 Setter unsigned_setter(std::function<unsigned&(Config&)> field, unsigned min, unsigned max);
