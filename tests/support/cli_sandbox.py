@@ -72,7 +72,7 @@ class Sandbox:
             "state_dir = " + self.state_dir,
             "fail_delay_ms = 0",
             # nss_wrapper users are invisible to a set-uid program: these
-            # tests run without otpgate-verify (tests/verify_helper has it).
+            # tests run without otpgate-verify (tests/helper has it).
             "verify_helper =",
             "max_attempts = 1",
             'issuer = "otpgate test"',
