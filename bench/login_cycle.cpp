@@ -9,17 +9,13 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "scripted_conversation.hpp"
 #include "totp_code.hpp"
 
 namespace otpgate::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct Conversation {
-    const Typing* typing = nullptr;
-    unsigned prompts = 0;
-};
 
 std::string typed(const Typing& typing) {
     if (typing.secret == nullptr) {
@@ -28,30 +24,9 @@ std::string typed(const Typing& typing) {
     return totp_code(*typing.secret, typing.step);
 }
 
-int converse(int count, const pam_message** messages, pam_response** replies,
-             void* data) noexcept {
-    if (count <= 0 || count > PAM_MAX_NUM_MSG || replies == nullptr || data == nullptr) {
-        return PAM_CONV_ERR;
-    }
-    try {
-        auto& conversation = *static_cast<Conversation*>(data);
-        auto* out = static_cast<pam_response*>(
-            std::calloc(static_cast<std::size_t>(count), sizeof(pam_response)));
-        if (out == nullptr) {
-            return PAM_BUF_ERR;
-        }
-        for (int i = 0; i < count; ++i) {
-            const int style = messages[i]->msg_style;
-            if (style == PAM_PROMPT_ECHO_OFF || style == PAM_PROMPT_ECHO_ON) {
-                ++conversation.prompts;
-                out[i].resp = strdup(typed(*conversation.typing).c_str());
-            }
-        }
-        *replies = out;
-        return PAM_SUCCESS;
-    } catch (...) {
-        return PAM_CONV_ERR;
-    }
+// The "user": types at every prompt, keeps no transcript.
+test::ScriptedConversation typist(const Typing& typing) {
+    return test::ScriptedConversation([&typing] { return typed(typing); });
 }
 
 // libpam calls this instead of sleeping after a failure: a module's fail
@@ -76,8 +51,8 @@ pam_handle_t* start(const LoginRequest& request, pam_conv& conv, int& rc) {
 
 LoginResult run_login(const LoginRequest& request) {
     LoginResult result;
-    Conversation conversation{&request.typing, 0};
-    pam_conv conv{converse, &conversation};
+    test::ScriptedConversation conversation = typist(request.typing);
+    pam_conv conv = conversation.conv();
     const auto begin = Clock::now();
     pam_handle_t* pamh = start(request, conv, result.start_rc);
     if (result.start_rc == PAM_SUCCESS) {
@@ -88,20 +63,23 @@ LoginResult run_login(const LoginRequest& request) {
     }
     const auto end = Clock::now();
     result.micros = std::chrono::duration<double, std::micro>(end - begin).count();
-    result.prompts = conversation.prompts;
+    result.prompts = conversation.prompts();
     return result;
 }
 
 struct PendingLogin::State {
+    explicit State(const LoginRequest& login)
+        : request(login), conversation(typist(request.typing)), conv(conversation.conv()) {}
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
+
     LoginRequest request;
-    Conversation conversation;
-    pam_conv conv{};
+    test::ScriptedConversation conversation;
+    pam_conv conv;
 };
 
 PendingLogin::PendingLogin(const LoginRequest& request)
-    : m_state(std::make_unique<State>(State{request, {}, {}})) {
-    m_state->conversation.typing = &m_state->request.typing;
-    m_state->conv = pam_conv{converse, &m_state->conversation};
+    : m_state(std::make_unique<State>(request)) {
     int rc = 0;
     m_handle = start(m_state->request, m_state->conv, rc);
     if (rc != PAM_SUCCESS) {

@@ -3,7 +3,6 @@
 #include "code_confirmation.hpp"
 #include "commands.hpp"
 #include "output.hpp"
-#include "otpgate/core/enrollment/enrollment_store.hpp"
 #include "otpgate/core/enrollment/new_enrollment.hpp"
 #include "verify_helper_client.hpp"
 
@@ -33,8 +32,7 @@ ExitCode renew_backup_codes(const CommandContext& context) {
     // the state store no longer apply: every new code starts unused.
     const std::vector<core::SecretString> codes =
         core::renew_backup_codes(enrollment, context.config, context.random);
-    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
-    if (auto saved = store.save(context.target.account, enrollment); !saved) {
+    if (auto saved = context.storage.save_enrollment(context.target.account, enrollment); !saved) {
         Failure failure = storage_failure(saved.error(), enrollment_of(context));
         failure.message += "; the old backup codes stay valid";
         return report(failure);

@@ -6,7 +6,6 @@
 #include "otpgate/core/login/login_session.hpp"
 #include "otpgate/core/login/recorded_check.hpp"
 #include "terminal_conversation.hpp"
-#include "otpgate/core/enrollment/enrollment_store.hpp"
 #include "verify_helper_client.hpp"
 
 namespace otpgate::cli {
@@ -109,8 +108,8 @@ namespace {
 std::optional<Failure> prove_by_sent_code(const CommandContext& context) {
     const core::Config config = core::proof_config(context.config);
     TerminalConversation conversation(context.codes);
-    switch (core::run_login(context.user_name(), config, conversation, context.logger,
-                            context.clock)) {
+    switch (core::run_login(context.user_name(), config, context.storage, conversation,
+                            context.logger, context.clock)) {
         case core::LoginOutcome::success: return std::nullopt;
         case core::LoginOutcome::unavailable:
             return Failure{ExitCode::storage, "the login state of user " + context.user_name() +
@@ -145,8 +144,8 @@ std::optional<Failure> confirm_possession(const CommandContext& context,
             return check_unrecorded(context, enrollment, digits);
         });
     }
-    core::AttemptRecorder recorder(context.user_name(), context.config, context.logger,
-                                   std::nullopt);
+    core::AttemptRecorder recorder(context.storage, context.user_name(), context.config,
+                                   context.logger, std::nullopt);
     // Refused before asking: no code is checked while the lock lasts.
     if (const auto standing = recorder.standing(context.clock.now());
         standing && standing->lock_remaining) {
@@ -168,9 +167,9 @@ std::optional<Failure> hand_over_new_totp(const CommandContext& context,
     if (!refused) {
         return std::nullopt;
     }
-    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
-    const auto restored =
-        previous ? store.save(context.target.account, *previous) : store.remove(context.target.account);
+    const auto restored = previous
+                              ? context.storage.save_enrollment(context.target.account, *previous)
+                              : context.storage.remove_enrollment(context.target.account);
     if (!restored) {
         return Failure{ExitCode::storage,
                        "otpgate-verify did not take the new enrollment, and the old one cannot be "

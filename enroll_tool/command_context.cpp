@@ -2,8 +2,6 @@
 
 #include <filesystem>
 
-#include "otpgate/core/enrollment/enrollment_store.hpp"
-
 namespace otpgate::cli {
 
 std::variant<core::Config, Failure> load_configuration(const std::optional<std::string>& path,
@@ -23,30 +21,26 @@ std::variant<core::Config, Failure> load_configuration(const std::optional<std::
     return config;
 }
 
-std::variant<std::optional<core::LockedState>, Failure> lock_state_if_root(
+std::variant<std::unique_ptr<core::UserTransaction>, Failure> begin_state_if_root(
     const CommandContext& context) {
     if (!context.may_use_state) {
-        return std::optional<core::LockedState>{};
+        return std::unique_ptr<core::UserTransaction>{};
     }
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
-                                  &context.logger);
-    auto locked = states.lock(context.user_name());
-    if (!locked) {
+    auto opened = context.storage.begin(context.user_name());
+    if (!opened) {
         Failure failure =
-            storage_failure(locked.error(), "the login state of user " + context.user_name());
+            storage_failure(opened.error(), "the login state of user " + context.user_name());
         failure.message += "; nothing was changed";
         return failure;
     }
-    return std::optional<core::LockedState>(std::move(locked.value()));
+    return std::move(opened.value());
 }
 
 std::string verified_fingerprint(const CommandContext& context) {
     if (!context.may_use_state) {
         return {};
     }
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
-                                  &context.logger);
-    const auto state = states.read_existing(context.user_name());
+    const auto state = context.storage.read_state(context.user_name());
     return state && *state ? (*state)->verified_destination : std::string();
 }
 
@@ -55,8 +49,7 @@ std::string enrollment_of(const CommandContext& context) {
 }
 
 std::variant<core::Enrollment, Failure> load_enrollment(const CommandContext& context) {
-    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
-    auto enrollment = store.load(context.target.account);
+    auto enrollment = context.storage.load_enrollment(context.target.account);
     if (enrollment) {
         return std::move(enrollment.value());
     }

@@ -2,6 +2,7 @@
 // the target user, and the things that vary (clock, randomness, input).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -12,7 +13,7 @@
 #include "otpgate/core/enrollment/enrollment.hpp"
 #include "otpgate/core/system/logger.hpp"
 #include "otpgate/core/primitives/random.hpp"
-#include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/storage/storage.hpp"
 #include "target_user.hpp"
 #include "terminal.hpp"
 
@@ -27,6 +28,8 @@ struct CommandContext {
     core::RandomSource& random;
     CodeReader& codes;
     core::Logger& logger;
+    // Enrollments and login state, as the configuration says (open_storage.hpp).
+    core::Storage& storage;
     // The fingerprint of the destination root's state showed verified for
     // the target user when the command started (empty: none, or an
     // ordinary user, who cannot read the state). A change notice goes to an
@@ -44,11 +47,11 @@ std::variant<core::Config, Failure> load_configuration(const std::optional<std::
 // The target user's enrollment; not enrolled is ExitCode::not_enrolled.
 std::variant<core::Enrollment, Failure> load_enrollment(const CommandContext& context);
 
-// As root, the target user's state locked, for a command that saves an
-// enrollment and then records in the state (a confirming code marked used).
-// The lock comes before anything is saved, so a broken state directory
-// leaves everything as it was. An ordinary user gets no lock (nullopt).
-std::variant<std::optional<core::LockedState>, Failure> lock_state_if_root(
+// As root, the target user's state transaction, for a command that saves
+// an enrollment and then records in the state (a confirming code marked
+// used). It begins before anything is saved, so a broken state store
+// leaves everything as it was. An ordinary user gets none (null).
+std::variant<std::unique_ptr<core::UserTransaction>, Failure> begin_state_if_root(
     const CommandContext& context);
 
 // What root's state shows verified for the target user now: a destination

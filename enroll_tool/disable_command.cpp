@@ -4,8 +4,6 @@
 #include "code_confirmation.hpp"
 #include "commands.hpp"
 #include "output.hpp"
-#include "otpgate/core/enrollment/enrollment_store.hpp"
-#include "otpgate/core/state/state_store.hpp"
 #include "verify_helper_client.hpp"
 
 namespace otpgate::cli {
@@ -24,16 +22,13 @@ void explain_consequence(const CommandContext& context) {
 // also the way out of a corrupt state file. Works when the enrollment file
 // itself is unreadable or refused, since removing it is the point.
 ExitCode reset_user(const CommandContext& context) {
-    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
     // Read before removing, only to say in the notice what was removed.
-    const auto before = store.load(context.target.account);
-    const auto removed = store.remove(context.target.account);
+    const auto before = context.storage.load_enrollment(context.target.account);
+    const auto removed = context.storage.remove_enrollment(context.target.account);
     if (!removed && removed.error().kind != core::ErrorKind::not_found) {
         return report(storage_failure(removed.error(), enrollment_of(context)));
     }
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
-                                  &context.logger);
-    const auto state_removed = states.remove(context.user_name());
+    const auto state_removed = context.storage.remove_state(context.user_name());
     if (!state_removed && state_removed.error().kind != core::ErrorKind::not_found) {
         if (removed) {
             print("Removed the enrollment of user " + context.user_name() + ".\n");
@@ -80,8 +75,7 @@ ExitCode disable_enrollment(const CommandContext& context) {
     if (const auto refused = confirm_possession(context, std::get<core::Enrollment>(loaded))) {
         return report(*refused);
     }
-    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
-    if (auto removed = store.remove(context.target.account); !removed) {
+    if (auto removed = context.storage.remove_enrollment(context.target.account); !removed) {
         return report(storage_failure(removed.error(), enrollment_of(context)));
     }
     print("Code accepted. Removed the enrollment of user " + context.user_name() + ".\n");

@@ -9,10 +9,8 @@
 #include "otpgate/core/primitives/base32.hpp"
 #include "otpgate/core/system/host_name.hpp"
 #include "otpgate/core/login/code_check.hpp"
-#include "otpgate/core/enrollment/enrollment_store.hpp"
 #include "otpgate/core/enrollment/new_enrollment.hpp"
 #include "otpgate/core/enrollment/otpauth_uri.hpp"
-#include "otpgate/core/state/state_store.hpp"
 #include "verify_helper_client.hpp"
 
 namespace otpgate::cli {
@@ -42,8 +40,7 @@ std::variant<std::string, Failure> choose_issuer(const CommandContext& context,
 // current enrollment, if one could be read, for the change notice.
 std::variant<std::optional<core::Enrollment>, Failure> announce_existing(
     const CommandContext& context) {
-    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
-    auto existing = store.load(context.target.account);
+    auto existing = context.storage.load_enrollment(context.target.account);
     if (existing) {
         print("User " + context.user_name() + " is already enrolled (" +
               describe_method(*existing) + " since " + format_utc(existing->created) +
@@ -102,23 +99,22 @@ void show_new_secret(const CommandContext& context, const core::Enrollment& enro
 std::optional<Failure> save_confirmed(const CommandContext& context,
                                       const core::Enrollment& enrollment,
                                       std::int64_t confirmed_step) {
-    auto state = lock_state_if_root(context);
+    auto state = begin_state_if_root(context);
     if (auto* failure = std::get_if<Failure>(&state)) {
         return std::move(*failure);
     }
-    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
-    if (auto saved = store.save(context.target.account, enrollment); !saved) {
+    if (auto saved = context.storage.save_enrollment(context.target.account, enrollment); !saved) {
         Failure failure = storage_failure(saved.error(), enrollment_of(context));
         failure.message += "; nothing was changed";
         return failure;
     }
-    if (auto& locked = std::get<std::optional<core::LockedState>>(state)) {
-        core::UserState& record = locked->state();
+    if (auto& transaction = std::get<std::unique_ptr<core::UserTransaction>>(state)) {
+        core::UserState& record = transaction->state();
         core::adopt_enrollment(record, enrollment);
         if (!record.last_totp_step || *record.last_totp_step < confirmed_step) {
             record.last_totp_step = confirmed_step;
         }
-        if (auto committed = locked->commit(); !committed) {
+        if (auto committed = transaction->commit(); !committed) {
             // The enrollment is in place and the backup codes must still be
             // shown; the only loss is that the confirming code stays usable.
             print_warning("the confirming code could not be marked as used and stays valid for "
@@ -173,10 +169,9 @@ ExitCode enroll_totp(const CommandContext& context, const EnrollOptions& options
             return report(*refused);
         }
     }
-    const auto path = core::EnrollmentStore(context.config.enrollment_path, context.config.lock_timeout)
-                          .path_of(context.target.account);
+    const auto where = context.storage.enrollment_location(context.target.account);
     print("Code confirmed. TOTP is now enrolled for user " + context.user_name() +
-          (path ? " (" + path->string() + ").\n" : ".\n"));
+          (where ? " (" + *where + ").\n" : ".\n"));
     print_backup_codes(fresh.backup_codes);
     if (!through_helper) {  // otherwise the helper announced it
         announce_change(context, previous ? core::ChangeKind::changed : core::ChangeKind::enabled,

@@ -1,7 +1,7 @@
 // otpgate enroll sms NUMBER / enroll email ADDRESS: prove the destination
 // receives codes, then make it the user's second factor.
 //
-// The proof is recorded as a fingerprint in the root-owned state store;
+// The proof is recorded as a fingerprint in the root-owned login state;
 // the module sends codes only where that fingerprint matches, whatever the
 // user's own enrollment file says. Root does it in-process (for any user,
 // or with --verified to provision a destination known from a directory
@@ -17,10 +17,8 @@
 #include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/login/code_dispatch.hpp"
 #include "otpgate/core/primitives/destination.hpp"
-#include "otpgate/core/enrollment/enrollment_store.hpp"
 #include "otpgate/core/enrollment/new_enrollment.hpp"
 #include "otpgate/core/enrollment/otpauth_uri.hpp"
-#include "otpgate/core/state/state_store.hpp"
 #include "phone_number.hpp"
 #include "verify_helper_client.hpp"
 
@@ -58,12 +56,14 @@ std::variant<std::string, Failure> normalize_destination(const CommandContext& c
 // it until it matches, expires or the tries run out.
 std::optional<Failure> verify_by_code(const CommandContext& context, core::Channel channel,
                                       const std::string& destination) {
-    auto sender = core::make_message_sender(context.config, channel, context.logger);
+    auto sender = core::make_message_sender(context.config.delivery, channel,
+                                             context.logger);
     if (!sender) {
         return Failure{ExitCode::config, sender.error().message};
     }
-    const auto reservation = core::reserve_code_send(context.config, context.user_name(), channel,
-                                                     context.clock.now(), context.logger);
+    const auto reservation =
+        core::reserve_code_send(context.storage, context.config, context.user_name(), channel,
+                                context.clock.now(), context.logger);
     if (!reservation) {
         return storage_failure(reservation.error(), "the login state of user " + context.user_name());
     }
@@ -123,30 +123,28 @@ void print_enrolled(const CommandContext& context, core::Channel channel,
     }
 }
 
-// The state stays locked while the enrollment is replaced, so a login
-// never sees the new destination without its proof or the reverse. The
-// lock ends on return: the change notice that follows reads the state
-// through a lock of its own, which would otherwise wait for this one.
+// The state's transaction stays open while the enrollment is replaced, so
+// a login never sees the new destination without its proof or the reverse.
+// It ends on return: the change notice that follows reads the state in a
+// transaction of its own, which would otherwise wait for this one.
 std::optional<Failure> save_with_proof(const CommandContext& context,
-                                       const core::EnrollmentStore& store,
                                        const core::Enrollment& enrollment, core::Channel channel,
                                        const std::string& destination) {
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
-                                  &context.logger);
-    auto locked = states.lock(context.user_name());
-    if (!locked) {
-        return storage_failure(locked.error(), "the login state of user " + context.user_name());
+    auto opened = context.storage.begin(context.user_name());
+    if (!opened) {
+        return storage_failure(opened.error(), "the login state of user " + context.user_name());
     }
-    if (auto saved = store.save(context.target.account, enrollment); !saved) {
+    core::UserTransaction& transaction = **opened;
+    if (auto saved = context.storage.save_enrollment(context.target.account, enrollment); !saved) {
         Failure failure = storage_failure(saved.error(), enrollment_of(context));
         failure.message += "; nothing was changed";
         return failure;
     }
-    core::UserState& state = locked->state();
+    core::UserState& state = transaction.state();
     core::adopt_enrollment(state, enrollment);
     state.verified_destination = core::destination_fingerprint(channel, destination);
     state.verified_at = context.clock.now();
-    if (auto committed = locked->commit(); !committed) {
+    if (auto committed = transaction.commit(); !committed) {
         return storage_failure(committed.error(), "the login state of user " + context.user_name());
     }
     return std::nullopt;
@@ -154,8 +152,7 @@ std::optional<Failure> save_with_proof(const CommandContext& context,
 
 ExitCode enroll_through_helper(const CommandContext& context, core::Channel channel,
                                const std::string& command_word, const std::string& destination) {
-    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
-    const auto existing = store.load(context.target.account);
+    const auto existing = context.storage.load_enrollment(context.target.account);
     if (!existing && existing.error().kind != core::ErrorKind::not_found &&
         existing.error().kind != core::ErrorKind::corrupt) {
         return report(storage_failure(existing.error(), enrollment_of(context)));
@@ -166,7 +163,7 @@ ExitCode enroll_through_helper(const CommandContext& context, core::Channel chan
     std::vector<core::SecretString> new_backup_codes;
     const core::Enrollment enrollment =
         delivered_enrollment(context, channel, destination, existing, new_backup_codes);
-    if (auto saved = store.save(context.target.account, enrollment); !saved) {
+    if (auto saved = context.storage.save_enrollment(context.target.account, enrollment); !saved) {
         Failure failure = storage_failure(saved.error(), enrollment_of(context));
         failure.message += "; the destination is verified, run the command again to save it";
         return report(failure);
@@ -198,8 +195,7 @@ ExitCode enroll_delivered(const CommandContext& context, core::Channel channel,
         return enroll_through_helper(context, channel, command_word, destination);
     }
     const std::string masked = core::mask_destination(channel, destination);
-    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
-    auto existing = store.load(context.target.account);
+    auto existing = context.storage.load_enrollment(context.target.account);
     if (!existing && existing.error().kind != core::ErrorKind::not_found &&
         existing.error().kind != core::ErrorKind::corrupt) {
         return report(storage_failure(existing.error(), enrollment_of(context)));
@@ -217,7 +213,7 @@ ExitCode enroll_delivered(const CommandContext& context, core::Channel channel,
     const core::Enrollment enrollment =
         delivered_enrollment(context, channel, destination, existing, new_backup_codes);
 
-    if (auto not_saved = save_with_proof(context, store, enrollment, channel, destination)) {
+    if (auto not_saved = save_with_proof(context, enrollment, channel, destination)) {
         return report(*not_saved);
     }
     print_enrolled(context, channel, masked, new_backup_codes);

@@ -7,9 +7,7 @@
 #include "commands.hpp"
 #include "google_authenticator_source.hpp"
 #include "otpgate/core/login/code_check.hpp"
-#include "otpgate/core/enrollment/enrollment_store.hpp"
 #include "otpgate/core/enrollment/google_authenticator_import.hpp"
-#include "otpgate/core/state/state_store.hpp"
 #include "output.hpp"
 #include "verify_helper_client.hpp"
 #include "otpgate/core/primitives/otp.hpp"
@@ -23,8 +21,7 @@ namespace {
 // `enroll totp`; root naming the user is not asked.
 std::variant<std::optional<core::Enrollment>, Failure> existing_enrollment(
     const CommandContext& context, bool force) {
-    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
-    auto existing = store.load(context.target.account);
+    auto existing = context.storage.load_enrollment(context.target.account);
     if (!existing) {
         switch (existing.error().kind) {
             case core::ErrorKind::not_found:
@@ -59,8 +56,9 @@ std::variant<std::optional<core::Enrollment>, Failure> existing_enrollment(
 
 // The new enrollment's id resets the spent-code marks; the steps used
 // under google-authenticator and otpgate both stay used.
-void record_in_state(core::LockedState& locked, core::GoogleAuthenticatorImport& imported) {
-    core::UserState& record = locked.state();
+void record_in_state(core::UserTransaction& transaction,
+                     core::GoogleAuthenticatorImport& imported) {
+    core::UserState& record = transaction.state();
     core::adopt_enrollment(record, imported.enrollment);
     if (imported.used_step &&
         (!record.last_totp_step || *record.last_totp_step < *imported.used_step)) {
@@ -68,7 +66,7 @@ void record_in_state(core::LockedState& locked, core::GoogleAuthenticatorImport&
         imported.carried.emplace_back(
             "the last code used with google-authenticator, which cannot log in again");
     }
-    if (auto committed = locked.commit(); !committed) {
+    if (auto committed = transaction.commit(); !committed) {
         print_warning("the login state could not be updated (" + committed.error().message +
                       "): the last code used with google-authenticator may log in once more");
     }
@@ -110,10 +108,9 @@ void print_list(std::string_view title, const std::vector<std::string>& lines) {
 
 void print_report(const CommandContext& context, const std::filesystem::path& source,
                   const core::GoogleAuthenticatorImport& imported) {
-    const auto target =
-        core::EnrollmentStore(context.config.enrollment_path, context.config.lock_timeout).path_of(context.target.account);
+    const auto target = context.storage.enrollment_location(context.target.account);
     print("Imported " + source.string() + " for user " + context.user_name() +
-          (target ? " into " + target->string() : std::string()) + ".\n\n");
+          (target ? " into " + *target : std::string()) + ".\n\n");
     print_list("Carried over:", imported.carried);
     print_list("Not carried over:", imported.not_carried);
     print(
@@ -153,15 +150,15 @@ ExitCode import_google_authenticator(const CommandContext& context, const Import
         return report(*refused);
     }
     const auto& previous = std::get<std::optional<core::Enrollment>>(existing);
-    auto state = lock_state_if_root(context);
+    auto state = begin_state_if_root(context);
     if (const auto* failure = std::get_if<Failure>(&state)) {
         return report(*failure);
     }
-    auto& locked = std::get<std::optional<core::LockedState>>(state);
+    auto& transaction = std::get<std::unique_ptr<core::UserTransaction>>(state);
 
     std::size_t dropped = 0;
-    if (locked && previous) {
-        dropped = core::drop_spent_scratch_codes(file, *previous, locked->state(),
+    if (transaction && previous) {
+        dropped = core::drop_spent_scratch_codes(file, *previous, transaction->state(),
                                                  context.config.backup_code_iterations);
         if (dropped > 0) {
             imported = core::import_google_authenticator(file, context.config, context.random,
@@ -181,8 +178,8 @@ ExitCode import_google_authenticator(const CommandContext& context, const Import
         }
         confirming_code = std::move(std::get<core::SecretString>(code));
     }
-    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
-    if (auto saved = store.save(context.target.account, imported->enrollment); !saved) {
+    if (auto saved = context.storage.save_enrollment(context.target.account, imported->enrollment);
+        !saved) {
         Failure failure = storage_failure(saved.error(), enrollment_of(context));
         failure.message += "; nothing was changed";
         return report(failure);
@@ -193,9 +190,9 @@ ExitCode import_google_authenticator(const CommandContext& context, const Import
             (dropped == 1 ? " scratch code that was already spent as an otpgate backup code"
                           : " scratch codes that were already spent as otpgate backup codes"));
     }
-    if (locked) {
-        record_in_state(*locked, *imported);
-        locked.reset();  // released before the notice, which reads the state
+    if (transaction) {
+        record_in_state(*transaction, *imported);
+        transaction.reset();  // ended before the notice, which reads the state
     }
     if (through_helper) {
         if (auto refused = hand_over_new_totp(context, previous, confirming_code)) {

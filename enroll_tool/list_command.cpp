@@ -11,9 +11,8 @@
 #include "commands.hpp"
 #include "login_record_text.hpp"
 #include "otpgate/core/primitives/destination.hpp"
-#include "otpgate/core/enrollment/enrollment_store.hpp"
 #include "otpgate/core/transport/json_text.hpp"
-#include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/state/lockout.hpp"
 #include "otpgate/core/system/user_account.hpp"
 #include "output.hpp"
 
@@ -37,9 +36,7 @@ std::set<std::string> candidate_names(const CommandContext& context) {
         }
     }
     endpwent();
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
-                                  &context.logger);
-    if (auto with_state = states.user_names()) {
+    if (auto with_state = context.storage.users_with_state()) {
         names.insert(with_state->begin(), with_state->end());
     } else if (with_state.error().kind != core::ErrorKind::not_found) {
         print_warning(with_state.error().message);
@@ -53,8 +50,7 @@ std::optional<ListedUser> describe_user(const CommandContext& context, const std
     if (!account) {
         return std::nullopt;  // a state file left by a deleted user
     }
-    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
-    const auto enrollment = store.load(*account);
+    const auto enrollment = context.storage.load_enrollment(*account);
     if (!enrollment && enrollment.error().kind == core::ErrorKind::not_found) {
         return std::nullopt;
     }
@@ -68,9 +64,7 @@ std::optional<ListedUser> describe_user(const CommandContext& context, const std
             user.destination = core::mask_destination(*channel, enrollment->destination);
         }
     }
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
-                                  &context.logger);
-    if (auto state = states.read_existing(name)) {
+    if (auto state = context.storage.read_state(name)) {
         user.state = std::move(state.value());
     } else if (user.problem.empty()) {
         user.problem = state.error().message;

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "otpgate/core/state/lockout.hpp"
-#include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/state/user_state.hpp"
 
 namespace otpgate::cli {
 

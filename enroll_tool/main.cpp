@@ -14,6 +14,7 @@
 #include "commands.hpp"
 #include "exit_code.hpp"
 #include "output.hpp"
+#include "otpgate/core/storage/open_storage.hpp"
 #include "otpgate/core/system/safe_text.hpp"
 #include "otpgate/core/system/syslog_logger.hpp"
 
@@ -241,6 +242,11 @@ ExitCode run(int argc, char** argv) {
         return report(*failure);
     }
 
+    auto storage = core::open_storage(std::get<core::Config>(config), logger);
+    if (!storage) {
+        return report(storage_failure(storage.error(), "the storage"));
+    }
+
     const core::SystemClock clock;
     core::OpenSslRandom random;
     CodeReader codes;
@@ -250,7 +256,8 @@ ExitCode run(int argc, char** argv) {
                            clock,
                            random,
                            codes,
-                           logger};
+                           logger,
+                           **storage};
     context.verified_at_start = verified_fingerprint(context);
     const ExitCode code = run_chosen(context, commands, parsed);
     if (!stdout_healthy()) {

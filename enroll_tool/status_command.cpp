@@ -5,8 +5,6 @@
 #include "login_record_text.hpp"
 #include "output.hpp"
 #include "otpgate/core/primitives/destination.hpp"
-#include "otpgate/core/enrollment/enrollment_store.hpp"
-#include "otpgate/core/state/state_store.hpp"
 
 namespace otpgate::cli {
 namespace {
@@ -25,9 +23,7 @@ void print_field(std::string_view name, const std::string& value) {
 // The login state of the user, or nullopt when no login has been recorded
 // yet. Looked for first so that asking for the status never creates a file.
 std::variant<std::optional<core::UserState>, Failure> read_state(const CommandContext& context) {
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
-                                  &context.logger);
-    auto existing = states.read_existing(context.user_name());
+    auto existing = context.storage.read_state(context.user_name());
     if (!existing) {
         return storage_failure(existing.error(), "the login state of user " + context.user_name());
     }
@@ -83,9 +79,8 @@ ExitCode show_status(const CommandContext& context) {
         print_field("Method", "TOTP (" + describe_totp(enrollment.totp) + ")");
     }
     print_field("Enrolled", format_utc(enrollment.created));
-    const core::EnrollmentStore store(context.config.enrollment_path, context.config.lock_timeout);
-    if (const auto path = store.path_of(context.target.account)) {
-        print_field("Enrollment file", path->string());
+    if (const auto where = context.storage.enrollment_location(context.target.account)) {
+        print_field("Enrollment file", *where);
     }
     if (issued > 0 &&
         !core::backup_codes_usable(enrollment.backup, context.config.backup_code_iterations)) {

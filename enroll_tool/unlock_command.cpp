@@ -2,7 +2,6 @@
 // ends by itself, and forgets the wrong codes counted toward the next one.
 #include "commands.hpp"
 #include "otpgate/core/state/lockout.hpp"
-#include "otpgate/core/state/state_store.hpp"
 #include "output.hpp"
 
 namespace otpgate::cli {
@@ -12,11 +11,9 @@ ExitCode unlock_user(const CommandContext& context) {
         return report({ExitCode::not_permitted, "only root can unlock a user"});
     }
     const std::string& user = context.user_name();
-    const core::StateStore states(context.config.state_dir, context.config.lock_timeout,
-                                  &context.logger);
     // Looked for first, so that unlocking a user who never logged in
     // creates nothing.
-    const auto existing = states.read_existing(user);
+    const auto existing = context.storage.read_state(user);
     if (!existing) {
         return report(storage_failure(existing.error(), "the login state of user " + user));
     }
@@ -24,17 +21,18 @@ ExitCode unlock_user(const CommandContext& context) {
         print("User " + user + " has no login state: nothing to unlock.\n");
         return ExitCode::ok;
     }
-    auto locked = states.lock(user);
-    if (!locked) {
-        return report(storage_failure(locked.error(), "the login state of user " + user));
+    auto opened = context.storage.begin(user);
+    if (!opened) {
+        return report(storage_failure(opened.error(), "the login state of user " + user));
     }
-    core::UserState& state = locked->state();
+    core::UserTransaction& transaction = **opened;
+    core::UserState& state = transaction.state();
     const core::LockoutPolicy& policy = context.config.policy.lockout;
     const std::int64_t now = context.clock.now();
     const auto remaining = core::lock_remaining(state, policy, now);
     const unsigned failures = core::failures_in_window(state, policy, now);
     core::clear_lockout(state);
-    if (auto saved = locked->commit(); !saved) {
+    if (auto saved = transaction.commit(); !saved) {
         return report(storage_failure(saved.error(), "the login state of user " + user));
     }
     if (remaining) {

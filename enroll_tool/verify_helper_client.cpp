@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "otpgate/core/system/descriptor_io.hpp"
 #include "otpgate/core/system/unique_fd.hpp"
 
 namespace otpgate::cli {
@@ -61,9 +62,8 @@ std::optional<Failure> run_verify_helper(const core::Config& config,
         posix_spawn_file_actions_destroy(&actions);
         if (spawned == 0) {
             const std::string_view text = input->view();
-            handed_over = write(write_end.get(), text.data(), text.size()) ==
-                              static_cast<ssize_t>(text.size()) &&
-                          write(write_end.get(), "\n", 1) == 1;
+            handed_over = core::write_all(write_end.get(), text) &&
+                          core::write_all(write_end.get(), "\n");
         }
         write_end.reset();  // end of input: the helper never waits for more
     }

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/transport/https_client.hpp"
+#include "otpgate/core/delivery/sender_transfer.hpp"
 #include "otpgate/core/delivery/twilio_sms.hpp"
 
 using namespace otpgate;

@@ -23,6 +23,7 @@
 #include "otpgate/core/system/clock.hpp"
 #include "otpgate/core/system/host_name.hpp"
 #include "otpgate/core/primitives/random.hpp"
+#include "otpgate/core/storage/open_storage.hpp"
 #include "otpgate/core/system/safe_text.hpp"
 #include "otpgate/core/system/syslog_logger.hpp"
 #include "process_hygiene.hpp"
@@ -86,13 +87,18 @@ HelperExit run(int argc, char** argv) {
         return fail(HelperExit::usage, refused->message);
     }
 
+    auto storage = core::open_storage(config, logger);
+    if (!storage) {
+        logger.error("cannot open the storage: " + storage.error().message);
+        return fail(HelperExit::storage, "the storage cannot be opened; ask an administrator");
+    }
     cli::CodeReader reader;
     cli::TerminalConversation conversation(reader);
     const core::SystemClock clock;
     core::OpenSslRandom random;
-    core::LoginServices login{conversation, logger, clock, random,
-                              [&config, &logger](core::Channel channel) {
-                                  return core::make_message_sender(config, channel, logger);
+    core::LoginServices login{conversation, logger, clock, random, **storage,
+                              [&delivery = config.delivery, &logger](core::Channel channel) {
+                                  return core::make_message_sender(delivery, channel, logger);
                               },
                               core::host_name(), core::CheckPrimitives{}};
     const HelperServices services{config, *account, login};

@@ -3,10 +3,8 @@
 #include "otpgate/core/enrollment/change_notice.hpp"
 #include "otpgate/core/login/code_dispatch.hpp"
 #include "otpgate/core/primitives/destination.hpp"
-#include "otpgate/core/enrollment/enrollment_store.hpp"
 #include "otpgate/core/enrollment/new_enrollment.hpp"
 #include "otpgate/core/login/recorded_check.hpp"
-#include "otpgate/core/state/state_store.hpp"
 #include "output.hpp"
 #include "terminal_conversation.hpp"
 
@@ -39,10 +37,8 @@ bool verified_already(const HelperServices& services, const core::Enrollment& cu
         current.destination != request.destination) {
         return false;
     }
-    const core::StateStore states(services.config.state_dir, services.config.lock_timeout,
-                                  &services.login.logger);
-    auto locked = states.lock(services.account.name);
-    return locked && locked->state().verified_destination ==
+    auto opened = services.login.storage.begin(services.account.name);
+    return opened && (*opened)->state().verified_destination ==
                          core::destination_fingerprint(request.channel, request.destination);
 }
 
@@ -52,8 +48,8 @@ std::variant<core::SentCode, HelperOutcome> send_verification_code(
     const core::Config& config = services.config;
     const std::string& user = services.account.name;
     core::LoginServices& login = services.login;
-    const auto reservation = core::reserve_code_send(config, user, request.channel, login.clock.now(),
-                                                     login.logger, {}, cooldown);
+    const auto reservation = core::reserve_code_send(login.storage, config, user, request.channel,
+                                                     login.clock.now(), login.logger, {}, cooldown);
     if (!reservation) {
         return storage_outcome(reservation.error(), "the login state of user " + user);
     }
@@ -119,16 +115,15 @@ bool code_returned(const HelperServices& services, const core::SentCode& record,
 
 HelperOutcome record_verified(const HelperServices& services, const VerifyDestination& request) {
     const std::string& user = services.account.name;
-    const core::StateStore states(services.config.state_dir, services.config.lock_timeout,
-                                  &services.login.logger);
-    auto locked = states.lock(user);
-    if (!locked) {
-        return storage_outcome(locked.error(), "the login state of user " + user);
+    auto opened = services.login.storage.begin(user);
+    if (!opened) {
+        return storage_outcome(opened.error(), "the login state of user " + user);
     }
-    locked->state().verified_destination =
+    core::UserTransaction& transaction = **opened;
+    transaction.state().verified_destination =
         core::destination_fingerprint(request.channel, request.destination);
-    locked->state().verified_at = services.login.clock.now();
-    if (auto committed = locked->commit(); !committed) {
+    transaction.state().verified_at = services.login.clock.now();
+    if (auto committed = transaction.commit(); !committed) {
         return storage_outcome(committed.error(), "the login state of user " + user);
     }
     return {HelperExit::ok, {}};
@@ -137,9 +132,7 @@ HelperOutcome record_verified(const HelperServices& services, const VerifyDestin
 // What root's state holds for the user: an empty record when there is
 // none, an error when it cannot be read (which proves nothing either way).
 core::Result<core::UserState> root_record(const HelperServices& services) {
-    const core::StateStore states(services.config.state_dir, services.config.lock_timeout,
-                                  &services.login.logger);
-    auto state = states.read_existing(services.account.name);
+    auto state = services.login.storage.read_state(services.account.name);
     if (!state) {
         return state.error();
     }
@@ -226,8 +219,7 @@ std::optional<HelperOutcome> refuse_without_proof(const HelperServices& services
 }  // namespace
 
 HelperOutcome prove_current(const HelperServices& services) {
-    const core::EnrollmentStore store(services.config.enrollment_path, services.config.lock_timeout);
-    const auto current = store.load(services.account);
+    const auto current = services.login.storage.load_enrollment(services.account);
     if (!current) {
         if (current.error().kind == ErrorKind::not_found) {
             return {HelperExit::not_enrolled, "you are not enrolled"};
@@ -252,8 +244,7 @@ HelperOutcome prove_current(const HelperServices& services) {
 HelperOutcome verify_destination(const HelperServices& services, const VerifyDestination& request) {
     const std::string& user = services.account.name;
     const std::string masked = core::mask_destination(request.channel, request.destination);
-    const core::EnrollmentStore store(services.config.enrollment_path, services.config.lock_timeout);
-    auto current = store.load(services.account);
+    auto current = services.login.storage.load_enrollment(services.account);
     if (!current && current.error().kind != ErrorKind::not_found &&
         current.error().kind != ErrorKind::corrupt) {
         return storage_outcome(current.error(), "your enrollment");
@@ -300,8 +291,7 @@ HelperOutcome verify_destination(const HelperServices& services, const VerifyDes
 HelperOutcome confirm_totp(const HelperServices& services, const ConfirmTotp& request) {
     const std::string& user = services.account.name;
     core::LoginServices& login = services.login;
-    const core::EnrollmentStore store(services.config.enrollment_path, services.config.lock_timeout);
-    const auto enrollment = store.load(services.account);
+    const auto enrollment = services.login.storage.load_enrollment(services.account);
     if (!enrollment) {
         return storage_outcome(enrollment.error(), "your enrollment");
     }
@@ -317,7 +307,8 @@ HelperOutcome confirm_totp(const HelperServices& services, const ConfirmTotp& re
     if (!digits || digits->size() != enrollment->totp.digits) {
         return {HelperExit::not_verified, "no TOTP code given"};
     }
-    core::AttemptRecorder recorder(user, services.config, login.logger, std::nullopt);
+    core::AttemptRecorder recorder(login.storage, user, services.config, login.logger,
+                                   std::nullopt);
     switch (recorder.confirm_new_totp(*enrollment, digits->view(), login.clock.now())) {
         case core::AttemptResult::accepted: break;
         case core::AttemptResult::unavailable:
@@ -339,8 +330,7 @@ HelperOutcome confirm_totp(const HelperServices& services, const ConfirmTotp& re
 
 HelperOutcome disable_enrollment(const HelperServices& services) {
     const std::string& user = services.account.name;
-    const core::EnrollmentStore store(services.config.enrollment_path, services.config.lock_timeout);
-    const auto current = store.load(services.account);
+    const auto current = services.login.storage.load_enrollment(services.account);
     if (!current) {
         const ErrorKind kind = current.error().kind;
         if (kind == ErrorKind::not_found || kind == ErrorKind::corrupt) {
@@ -357,29 +347,27 @@ HelperOutcome disable_enrollment(const HelperServices& services) {
         return proved;
     }
     const std::string verified_before = verified_destination(services);
-    if (auto removed = store.remove(services.account); !removed) {
+    if (auto removed = services.login.storage.remove_enrollment(services.account); !removed) {
         return storage_outcome(removed.error(), "your enrollment");
     }
     // Nothing is enrolled any more: the next enrollment starts from nothing
     // and must verify its destination again. Spent steps, sends and
     // failures stay.
-    const core::StateStore states(services.config.state_dir, services.config.lock_timeout,
-                                  &services.login.logger);
-    if (auto locked = states.lock(user)) {
-        core::UserState& state = locked->state();
+    if (auto opened = services.login.storage.begin(user)) {
+        core::UserState& state = (*opened)->state();
         state.enrollment_id.clear();
         state.backup_used_mask = 0;
         state.verified_destination.clear();
         state.verified_at = 0;
         state.remembered_hosts.clear();
-        if (auto committed = locked->commit(); !committed) {
+        if (auto committed = (*opened)->commit(); !committed) {
             services.login.logger.error("removed the enrollment of user " + user +
                                         " but cannot reset its state: " +
                                         committed.error().message);
         }
     } else {
         services.login.logger.error("removed the enrollment of user " + user +
-                                    " but cannot reset its state: " + locked.error().message);
+                                    " but cannot reset its state: " + opened.error().message);
     }
     services.login.logger.notice("user " + user + " removed their enrollment");
     send_notice(services, core::ChangeKind::disabled, describe_enrollment(*current),
@@ -389,8 +377,7 @@ HelperOutcome disable_enrollment(const HelperServices& services) {
 
 HelperOutcome renew_backup_codes(const HelperServices& services) {
     const std::string& user = services.account.name;
-    const core::EnrollmentStore store(services.config.enrollment_path, services.config.lock_timeout);
-    auto current = store.load(services.account);
+    auto current = services.login.storage.load_enrollment(services.account);
     if (!current) {
         if (current.error().kind == ErrorKind::not_found) {
             return {HelperExit::not_enrolled, "you are not enrolled"};
@@ -403,7 +390,7 @@ HelperOutcome renew_backup_codes(const HelperServices& services) {
     core::Enrollment& enrollment = current.value();
     const std::vector<core::SecretString> codes =
         core::renew_backup_codes(enrollment, services.config, services.login.random);
-    if (auto saved = store.save(services.account, enrollment); !saved) {
+    if (auto saved = services.login.storage.save_enrollment(services.account, enrollment); !saved) {
         HelperOutcome failed = storage_outcome(saved.error(), "your enrollment");
         failed.message += "; the old backup codes stay valid";
         return failed;

@@ -19,8 +19,9 @@ import unittest
 
 import pexpect
 
-import cli_sandbox
-import qr_decode
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import cli_sandbox  # noqa: E402  (tests/support: the cli and e2e tiers share it)
+import qr_decode  # noqa: E402
 
 OTPGATE = None
 MODULE = None

@@ -8,8 +8,9 @@ import os
 import sys
 import unittest
 
-import cli_sandbox
-import google_authenticator_world as ga
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import cli_sandbox  # noqa: E402  (tests/support: the cli and e2e tiers share it)
+import google_authenticator_world as ga  # noqa: E402
 
 OTPGATE = None
 MODULE = None

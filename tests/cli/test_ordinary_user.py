@@ -6,7 +6,8 @@ import os
 import sys
 import unittest
 
-import cli_sandbox
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import cli_sandbox  # noqa: E402  (tests/support: the cli and e2e tiers share it)
 
 OTPGATE = None
 ALICE = cli_sandbox.USERS["alice"]

@@ -11,7 +11,8 @@ import re
 import sys
 import unittest
 
-import cli_sandbox
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import cli_sandbox  # noqa: E402  (tests/support: the cli and e2e tiers share it)
 
 OTPGATE = None
 SOURCE = None

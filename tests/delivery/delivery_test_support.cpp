@@ -173,24 +173,6 @@ void expect_no_secrets(const core::DeliveryResult& result, const core::Capturing
     }
 }
 
-int run_in_child(const std::function<int()>& body) {
-    const pid_t pid = fork();
-    if (pid < 0) {
-        throw std::runtime_error(errno_message("fork"));
-    }
-    if (pid == 0) {
-        int code = 99;
-        try {
-            code = body();
-        } catch (...) {
-            code = 98;
-        }
-        _exit(code);
-    }
-    const int status = wait_for(pid);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 void write_script(const std::filesystem::path& path, std::string_view body) {
     write_file(path, "#!/bin/sh\n" + std::string(body), 0755);
 }

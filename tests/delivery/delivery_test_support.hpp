@@ -20,6 +20,7 @@
 #include "otpgate/core/config/config.hpp"
 #include "otpgate/core/system/logger.hpp"
 #include "otpgate/core/delivery/message.hpp"
+#include "forked_child.hpp"
 #include "server_process.hpp"
 #include "test_files.hpp"
 
@@ -60,10 +61,6 @@ bool has_header(const nlohmann::json& request, std::string_view name);
 // Fails the test if any of `secrets` occurs in the detail or in a log line.
 void expect_no_secrets(const core::DeliveryResult& result, const core::CapturingLogger& logger,
                        std::initializer_list<std::string_view> secrets);
-
-// Runs `body` in a forked child (for identity switches) and returns its
-// exit code, -1 when it did not exit normally.
-int run_in_child(const std::function<int()>& body);
 
 // An executable shell script at `path`.
 void write_script(const std::filesystem::path& path, std::string_view body);

@@ -62,7 +62,7 @@ void GatewayTest::write_credentials(const std::string& text) {
 }
 
 std::unique_ptr<core::MessageSender> GatewayTest::sender(const core::Config& config) {
-    auto made = core::make_message_sender(config, core::Channel::sms, logger);
+    auto made = core::make_message_sender(config.delivery, core::Channel::sms, logger);
     EXPECT_TRUE(made.ok()) << made.error().message;
     return made.ok() ? std::move(made.value()) : nullptr;
 }

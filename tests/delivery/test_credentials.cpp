@@ -151,7 +151,7 @@ TEST_F(CredentialsFile, UnprivilegedCallerGetsAClearPermissionError) {
         config.delivery.twilio_from = "+15005550006";
         config.delivery.credentials_file = path;
         CapturingLogger logger;
-        const auto sender = make_message_sender(config, Channel::sms, logger);
+        const auto sender = make_message_sender(config.delivery, Channel::sms, logger);
         if (sender.ok() || sender.error().kind != ErrorKind::unavailable ||
             sender.error().message != expected) {
             return 12;

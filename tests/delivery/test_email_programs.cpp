@@ -28,7 +28,7 @@ class EmailPrograms : public ::testing::Test {
   protected:
     std::unique_ptr<core::MessageSender> make(const std::string& text) {
         const core::Config config = parse_test_config(text);
-        auto made = core::make_message_sender(config, core::Channel::email, logger);
+        auto made = core::make_message_sender(config.delivery, core::Channel::email, logger);
         EXPECT_TRUE(made.ok()) << made.error().message;
         return made.ok() ? std::move(made.value()) : nullptr;
     }

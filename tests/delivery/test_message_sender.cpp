@@ -21,7 +21,7 @@ class SenderFactory : public ::testing::Test {
     Result<std::unique_ptr<MessageSender>> make(const std::string& config_text, Channel channel) {
         config = test::parse_test_config(config_text +
                                          "credentials_file = " + (dir / "secrets").string() + "\n");
-        return make_message_sender(config, channel, logger);
+        return make_message_sender(config.delivery, channel, logger);
     }
     void expect_error(const std::string& config_text, Channel channel, ErrorKind kind,
                       const std::string& message_part) {

@@ -60,6 +60,66 @@ TEST(JsonValidity, AcceptsDocumentsAndRejectsBrokenOnes) {
     EXPECT_FALSE(is_valid_json(std::string(40, '[') + std::string(40, ']')));  // too deep
 }
 
+// What the generic gateway's body check refuses, each for the reason a
+// strict parser at the gateway would.
+TEST(JsonValidity, RefusesWhatStrictParsersRefuse) {
+    using namespace std::string_literals;
+    for (const std::string& bad : {
+             "[1]\0"s, "\0[1]"s, "\"a\0b\""s,  // NUL, anywhere
+             "\xEF\xBB\xBF{}"s,                 // a byte order mark
+             "/* c */ 1"s, "1 // c"s, "[1,] "s, "+1"s, "-01"s, ".5"s, "NaN"s, "[1 2]"s,
+             "\"\x1f\""s, "\"\\U00e9\""s, "\"\\u00g9\""s,  // a control byte, bad escapes
+             // Bad UTF-8: a stray byte, an overlong form, a surrogate, past
+             // U+10FFFF, cut short.
+             "\"\xFF\""s, "\"\xC0\xAF\""s, "\"\xED\xA0\x80\""s, "\"\xF4\x90\x80\x80\""s,
+             "\"\xC3\""s,
+             // Beyond a double's range: refused since the check is
+             // nlohmann::json's (the hand-written one took them).
+             "1e400"s, "[-1E+999]"s}) {
+        EXPECT_FALSE(is_valid_json(bad)) << bad;
+    }
+    for (const std::string& good :
+         {"\"\x7f \xC3\xA9 \xF0\x9F\x98\x80\""s, R"("\/\b\f\n\r\t\"\\")"s, "-0"s,
+          "1e-400"s, "123456789012345678901234567890"s, " \t\r\n{\"a\" : [ ] }\n"s}) {
+        EXPECT_TRUE(is_valid_json(good)) << good;
+    }
+}
+
+TEST(JsonValidity, AcceptsUtf16SurrogatesOnlyInPairs) {
+    EXPECT_TRUE(is_valid_json(R"("\ud83d\ude00")"));
+    EXPECT_TRUE(is_valid_json(R"("\uD83D\uDE00")"));
+    EXPECT_FALSE(is_valid_json(R"("\ud83d")"));        // high alone
+    EXPECT_FALSE(is_valid_json(R"("\ude00\ud83d")"));  // low before high
+    EXPECT_FALSE(is_valid_json(R"("\ud83d\ud83d")"));  // two highs
+    EXPECT_FALSE(is_valid_json(R"("\ud83d x")"));      // high, then no escape
+}
+
+// Every value inside at most 32 arrays or objects (brackets in strings do
+// not count): an empty one may sit 33 deep, nothing deeper.
+TEST(JsonValidity, NestsValuesAtMost32Deep) {
+    const auto arrays = [](std::size_t depth, const std::string& inner) {
+        return std::string(depth, '[') + inner + std::string(depth, ']');
+    };
+    const auto objects = [](std::size_t depth, const std::string& inner) {
+        std::string out;
+        for (std::size_t i = 0; i < depth; ++i) {
+            out += "{\"k\":";
+        }
+        out += inner;
+        return out + std::string(depth, '}');
+    };
+    EXPECT_TRUE(is_valid_json(arrays(32, "1")));
+    EXPECT_FALSE(is_valid_json(arrays(33, "1")));
+    EXPECT_TRUE(is_valid_json(arrays(33, "")));
+    EXPECT_TRUE(is_valid_json(arrays(32, " [ ] ")));
+    EXPECT_FALSE(is_valid_json(arrays(34, "")));
+    EXPECT_TRUE(is_valid_json(arrays(32, R"("[[[{{{\"]")")));
+    EXPECT_TRUE(is_valid_json(objects(32, "null")));
+    EXPECT_FALSE(is_valid_json(objects(33, "null")));
+    EXPECT_TRUE(is_valid_json(objects(32, "{}")));
+    EXPECT_FALSE(is_valid_json(objects(32, "{\"k\":1}")));
+}
+
 TEST(TemplateRendering, FillsPlaceholdersAndKeepsOtherBraces) {
     TemplateValues values;
     values.to = "+447700900123";

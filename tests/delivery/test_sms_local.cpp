@@ -31,7 +31,7 @@ class LocalSms : public ::testing::Test {
   protected:
     std::unique_ptr<core::MessageSender> make(const std::string& text) {
         config = parse_test_config(text);
-        auto made = core::make_message_sender(config, core::Channel::sms, logger);
+        auto made = core::make_message_sender(config.delivery, core::Channel::sms, logger);
         EXPECT_TRUE(made.ok()) << made.error().message;
         return made.ok() ? std::move(made.value()) : nullptr;
     }

@@ -51,7 +51,7 @@ class SmtpEmail : public ::testing::Test {
                               "\ndelivery_timeout_ms = 5000\nemail_backend = smtp\n"
                               "email_from = otpgate <otpgate@example.com>\n" +
                               text);
-        auto made = core::make_message_sender(config, core::Channel::email, logger);
+        auto made = core::make_message_sender(config.delivery, core::Channel::email, logger);
         EXPECT_TRUE(made.ok()) << made.error().message;
         return made.ok() ? std::move(made.value()) : nullptr;
     }

@@ -17,8 +17,8 @@ GUIDE_HEADING = "## The sysadmin's guide"
 
 CI = "scripts/ci-packages"
 GUIDE = "scripts/ci-admin-guide"
-SSHD = "tests/e2e_sshd/test_sshd_login.py"
-SSHD_WORLD = "tests/e2e_sshd/sshd_world.py"
+SSHD = "tests/e2e/test_sshd_login.py"
+SSHD_WORLD = "tests/e2e/sshd_world.py"
 
 # README command -> (file that runs it, text it runs it by)
 RUN_BY = {
@@ -53,7 +53,7 @@ RUN_BY = {
 CONFIG_LINES_RUN_BY = GUIDE
 # The PAM lines it shows (a `pam` block) are the shipped example's, which
 # scripts/ci-admin-guide puts in /etc/pam.d/sshd and
-# tests/policy/guide_stack_test.cpp runs through libpam.
+# tests/pam/guide_stack_test.cpp runs through libpam.
 PAM_LINES_FROM = "conf/pam.d/sshd"
 
 

@@ -1,7 +1,8 @@
-// Logins with a conversation that misbehaves on request. Like
-// tests/pam/pam_login.cpp (which always answers well-formed strings), each
-// login runs in a forked child, and pam_wrapper's pam_syslog lines on the
-// child's stderr are the log the cases assert on.
+// Logins with a conversation that misbehaves on request (the scripted
+// conversation of tests/support, given hostile replies). Like
+// tests/support/pam_login.cpp (whose logins answer well-formed strings),
+// each login runs in a forked child, and pam_wrapper's pam_syslog lines on
+// the child's stderr are the log the cases assert on.
 #include <fcntl.h>
 #include <poll.h>
 #include <security/pam_appl.h>
@@ -17,79 +18,23 @@
 
 #include "hostile_world.hpp"
 #include "otpgate/core/system/unique_fd.hpp"
+#include "scripted_conversation.hpp"
 
 namespace otpgate::hostile_tests {
 namespace {
 
 using Clock = std::chrono::steady_clock;  // libfaketime leaves it alone
-using pam_tests::free_replies;
-using pam_tests::one_line;
+using pam_tests::parse_log;
+using pam_tests::parse_report;
 using pam_tests::remove_own_pam_wrapper_folder;
 using pam_tests::write_all;
-
-struct Dialogue {
-    const std::vector<Reply>* replies = nullptr;
-    std::size_t next = 0;
-    std::string transcript;
-};
-
-int converse(int count, const pam_message** messages, pam_response** replies, void* data) noexcept {
-    if (count <= 0 || replies == nullptr || data == nullptr) {
-        return PAM_CONV_ERR;
-    }
-    auto& dialogue = *static_cast<Dialogue*>(data);
-    auto* out = static_cast<pam_response*>(
-        std::calloc(static_cast<std::size_t>(count), sizeof(pam_response)));
-    if (out == nullptr) {
-        return PAM_BUF_ERR;
-    }
-    for (int i = 0; i < count; ++i) {
-        const pam_message& message = *messages[i];
-        dialogue.transcript += "prompt " + std::to_string(message.msg_style) + " " +
-                               one_line(message.msg != nullptr ? message.msg : "") + "\n";
-        if (message.msg_style != PAM_PROMPT_ECHO_OFF && message.msg_style != PAM_PROMPT_ECHO_ON) {
-            continue;
-        }
-        if (dialogue.next >= dialogue.replies->size()) {
-            free_replies(out, count);
-            return PAM_CONV_ERR;
-        }
-        const Reply& reply = (*dialogue.replies)[dialogue.next++];
-        switch (reply.kind) {
-            case Reply::Kind::text: {
-                // Every byte, NULs included, as an application might send them.
-                auto* copy = static_cast<char*>(std::malloc(reply.text.size() + 1));
-                if (copy == nullptr) {
-                    free_replies(out, count);
-                    return PAM_BUF_ERR;
-                }
-                std::memcpy(copy, reply.text.data(), reply.text.size());
-                copy[reply.text.size()] = '\0';
-                out[i].resp = copy;
-                break;
-            }
-            case Reply::Kind::null_response:
-                break;
-            case Reply::Kind::null_reply_array:
-                free_replies(out, count);
-                *replies = nullptr;
-                return PAM_SUCCESS;
-            case Reply::Kind::conversation_error:
-                free_replies(out, count);
-                return PAM_CONV_ERR;
-        }
-    }
-    *replies = out;
-    return PAM_SUCCESS;
-}
 
 [[noreturn]] void child_main(const LoginAttempt& attempt, int result_fd, int stderr_fd,
                              const std::string& parent_folder) {
     dup2(stderr_fd, STDERR_FILENO);
     close(stderr_fd);
-    Dialogue dialogue;
-    dialogue.replies = &attempt.replies;
-    const pam_conv conversation{converse, &dialogue};
+    test::ScriptedConversation script(attempt.replies);
+    const pam_conv conversation = script.conv();
     pam_handle_t* pamh = nullptr;
     std::string report;
     const int start_rc =
@@ -111,51 +56,9 @@ int converse(int count, const pam_message** messages, pam_response** replies, vo
         report += "auth " + std::to_string(auth_rc) + "\n";
         pam_end(pamh, auth_rc);
     }
-    report += dialogue.transcript;
+    report += script.transcript();
     write_all(result_fd, report);
     _exit(0);
-}
-
-void parse_report(const std::string& report, LoginResult& result) {
-    std::size_t start = 0;
-    while (start < report.size()) {
-        auto end = report.find('\n', start);
-        end = end == std::string::npos ? report.size() : end;
-        const std::string line = report.substr(start, end - start);
-        start = end + 1;
-        const auto space = line.find(' ');
-        const std::string key = line.substr(0, space);
-        const std::string rest = space == std::string::npos ? "" : line.substr(space + 1);
-        if (key == "start") {
-            result.start_rc = std::atoi(rest.c_str());
-        } else if (key == "auth") {
-            result.auth_rc = std::atoi(rest.c_str());
-        } else if (key == "prompt") {
-            const auto gap = rest.find(' ');
-            result.prompts.push_back({std::atoi(rest.substr(0, gap).c_str()),
-                                      gap == std::string::npos ? "" : rest.substr(gap + 1)});
-        }
-    }
-}
-
-// pam_wrapper prints "PWRAP_DEBUG[<prog> (pid)] - SYSLOG(5): message".
-void parse_log(LoginResult& result) {
-    std::size_t start = 0;
-    const std::string& text = result.stderr_text;
-    while (start < text.size()) {
-        auto end = text.find('\n', start);
-        end = end == std::string::npos ? text.size() : end;
-        const std::string_view line(text.data() + start, end - start);
-        start = end + 1;
-        const auto tag = line.find("SYSLOG(");
-        const auto close_paren = tag == std::string_view::npos ? tag : line.find("): ", tag);
-        if (close_paren == std::string_view::npos) {
-            continue;
-        }
-        result.log.push_back(
-            {std::atoi(std::string(line.substr(tag + 7, close_paren - tag - 7)).c_str()),
-             std::string(line.substr(close_paren + 3))});
-    }
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// What every hostile case runs in: the PAM test sandbox (tests/pam:
+// What every hostile case runs in: the PAM test sandbox (tests/support:
 // nss_wrapper users, a libfaketime clock, a config file), logins through
 // real libpam with a conversation that can misbehave, helper servers that
 // misbehave, and file systems that are full or read-only (tmpfs mounts,
@@ -20,6 +20,7 @@
 #include "otpgate/core/enrollment/enrollment.hpp"
 #include "pam_login.hpp"
 #include "pam_sandbox.hpp"
+#include "scripted_conversation.hpp"
 #include "server_process.hpp"
 
 namespace otpgate::hostile_tests {
@@ -28,18 +29,9 @@ using pam_tests::KnownEnrollment;
 using pam_tests::LoginResult;
 using pam_tests::Sandbox;
 
-// One answer of the application to a prompt. `text` is handed over byte for
-// byte, NULs included (the C interface ends the reply at the first one).
-struct Reply {
-    enum class Kind {
-        text,
-        null_response,       // PAM_SUCCESS, but the reply's resp is NULL
-        null_reply_array,    // PAM_SUCCESS, but no reply array at all
-        conversation_error,  // the conversation function returns PAM_CONV_ERR
-    };
-    Kind kind = Kind::text;
-    std::string text;
-};
+// One answer of the application to a prompt (text byte for byte, NULs
+// included, or a way of failing).
+using Reply = test::Reply;
 
 struct LoginAttempt {
     std::string service = "hostile";

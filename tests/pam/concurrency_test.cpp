@@ -22,7 +22,7 @@ class ConcurrencyTest : public PamTest {
         if (!HasFatalFailure()) {
             // One attempt each: a loser must not get a second try at the
             // prompt. Without the lockout, which 39 replays would start, every
-            // loser is seen refused as a replay (tests/policy covers lockouts).
+            // loser is seen refused as a replay (lockout_test.cpp covers lockouts).
             sandbox().write_config("max_attempts = 1\nlockout_failures = 0");
         }
     }

@@ -78,7 +78,7 @@ TEST_F(LoginTest, SecondAttemptCanSucceed) {
 }
 
 TEST_F(LoginTest, ReplayedCodeIsRefused) {
-    // More wrong codes than the lockout allows; lockouts are tested in tests/policy.
+    // More wrong codes than the lockout allows; lockouts are tested in lockout_test.cpp.
     sandbox().write_config("lockout_failures = 0");
     const auto alice = enroll("alice");
     const std::string code = code_at(alice);
@@ -113,7 +113,7 @@ TEST_F(LoginTest, PreviousAndNextStepAreAccepted) {
 }
 
 TEST_F(LoginTest, TwoStepsAwayAreRefused) {
-    // More wrong codes than the lockout allows; lockouts are tested in tests/policy.
+    // More wrong codes than the lockout allows; lockouts are tested in lockout_test.cpp.
     sandbox().write_config("lockout_failures = 0");
     const auto alice = enroll("alice");
     for (const std::int64_t steps : {-2, +2}) {
@@ -158,7 +158,7 @@ TEST_F(LoginTest, BackupCodeWorksOnce) {
 }
 
 TEST_F(LoginTest, BackupCodeWithDashWorksOnce) {
-    // More wrong codes than the lockout allows; lockouts are tested in tests/policy.
+    // More wrong codes than the lockout allows; lockouts are tested in lockout_test.cpp.
     sandbox().write_config("lockout_failures = 0");
     const auto alice = enroll("alice");
     const std::string plain = alice.backup_codes.at(3);

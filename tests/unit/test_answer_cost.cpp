@@ -14,6 +14,7 @@
 #include "otpgate/core/state/lockout.hpp"
 #include "otpgate/core/login/login_session.hpp"
 #include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/storage/open_storage.hpp"
 #include "otpgate/core/system/user_account.hpp"
 #include "test_support.hpp"
 
@@ -173,10 +174,12 @@ class AnswerCostWorld : public ::testing::Test {
 
     LoginOutcome login(const std::string& user, const std::string& typed) {
         test::ScriptedConversation conversation({typed});
+        auto storage = open_storage(config, logger);
         LoginServices services{conversation,
                                logger,
                                clock,
                                random,
+                               **storage,
                                [](Channel) -> Result<std::unique_ptr<MessageSender>> {
                                    return make_error(ErrorKind::unavailable, "no sender here");
                                },

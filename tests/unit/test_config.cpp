@@ -159,7 +159,7 @@ std::vector<KeyCase> key_cases() {
           {"mail.example.org", [](const Config& c) { return c.notify_domain == "mail.example.org"; }},
           {"", [](const Config& c) { return c.notify_domain.empty(); }}},
          {"alice@example.com", "example com", "exa<mple>.com", "-bad.example", "a\x01b"}},
-        // Access policy (tests/policy covers what they do).
+        // Access policy (the policy tests here and in tests/pam cover what they do).
         {"enforce",
          {{"groups", [](const Config& c) { return c.policy.enforce == PolicyConfig::Enforce::groups; }},
           {"enrolled", [](const Config& c) { return c.policy.enforce == PolicyConfig::Enforce::enrolled; }},

@@ -8,6 +8,7 @@
 #include "otpgate/core/primitives/otp.hpp"
 #include "otpgate/core/login/recorded_check.hpp"
 #include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/storage/open_storage.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {
@@ -30,7 +31,8 @@ protected:
         return read && *read ? **read : UserState{};
     }
     AttemptResult confirm(const Enrollment& enrollment, std::string_view code) {
-        AttemptRecorder recorder(user, config, logger, std::nullopt);
+        const auto storage = open_storage(config, logger);
+        AttemptRecorder recorder(**storage, user, config, logger, std::nullopt);
         return recorder.confirm_new_totp(enrollment, code, now);
     }
 };
@@ -40,7 +42,8 @@ TEST_F(ConfirmNewTotp, TheConfirmingCodeIsSpentForLogins) {
     const Enrollment new_app = make_totp_enrollment(config, random, now).enrollment;
     // The old app's code of this very step was used to prove the change.
     {
-        AttemptRecorder recorder(user, config, logger, std::nullopt);
+        const auto storage = open_storage(config, logger);
+        AttemptRecorder recorder(**storage, user, config, logger, std::nullopt);
         ASSERT_EQ(recorder.check_and_record(old_app, totp(old_app.totp_secret, now, old_app.totp).view(),
                                             now),
                   AttemptResult::accepted);

@@ -1,8 +1,11 @@
-// open_checked, read_checked, replace_file_atomically, remove_file_locked.
+// open_checked, read_checked, replace_file_atomically, remove_file_locked,
+// create_file_by_link.
+#include <cerrno>
 #include <csignal>
 #include <string>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/fsuid.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -10,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fs_faults.hpp"
 #include "otpgate/core/system/safe_file.hpp"
 #include "test_support.hpp"
 
@@ -241,9 +245,129 @@ TEST_F(SafeFile, RemoveFileLocked) {
     EXPECT_EQ(again.error().kind, ErrorKind::not_found);
 }
 
-TEST(ErrnoText, DescribesErrors) {
-    EXPECT_EQ(errno_text(ENOENT), "No such file or directory");
-    EXPECT_EQ(errno_text(EACCES), "Permission denied");
+// Created by writing a temporary name and linking it (the state file, the
+// host key). Faults no file system makes on demand (a failed sync) are
+// injected: tests/unit/fs_faults.hpp.
+class CreateByLink : public ::testing::Test {
+protected:
+    test::TempDir dir;
+    UniqueFd dir_fd;
+    test::FsFaults faults;
+
+    void SetUp() override {
+        dir_fd.reset(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        ASSERT_TRUE(dir_fd.valid());
+    }
+
+    NewFile new_file(std::string name = "target") const {
+        NewFile file;
+        file.directory_fd = dir_fd.get();
+        file.name = std::move(name);
+        file.temporary_name = ".new-1234";
+        file.mode = 0640;
+        file.kind = "test file";
+        file.path = dir / "target";
+        return file;
+    }
+};
+
+TEST_F(CreateByLink, WritesTheWholeFileWithItsModeAndNoTemporary) {
+    const mode_t old_umask = ::umask(0077);
+    const auto created = create_file_by_link(new_file(), "content");
+    ::umask(old_umask);
+    ASSERT_TRUE(created.ok()) << created.error().message;
+    EXPECT_EQ(*created, Creation::created);
+    EXPECT_EQ(test::read_file(dir / "target"), "content");
+    EXPECT_EQ(test::file_mode(dir / "target"), 0640U);  // the umask does not change it
+    EXPECT_EQ(test::list_directory(dir.path()), std::vector<std::string>{"target"});
+}
+
+TEST_F(CreateByLink, KeepsAFileThatHasTheNameAlready) {
+    test::write_file(dir / "target", "theirs", 0600);
+    const auto created = create_file_by_link(new_file(), "ours");
+    ASSERT_TRUE(created.ok()) << created.error().message;
+    EXPECT_EQ(*created, Creation::existed);
+    EXPECT_EQ(test::read_file(dir / "target"), "theirs");
+    EXPECT_EQ(test::list_directory(dir.path()), std::vector<std::string>{"target"});
+}
+
+TEST_F(CreateByLink, NeitherFollowsNorReplacesASymlink) {
+    test::write_file(dir / "victim", "precious", 0600);
+    std::filesystem::create_symlink(dir / "victim", dir / "target");
+    const auto created = create_file_by_link(new_file(), "new");
+    ASSERT_TRUE(created.ok()) << created.error().message;
+    EXPECT_EQ(*created, Creation::existed);
+    EXPECT_TRUE(std::filesystem::is_symlink(dir / "target"));
+    EXPECT_EQ(test::read_file(dir / "victim"), "precious");
+    EXPECT_EQ(test::list_directory(dir.path()), (std::vector<std::string>{"target", "victim"}));
+}
+
+TEST_F(CreateByLink, ATakenTemporaryNameIsLeftAlone) {
+    test::write_file(dir / ".new-1234", "someone else's", 0600);
+    const auto created = create_file_by_link(new_file(), "new");
+    ASSERT_FALSE(created.ok());
+    EXPECT_EQ(created.error().kind, ErrorKind::io);
+    EXPECT_EQ(created.error().message.rfind("test file " + (dir / "target").string() +
+                                                ": cannot create: ",
+                                            0),
+              0U)
+        << created.error().message;
+    EXPECT_EQ(test::read_file(dir / ".new-1234"), "someone else's");
+    EXPECT_EQ(test::list_directory(dir.path()), std::vector<std::string>{".new-1234"});
+}
+
+TEST_F(CreateByLink, AFailedWriteLeavesNothing) {
+    // A file size limit makes write() fail with EFBIG part way through.
+    const int code = test::run_in_child([&] {
+        ::signal(SIGXFSZ, SIG_IGN);
+        const rlimit limit{4096, 4096};
+        if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) {
+            return 2;
+        }
+        const auto created = create_file_by_link(new_file(), std::string(10000, 'n'));
+        return !created.ok() && created.error().kind == ErrorKind::io &&
+                       created.error().message.find("cannot write") != std::string::npos
+                   ? 0
+                   : 1;
+    });
+    EXPECT_EQ(code, 0);
+    EXPECT_TRUE(test::list_directory(dir.path()).empty());
+}
+
+TEST_F(CreateByLink, AFailedSyncOfTheFileLeavesNothing) {
+    faults.plan(test::FsCall::fsync, EIO);
+    const auto created = create_file_by_link(new_file(), "content");
+    ASSERT_FALSE(created.ok());
+    EXPECT_EQ(created.error().kind, ErrorKind::io);
+    EXPECT_NE(created.error().message.find("cannot write"), std::string::npos);
+    EXPECT_TRUE(test::list_directory(dir.path()).empty());
+}
+
+TEST_F(CreateByLink, AFailedLinkLeavesNothing) {
+    const auto created = create_file_by_link(new_file(std::string(300, 'n')), "content");
+    ASSERT_FALSE(created.ok());
+    EXPECT_EQ(created.error().kind, ErrorKind::io);
+    EXPECT_NE(created.error().message.find("cannot create"), std::string::npos);
+    EXPECT_TRUE(test::list_directory(dir.path()).empty());
+}
+
+TEST_F(CreateByLink, AFailedSyncOfTheDirectoryFails) {
+    faults.plan(test::FsCall::fsync, EIO, 1, 1);  // the file's sync passes
+    const auto created = create_file_by_link(new_file(), "content");
+    ASSERT_FALSE(created.ok());
+    EXPECT_EQ(created.error().kind, ErrorKind::io);
+    EXPECT_NE(created.error().message.find("cannot sync its directory"), std::string::npos);
+    // Linked, but maybe not on disk: no temporary name stays either way.
+    EXPECT_EQ(test::list_directory(dir.path()), std::vector<std::string>{"target"});
+}
+
+TEST_F(CreateByLink, TheLockEndsWithTheCall) {
+    NewFile file = new_file();
+    file.lock_timeout = std::chrono::milliseconds(100);
+    ASSERT_TRUE(create_file_by_link(file, "content").ok());
+    const UniqueFd fd(::open((dir / "target").c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(fd.valid());
+    EXPECT_EQ(::flock(fd.get(), LOCK_EX | LOCK_NB), 0);
 }
 
 }  // namespace

@@ -158,26 +158,6 @@ CommandResult run_command(const std::vector<std::string>& argv) {
     return result;
 }
 
-int run_in_child(const std::function<int()>& body) {
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-        throw std::runtime_error("fork failed");
-    }
-    if (pid == 0) {
-        int code = 99;
-        try {
-            code = body();
-        } catch (...) {
-            code = 98;
-        }
-        ::_exit(code);
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 void ScriptedRandom::fill(std::uint8_t* out, std::size_t size) {
     ++m_fills;
     while (size > 0) {

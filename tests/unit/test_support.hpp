@@ -21,6 +21,7 @@
 #include "otpgate/core/primitives/random.hpp"
 #include "otpgate/core/primitives/secret.hpp"
 #include "otpgate/core/system/user_account.hpp"
+#include "forked_child.hpp"
 #include "test_files.hpp"
 
 namespace otpgate::test {
@@ -56,11 +57,6 @@ struct CommandResult {
 };
 // fork + execv, no shell; stderr goes to the test's stderr.
 CommandResult run_command(const std::vector<std::string>& argv);
-
-// Runs `body` in a forked child and returns its exit code (-1 for a
-// signal). For what must not touch the test process: identity switches,
-// resource limits. The child never returns into GoogleTest.
-int run_in_child(const std::function<int()>& body);
 
 // Hands out scripted 64-bit values, each as the bytes uniform_below reads
 // (native byte order); fails the test if drained.

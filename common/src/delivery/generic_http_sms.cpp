@@ -6,6 +6,7 @@
 #include "otpgate/core/transport/json_text.hpp"
 #include "otpgate/core/delivery/message_template.hpp"
 #include "otpgate/core/delivery/message_text.hpp"
+#include "otpgate/core/delivery/sender_transfer.hpp"
 
 namespace otpgate::core {
 namespace {

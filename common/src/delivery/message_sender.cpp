@@ -3,7 +3,7 @@
 // backend needs one.
 #include <unistd.h>
 
-#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/delivery/delivery_config.hpp"
 #include "otpgate/core/system/credentials.hpp"
 #include "otpgate/core/transport/curl_library.hpp"
 #include "otpgate/core/delivery/generic_http_sms.hpp"
@@ -166,16 +166,16 @@ SenderResult make_email_sender(const DeliveryConfig& config, Logger& logger) {
 
 }  // namespace
 
-Result<std::unique_ptr<MessageSender>> make_message_sender(const Config& config, Channel channel,
-                                                           Logger& logger) {
+Result<std::unique_ptr<MessageSender>> make_message_sender(const DeliveryConfig& config,
+                                                           Channel channel, Logger& logger) {
     if (channel == Channel::sms) {
-        auto sender = make_sms_sender(config.delivery, logger);
+        auto sender = make_sms_sender(config, logger);
         if (sender) {
-            warn_about_sms_length(config.delivery, logger);
+            warn_about_sms_length(config, logger);
         }
         return sender;
     }
-    return make_email_sender(config.delivery, logger);
+    return make_email_sender(config, logger);
 }
 
 }  // namespace otpgate::core

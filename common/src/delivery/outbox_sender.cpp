@@ -14,7 +14,7 @@
 #include "otpgate/core/transport/json_text.hpp"
 #include "otpgate/core/delivery/message_template.hpp"
 #include "otpgate/core/delivery/message_text.hpp"
-#include "otpgate/core/system/safe_file.hpp"
+#include "otpgate/core/system/descriptor_io.hpp"
 #include "otpgate/core/system/unique_fd.hpp"
 
 namespace otpgate::core {
@@ -37,20 +37,6 @@ void field(SecretString& out, std::string_view name, std::string_view value, boo
     append_text(out, "\":\"");
     append_json_escaped(out, value);
     out.push_back('"');
-}
-
-bool write_all(int fd, std::string_view data) {
-    while (!data.empty()) {
-        const ssize_t written = write(fd, data.data(), data.size());
-        if (written < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return false;
-        }
-        data.remove_prefix(static_cast<std::size_t>(written));
-    }
-    return true;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "otpgate/core/transport/curl_handles.hpp"
 #include "otpgate/core/transport/delivery_url.hpp"
 #include "otpgate/core/delivery/message_text.hpp"
+#include "otpgate/core/delivery/sender_transfer.hpp"
 #include "otpgate/core/primitives/random.hpp"
 
 namespace otpgate::core {

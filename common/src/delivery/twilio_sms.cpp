@@ -5,6 +5,7 @@
 #include "otpgate/core/transport/https_client.hpp"
 #include "otpgate/core/delivery/message_template.hpp"
 #include "otpgate/core/delivery/message_text.hpp"
+#include "otpgate/core/delivery/sender_transfer.hpp"
 
 namespace otpgate::core {
 namespace {

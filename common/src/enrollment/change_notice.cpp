@@ -91,7 +91,7 @@ void notify_change(const Config& config, const UserAccount& account, const Chang
         logger.debug("no change notice for " + who + ": no email address is known");
         return;
     }
-    auto sender = make_message_sender(config, Channel::email, logger);
+    auto sender = make_message_sender(config.delivery, Channel::email, logger);
     if (!sender) {
         logger.warning("no change notice emailed to " + who + ": " + sender.error().message);
         return;

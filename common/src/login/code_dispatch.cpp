@@ -1,19 +1,19 @@
 #include "otpgate/core/login/code_dispatch.hpp"
 
-#include "otpgate/core/state/host_send_cap.hpp"
 #include "otpgate/core/state/send_throttle.hpp"
 
 namespace otpgate::core {
 
-Result<SendReservation> reserve_code_send(const Config& config, const std::string& user_name,
-                                          Channel channel, std::int64_t now, Logger& logger,
+Result<SendReservation> reserve_code_send(Storage& storage, const Config& config,
+                                          const std::string& user_name, Channel channel,
+                                          std::int64_t now, Logger& logger,
                                           const SendRefusal& refusal, Cooldown cooldown) {
-    const StateStore states(config.state_dir, config.lock_timeout, &logger);
-    auto locked = states.lock(user_name);
-    if (!locked) {
-        return locked.error();
+    auto opened = storage.begin(user_name);
+    if (!opened) {
+        return opened.error();
     }
-    UserState& state = locked->state();
+    UserTransaction& transaction = **opened;
+    UserState& state = transaction.state();
     if (refusal) {
         if (std::string reason = refusal(state); !reason.empty()) {
             return SendReservation{SendReservation::Kind::refused, 0, std::move(reason)};
@@ -27,9 +27,8 @@ Result<SendReservation> reserve_code_send(const Config& config, const std::strin
     }
     const unsigned host_cap = config.policy.host_max_sms_per_hour;
     if (channel == Channel::sms && host_cap > 0) {
-        // Taken while the user's lock is held: always in this order.
-        const auto host = reserve_host_send(config.state_dir, host_cap, now, logger,
-                                            config.lock_timeout);
+        // Inside the user's transaction, after the user's own limits.
+        const auto host = transaction.reserve_host_sms(host_cap, now);
         if (!host) {
             return host.error();
         }
@@ -42,7 +41,7 @@ Result<SendReservation> reserve_code_send(const Config& config, const std::strin
         }
     }
     record_send(state, now);
-    if (auto saved = locked->commit(); !saved) {
+    if (auto saved = transaction.commit(); !saved) {
         return saved.error();
     }
     return SendReservation{SendReservation::Kind::granted, 0, {}};

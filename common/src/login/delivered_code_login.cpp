@@ -73,7 +73,7 @@ private:
 // released (see code_dispatch.hpp).
 SendOutcome DeliveredCodeDialogue::reserve_send() {
     const auto reservation = reserve_code_send(
-        m_config, m_user, m_channel, m_services.clock.now(), log(),
+        m_services.storage, m_config, m_user, m_channel, m_services.clock.now(), log(),
         [this](const UserState& state) -> std::string {
             if (state.verified_destination !=
                 destination_fingerprint(m_channel, m_enrollment.destination)) {

@@ -2,11 +2,10 @@
 
 #include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/login/delivered_code_login.hpp"
-#include "otpgate/core/enrollment/enrollment_store.hpp"
 #include "otpgate/core/system/host_name.hpp"
 #include "otpgate/core/policy/login_policy.hpp"
 #include "otpgate/core/login/recorded_check.hpp"
-#include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/storage/open_storage.hpp"
 #include "otpgate/core/system/safe_text.hpp"
 #include "otpgate/core/system/user_account.hpp"
 
@@ -38,7 +37,8 @@ void warn_if_backup_codes_refused(const std::string& user_name, const BackupCode
                    "--user " + user_name + "`; other codes still work");
 }
 
-Standing find_standing(const std::string& user_name, const Config& config, Logger& logger) {
+Standing find_standing(const std::string& user_name, const Config& config,
+                       Storage& storage, Logger& logger) {
     auto account = lookup_user(user_name);
     if (!account) {
         if (account.error().kind == ErrorKind::not_found) {
@@ -48,8 +48,7 @@ Standing find_standing(const std::string& user_name, const Config& config, Logge
         logger.error(account.error().message);
         return {Standing::Kind::refused, std::nullopt, std::nullopt};
     }
-    const EnrollmentStore store(config.enrollment_path, config.lock_timeout);
-    auto enrollment = store.load(*account);
+    auto enrollment = storage.load_enrollment(*account);
     if (enrollment) {
         warn_if_backup_codes_refused(user_name, enrollment->backup, config, logger);
         return {Standing::Kind::enrolled, std::move(enrollment.value()),
@@ -140,7 +139,7 @@ std::optional<HostTag> host_to_remember(const std::string& user_name,
     if (config.policy.remember_host == 0 || context.remote_host.empty()) {
         return std::nullopt;  // never for local logins
     }
-    const auto key = load_host_key(config.state_dir, services.random);
+    const auto key = services.storage.remembered_host_key(services.random);
     if (!key) {
         services.logger.error("remember_host is off for this login: " + key.error().message);
         return std::nullopt;
@@ -152,7 +151,7 @@ LoginOutcome run_enrolled_login(const std::string& user_name, Standing& standing
                                 const Config& config, LoginServices& services,
                                 const LoginContext& context) {
     AttemptRecorder recorder(
-        user_name, config, services.logger,
+        services.storage, user_name, config, services.logger,
         host_to_remember(user_name, *standing.enrollment, config, services, context),
         services.check_primitives);
     if (standing.account) {
@@ -205,7 +204,7 @@ LoginOutcome run_login(const std::string& user_name, const Config& config,
                              ": the remote host is in exempt_networks");
         return LoginOutcome::not_applicable;
     } else {
-        standing = find_standing(user_name, config, services.logger);
+        standing = find_standing(user_name, config, services.storage, services.logger);
     }
     if (standing.kind == Standing::Kind::not_enrolled) {
         if (config.nullok) {
@@ -225,17 +224,29 @@ LoginOutcome run_login(const std::string& user_name, const Config& config,
         return run_enrolled_login(user_name, standing, config, services, context);
     }
     // Asked like an enrolled user; no code is ever checked or recorded.
-    AttemptRecorder never_used(user_name, config, services.logger, std::nullopt);
+    AttemptRecorder never_used(services.storage, user_name, config, services.logger,
+                               std::nullopt);
     return run_code_prompts(user_name, standing, config, services, never_used);
 }
 
 LoginOutcome run_login(const std::string& user_name, const Config& config,
                        Conversation& conversation, Logger& logger, const Clock& clock,
                        const LoginContext& context) {
+    auto storage = open_storage(config, logger);
+    if (!storage) {
+        logger.error("cannot open the storage: " + storage.error().message);
+        return LoginOutcome::unavailable;
+    }
+    return run_login(user_name, config, **storage, conversation, logger, clock, context);
+}
+
+LoginOutcome run_login(const std::string& user_name, const Config& config, Storage& storage,
+                       Conversation& conversation, Logger& logger, const Clock& clock,
+                       const LoginContext& context) {
     OpenSslRandom random;
-    LoginServices services{conversation, logger, clock, random,
+    LoginServices services{conversation, logger, clock, random, storage,
                            [&config, &logger](Channel channel) {
-                               return make_message_sender(config, channel, logger);
+                               return make_message_sender(config.delivery, channel, logger);
                            },
                            host_name(), CheckPrimitives{}};
     return run_login(user_name, config, services, context);

@@ -3,8 +3,6 @@
 #include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/state/lockout.hpp"
 #include "otpgate/core/primitives/otp.hpp"
-#include "otpgate/core/state/replay_fence.hpp"
-#include "otpgate/core/state/state_store.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -18,63 +16,35 @@ void record_success_in(UserState& state, std::int64_t now, const std::optional<H
 
 }  // namespace
 
-AttemptRecorder::StepFence AttemptRecorder::fence_totp_step(const Enrollment& enrollment,
-                                                            std::int64_t step, std::int64_t now) {
+std::optional<StepAdmission> AttemptRecorder::admit_totp_step(UserTransaction& transaction,
+                                                              const Enrollment& enrollment,
+                                                              std::int64_t step,
+                                                              std::int64_t now) {
     const std::int64_t period = enrollment.totp.period;
-    auto boot_id = current_boot_id();
-    if (!boot_id) {
-        m_logger.error("refusing a valid code of user " + m_user + ": " + boot_id.error().message);
-        return StepFence::unavailable;
-    }
     const std::int64_t window_end = (totp_step(now, enrollment.totp.period) +
                                      static_cast<std::int64_t>(m_config.totp_window)) * period;
-    auto admission = admit_unflushed_step(m_config.state_dir, *boot_id, step * period,
-                                          window_end, m_config.lock_timeout);
+    auto admission = transaction.admit_spent_step(step * period, window_end);
     if (!admission) {
-        // Unread, the fence cannot tell whether a crash lost this step.
         m_logger.error("refusing a valid code of user " + m_user + ": " +
                        admission.error().message);
-        return StepFence::unavailable;
+        return std::nullopt;
     }
-    switch (admission->verdict) {
-        case FenceVerdict::covered: return StepFence::covered;
-        case FenceVerdict::uncovered:
-            m_logger.warning("flushing the state of user " + m_user +
-                             " itself: " + admission->problem);
-            return StepFence::uncovered;
-        case FenceVerdict::refused:
-            m_logger.warning("code of user " + m_user +
-                             " refused: the host restarted, and a code of its step may have been "
-                             "accepted before without reaching the disk; codes of steps that "
-                             "begin after " + std::to_string(admission->refused_through) +
-                             " (Unix time) are accepted");
-            return StepFence::refused;
-        case FenceVerdict::refused_damaged:
-            m_logger.error("code of user " + m_user + " refused: the replay fence in " +
-                           m_config.state_dir.string() +
-                           " was damaged, so codes of steps that begin up to " +
-                           std::to_string(admission->refused_through) +
-                           " (Unix time) may have been spent" +
-                           (admission->problem.empty() ? "" : "; " + admission->problem));
-            return StepFence::refused;
-    }
-    return StepFence::unavailable;
+    return *admission;
 }
 
-Result<LockedState> AttemptRecorder::lock_state() const {
-    const StateStore states(m_config.state_dir, m_config.lock_timeout, &m_logger);
-    return m_account_uid ? states.lock(m_user, m_account_uid) : states.lock(m_user);
+Result<std::unique_ptr<UserTransaction>> AttemptRecorder::begin() const {
+    return m_account_uid ? m_storage.begin(m_user, m_account_uid) : m_storage.begin(m_user);
 }
 
 std::optional<RecordedStanding> AttemptRecorder::standing(std::int64_t now) {
-    auto locked = lock_state();
-    if (!locked) {
+    auto opened = begin();
+    if (!opened) {
         m_logger.debug("cannot read the state of user " + m_user +
-                       " before asking: " + locked.error().message);
+                       " before asking: " + opened.error().message);
         return std::nullopt;
     }
     RecordedStanding standing;
-    const UserState& state = locked->state();
+    const UserState& state = (*opened)->state();
     standing.lock_remaining = lock_remaining(state, m_config.policy.lockout, now);
     standing.host_remembered =
         m_remember && host_remembered(state, *m_remember, now, m_config.policy.remember_host);
@@ -95,12 +65,14 @@ bool AttemptRecorder::refuse_if_locked(const UserState& state, std::int64_t now)
     return true;
 }
 
-void AttemptRecorder::record_failure_and_commit(LockedState& locked, std::int64_t now) {
+void AttemptRecorder::record_failure_and_commit(UserTransaction& transaction, std::int64_t now) {
     const LockoutPolicy& policy = m_config.policy.lockout;
-    const bool lock_started = record_failure(locked.state(), policy, now);
+    const bool lock_started = record_failure(transaction.state(), policy, now);
     // A crash may forget a wrong code (a fresh attempt after a restart),
     // never a lock that began.
-    if (auto saved = locked.commit(lock_started ? Flush::now : Flush::by_kernel); !saved) {
+    if (auto saved = transaction.commit(lock_started ? Durability::durable
+                                                     : Durability::loss_harmless);
+        !saved) {
         m_logger.error("cannot record a wrong code of user " + m_user + ": " +
                        saved.error().message);
         return;
@@ -115,12 +87,13 @@ void AttemptRecorder::record_failure_and_commit(LockedState& locked, std::int64_
 
 AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
                                                 std::string_view digits, std::int64_t now) {
-    auto locked = lock_state();
-    if (!locked) {
-        m_logger.error("cannot check the code of user " + m_user + ": " + locked.error().message);
+    auto opened = begin();
+    if (!opened) {
+        m_logger.error("cannot check the code of user " + m_user + ": " + opened.error().message);
         return AttemptResult::unavailable;
     }
-    UserState& state = locked->state();
+    UserTransaction& transaction = **opened;
+    UserState& state = transaction.state();
     if (refuse_if_locked(state, now)) {
         check_nothing(digits, now, m_cost);
         return AttemptResult::locked;
@@ -129,21 +102,23 @@ AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
     switch (verdict) {
         case CodeVerdict::accepted_totp:
         case CodeVerdict::accepted_backup: {
-            // A spent backup code is flushed; a spent TOTP step need not be
-            // when the replay fence covers it.
-            Flush flush = Flush::now;
+            // A spent backup code is durable at once; a spent TOTP step as
+            // the storage's replay guarantee makes it, once it admitted it.
+            Durability durability = Durability::durable;
             if (verdict == CodeVerdict::accepted_totp) {
-                switch (fence_totp_step(enrollment, *state.last_totp_step, now)) {
-                    case StepFence::covered: flush = Flush::by_kernel; break;
-                    case StepFence::uncovered: break;
-                    case StepFence::refused:
-                        record_failure_and_commit(*locked, now);
-                        return AttemptResult::replayed;
-                    case StepFence::unavailable: return AttemptResult::unavailable;
+                const auto admission =
+                    admit_totp_step(transaction, enrollment, *state.last_totp_step, now);
+                if (!admission) {
+                    return AttemptResult::unavailable;
                 }
+                if (*admission == StepAdmission::refused) {
+                    record_failure_and_commit(transaction, now);
+                    return AttemptResult::replayed;
+                }
+                durability = Durability::spent_step;
             }
             record_success_in(state, now, m_remember);
-            if (auto saved = locked->commit(flush); !saved) {
+            if (auto saved = transaction.commit(durability); !saved) {
                 // Without a durable record the code could be used again.
                 m_logger.error("refusing a valid code of user " + m_user +
                                " because it cannot be recorded: " + saved.error().message);
@@ -168,22 +143,23 @@ AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
                             " digits)");
             break;
     }
-    record_failure_and_commit(*locked, now);
+    record_failure_and_commit(transaction, now);
     return verdict == CodeVerdict::replayed ? AttemptResult::replayed : AttemptResult::rejected;
 }
 
 AttemptResult AttemptRecorder::accept_sent_code(const Enrollment& enrollment, std::int64_t now) {
-    auto locked = lock_state();
-    if (!locked) {
-        m_logger.error("cannot record the login of user " + m_user + ": " + locked.error().message);
+    auto opened = begin();
+    if (!opened) {
+        m_logger.error("cannot record the login of user " + m_user + ": " + opened.error().message);
         return AttemptResult::unavailable;
     }
-    if (refuse_if_locked(locked->state(), now)) {
+    UserTransaction& transaction = **opened;
+    if (refuse_if_locked(transaction.state(), now)) {
         return AttemptResult::locked;
     }
-    adopt_enrollment(locked->state(), enrollment);
-    record_success_in(locked->state(), now, m_remember);
-    if (auto saved = locked->commit(); !saved) {
+    adopt_enrollment(transaction.state(), enrollment);
+    record_success_in(transaction.state(), now, m_remember);
+    if (auto saved = transaction.commit(); !saved) {
         m_logger.error("cannot record the login of user " + m_user + ": " + saved.error().message);
         return AttemptResult::unavailable;
     }
@@ -192,13 +168,14 @@ AttemptResult AttemptRecorder::accept_sent_code(const Enrollment& enrollment, st
 
 AttemptResult AttemptRecorder::confirm_new_totp(const Enrollment& enrollment,
                                                 std::string_view digits, std::int64_t now) {
-    auto locked = lock_state();
-    if (!locked) {
+    auto opened = begin();
+    if (!opened) {
         m_logger.error("cannot confirm the new enrollment of user " + m_user + ": " +
-                       locked.error().message);
+                       opened.error().message);
         return AttemptResult::unavailable;
     }
-    UserState& state = locked->state();
+    UserTransaction& transaction = **opened;
+    UserState& state = transaction.state();
     if (refuse_if_locked(state, now)) {
         return AttemptResult::locked;
     }
@@ -207,14 +184,14 @@ AttemptResult AttemptRecorder::confirm_new_totp(const Enrollment& enrollment,
     if (enrollment.method != Method::totp || verdict.match != TotpMatch::accepted) {
         m_logger.notice("wrong confirming code for the new enrollment of user " + m_user + " (" +
                         std::to_string(digits.size()) + " digits)");
-        record_failure_and_commit(*locked, now);
+        record_failure_and_commit(transaction, now);
         return AttemptResult::rejected;
     }
     adopt_enrollment(state, enrollment);
     if (!state.last_totp_step || *state.last_totp_step < verdict.step) {
         state.last_totp_step = verdict.step;
     }
-    if (auto saved = locked->commit(); !saved) {
+    if (auto saved = transaction.commit(); !saved) {
         m_logger.error("cannot record the confirming code of user " + m_user + ": " +
                        saved.error().message);
         return AttemptResult::unavailable;

@@ -6,14 +6,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <vector>
 
-#include <openssl/sha.h>
-
-#include "otpgate/core/primitives/digest.hpp"
-#include "otpgate/core/system/safe_file.hpp"
+#include "otpgate/core/system/descriptor_io.hpp"
+#include "otpgate/core/system/unique_fd.hpp"
 #include "little_endian.hpp"
+#include "sealed_record.hpp"
 #include "otpgate/core/state/state_store.hpp"
 
 namespace otpgate::core {
@@ -22,9 +20,10 @@ namespace {
 using little_endian::get_u32;
 using little_endian::put_u32;
 
-constexpr std::array<char, 8> magic = {'O', 'T', 'P', 'G', 'H', 'S', '0', '1'};
+// Layout: docs/state-records.md.
+constexpr SealedRecordFormat log_format("OTPGHS01", HostSendLog::encoded_size);
 constexpr std::int64_t minutes_per_hour = 60;
-constexpr std::size_t checksum_offset = HostSendLog::encoded_size - SHA256_DIGEST_LENGTH;
+static_assert(8 + 8 * HostSendLog::bucket_count == log_format.checksum_offset());
 
 std::int64_t minute_of(std::int64_t now) {
     return std::max<std::int64_t>(0, now) / 60;
@@ -89,20 +88,16 @@ void HostSendLog::record(std::int64_t now) {
 }
 
 void HostSendLog::encode(std::uint8_t* out) const {
-    std::memset(out, 0, encoded_size);
-    std::memcpy(out, magic.data(), magic.size());
+    log_format.start(out);
     for (std::size_t i = 0; i < bucket_count; ++i) {
         put_u32(out + 8 + 8 * i, m_buckets[i].minute);
         put_u32(out + 12 + 8 * i, m_buckets[i].count);
     }
-    sha256(out, checksum_offset, out + checksum_offset);
+    log_format.seal(out);
 }
 
 std::optional<HostSendLog> HostSendLog::decode(const std::uint8_t* in) {
-    std::array<std::uint8_t, SHA256_DIGEST_LENGTH> checksum{};
-    sha256(in, checksum_offset, checksum.data());
-    if (std::memcmp(in, magic.data(), magic.size()) != 0 ||
-        std::memcmp(checksum.data(), in + checksum_offset, checksum.size()) != 0) {
+    if (!log_format.check(in)) {
         return std::nullopt;
     }
     HostSendLog log;

@@ -1,6 +1,7 @@
 // Fixed-width little-endian integers in the root-owned records (the state
-// slots and the host send log): byte order spelled out, so a record reads
-// the same whatever the compiler does with a struct. Private to the library.
+// slots, the replay fence, the host send log): byte order spelled out, so a
+// record reads the same whatever the compiler does with a struct. Private
+// to the library.
 #pragma once
 
 #include <cstdint>

@@ -11,6 +11,7 @@
 
 #include "otpgate/core/primitives/digest.hpp"
 #include "otpgate/core/primitives/ip_network.hpp"
+#include "otpgate/core/system/descriptor_io.hpp"
 #include "otpgate/core/system/safe_file.hpp"
 #include "otpgate/core/primitives/text.hpp"
 
@@ -25,28 +26,18 @@ Error key_error(ErrorKind kind, const std::filesystem::path& path, const std::st
 // login sees the whole key or none; if another login linked first, its key
 // is the one used.
 Result<void> create_host_key(int dir_fd, const std::filesystem::path& path, RandomSource& random) {
-    const std::string temp_name = std::string(host_key_file_name) + ".new-" + random_hex(random, 8);
-    UniqueFd temp(::openat(dir_fd, temp_name.c_str(),
-                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (!temp.valid()) {
-        return key_error(ErrorKind::io, path, "cannot create: " + errno_text(errno));
-    }
+    NewFile file;
+    file.directory_fd = dir_fd;
+    file.name = std::string(host_key_file_name);
+    file.temporary_name = file.name + ".new-" + random_hex(random, 8);
+    file.kind = "host key";
+    file.path = path;
     const SecretBytes key = random_bytes(random, host_key_size);
-    const bool written =
-        ::pwrite(temp.get(), key.data(), key.size(), 0) == static_cast<ssize_t>(key.size()) &&
-        fchmod(temp.get(), 0600) == 0 && fsync(temp.get()) == 0;
-    const int write_error = errno;
-    const bool linked = written && ::linkat(dir_fd, temp_name.c_str(), dir_fd,
-                                            std::string(host_key_file_name).c_str(), 0) == 0;
-    const int link_error = errno;
-    ::unlinkat(dir_fd, temp_name.c_str(), 0);
-    if (!written) {
-        return key_error(ErrorKind::io, path, "cannot write: " + errno_text(write_error));
+    auto created = create_file_by_link(
+        file, std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+    if (!created) {
+        return created.error();
     }
-    if (!linked && link_error != EEXIST) {
-        return key_error(ErrorKind::io, path, "cannot create: " + errno_text(link_error));
-    }
-    fsync(dir_fd);
     return {};
 }
 

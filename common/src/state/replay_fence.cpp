@@ -9,11 +9,10 @@
 #include <cerrno>
 #include <cstring>
 
-#include <openssl/sha.h>
-
 #include "little_endian.hpp"
-#include "otpgate/core/primitives/digest.hpp"
-#include "otpgate/core/system/safe_file.hpp"
+#include "sealed_record.hpp"
+#include "otpgate/core/system/descriptor_io.hpp"
+#include "otpgate/core/system/unique_fd.hpp"
 #include "otpgate/core/state/state_store.hpp"
 
 namespace otpgate::core {
@@ -22,16 +21,15 @@ namespace {
 using little_endian::get_u64;
 using little_endian::put_u64;
 
-// Slot layout: magic, sequence, newest_start, refused_through, boot id
-// length and bytes (zero-padded), then SHA-256 over everything before it.
-constexpr std::array<char, 8> magic = {'O', 'T', 'P', 'G', 'R', 'F', '0', '1'};
+// Slot layout: docs/state-records.md.
+constexpr SealedRecordFormat slot_format("OTPGRF01", replay_fence_slot_size);
 constexpr std::size_t sequence_offset = 8;
 constexpr std::size_t newest_offset = 16;
 constexpr std::size_t refused_offset = 24;
 constexpr std::size_t boot_length_offset = 32;
 constexpr std::size_t boot_offset = 33;
 constexpr std::size_t max_boot_id_size = 48;
-constexpr std::size_t checksum_offset = replay_fence_slot_size - SHA256_DIGEST_LENGTH;
+constexpr std::size_t checksum_offset = slot_format.checksum_offset();
 static_assert(boot_offset + max_boot_id_size <= checksum_offset);
 
 Error fence_error(ErrorKind kind, const std::filesystem::path& path, const std::string& what) {
@@ -192,23 +190,19 @@ bool encode_replay_fence_slot(const ReplayFenceRecord& record, std::uint64_t seq
     if (record.boot_id.size() > max_boot_id_size) {
         return false;
     }
-    std::memset(slot, 0, replay_fence_slot_size);
-    std::memcpy(slot, magic.data(), magic.size());
+    slot_format.start(slot);
     put_u64(slot + sequence_offset, sequence);
     put_u64(slot + newest_offset, static_cast<std::uint64_t>(record.newest_start));
     put_u64(slot + refused_offset, static_cast<std::uint64_t>(record.refused_through));
     slot[boot_length_offset] = static_cast<std::uint8_t>(record.boot_id.size());
     std::memcpy(slot + boot_offset, record.boot_id.data(), record.boot_id.size());
-    sha256(slot, checksum_offset, slot + checksum_offset);
+    slot_format.seal(slot);
     return true;
 }
 
 std::optional<std::pair<ReplayFenceRecord, std::uint64_t>> decode_replay_fence_slot(
     const std::uint8_t* slot) {
-    std::array<std::uint8_t, SHA256_DIGEST_LENGTH> checksum{};
-    sha256(slot, checksum_offset, checksum.data());
-    if (std::memcmp(slot, magic.data(), magic.size()) != 0 ||
-        std::memcmp(checksum.data(), slot + checksum_offset, checksum.size()) != 0) {
+    if (!slot_format.check(slot)) {
         return std::nullopt;
     }
     const std::size_t boot_size = slot[boot_length_offset];

@@ -1,14 +1,5 @@
-// The 512-byte record of a user's state, little-endian:
-//
-//   0   magic "OTPGST01"        8   sequence number
-//   16  enrollment id (16)      32  last TOTP step     40  spent backup mask
-//   48  verified destination (32 bytes of SHA-256)     80  verified at
-//   88  number of sends         96  32 send times (u32)
-//   224 last success            232 lock began at
-//   240 number of failures      241 number of remembered hosts
-//   244 16 failure times (u32)  308 8 hosts: tag (16) + time (u32)
-//   468 uid recorded (1: yes)   469 reserved, zero     472 uid (u32)
-//   476 reserved, zero          480 SHA-256 of bytes 0-479
+// The 512-byte record of a user's state; its layout, field by field, is in
+// docs/state-records.md.
 //
 // Bytes 224 on were zero before access policies existed, and zero means
 // "never, none": records written by earlier versions read unchanged, so
@@ -21,12 +12,10 @@
 #include <cstring>
 #include <limits>
 
-#include <openssl/sha.h>
-
-#include "otpgate/core/primitives/digest.hpp"
 #include "otpgate/core/primitives/hex.hpp"
 #include "otpgate/core/state/state_store.hpp"
 #include "little_endian.hpp"
+#include "sealed_record.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -36,8 +25,8 @@ using little_endian::get_u64;
 using little_endian::put_u32;
 using little_endian::put_u64;
 
-constexpr std::array<char, 8> slot_magic = {'O', 'T', 'P', 'G', 'S', 'T', '0', '1'};
-constexpr std::size_t checksum_offset = state_slot_size - SHA256_DIGEST_LENGTH;
+constexpr SealedRecordFormat slot_format("OTPGST01", state_slot_size);
+constexpr std::size_t checksum_offset = slot_format.checksum_offset();
 constexpr std::int64_t no_step = std::numeric_limits<std::int64_t>::min();
 
 constexpr std::size_t sends_offset = 96;
@@ -71,8 +60,7 @@ std::pair<std::size_t, std::size_t> newest(const std::vector<T>& list, std::size
 }  // namespace
 
 void encode_state_slot(const UserState& state, std::uint64_t sequence, std::uint8_t* slot) {
-    std::memset(slot, 0, state_slot_size);
-    std::memcpy(slot, slot_magic.data(), slot_magic.size());
+    slot_format.start(slot);
     put_u64(slot + 8, sequence);
     if (const auto id = hex_decode(state.enrollment_id); id && id->size() == 16) {
         std::memcpy(slot + 16, id->data(), 16);
@@ -110,16 +98,11 @@ void encode_state_slot(const UserState& state, std::uint64_t sequence, std::uint
         slot[uid_flag_offset] = 1;
         put_u32(slot + uid_offset, static_cast<std::uint32_t>(*state.uid));
     }
-    sha256(slot, checksum_offset, slot + checksum_offset);
+    slot_format.seal(slot);
 }
 
 std::optional<std::pair<UserState, std::uint64_t>> decode_state_slot(const std::uint8_t* slot) {
-    if (std::memcmp(slot, slot_magic.data(), slot_magic.size()) != 0) {
-        return std::nullopt;
-    }
-    std::array<std::uint8_t, SHA256_DIGEST_LENGTH> checksum{};
-    sha256(slot, checksum_offset, checksum.data());
-    if (std::memcmp(checksum.data(), slot + checksum_offset, checksum.size()) != 0) {
+    if (!slot_format.check(slot)) {
         return std::nullopt;
     }
     UserState state;

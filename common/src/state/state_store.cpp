@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "otpgate/core/primitives/random.hpp"
+#include "otpgate/core/system/descriptor_io.hpp"
 #include "otpgate/core/system/safe_file.hpp"
 #include "otpgate/core/system/user_account.hpp"
 #include "little_endian.hpp"
@@ -78,43 +79,22 @@ std::string temporary_name_prefix(const std::string& user_name) {
 Result<void> create_state_file(int dir_fd, const std::string& name, const std::filesystem::path& path,
                                std::chrono::milliseconds lock_timeout) {
     OpenSslRandom random;
-    const std::string temp_name = temporary_name_prefix(name) + random_hex(random, 8);
-    UniqueFd temp(::openat(dir_fd, temp_name.c_str(),
-                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (!temp.valid()) {
-        return state_error(ErrorKind::io, path, "cannot create: " + errno_text(errno));
-    }
     std::array<std::uint8_t, state_file_size> initial{};
     encode_state_slot(UserState{}, 0, initial.data());
-    const ssize_t written = ::pwrite(temp.get(), initial.data(), initial.size(), 0);
-    // Locked until the temporary name is gone (temp closes on return): a
-    // racing login that opens the file once it is linked waits for the lock,
-    // and then finds it with the one link it insists on.
-    const bool ok = written == static_cast<ssize_t>(initial.size()) && fchmod(temp.get(), 0600) == 0 &&
-                    fsync(temp.get()) == 0;
-    const int error_number = errno;
-    // Nobody else can hold the lock of a file only this process has named.
-    auto temp_locked = ok ? lock_file(temp.get(), LockMode::exclusive, lock_timeout, path)
-                          : Result<void>();
-    if (!temp_locked) {
-        ::unlinkat(dir_fd, temp_name.c_str(), 0);
-        return temp_locked.error();
-    }
-    bool linked = false;
-    int link_error = 0;
-    if (ok) {
-        linked = ::linkat(dir_fd, temp_name.c_str(), dir_fd, name.c_str(), 0) == 0;
-        link_error = errno;
-    }
-    ::unlinkat(dir_fd, temp_name.c_str(), 0);
-    if (!ok) {
-        return state_error(ErrorKind::io, path, "cannot write: " + errno_text(error_number));
-    }
-    if (!linked && link_error != EEXIST) {
-        return state_error(ErrorKind::io, path, "cannot create: " + errno_text(link_error));
-    }
-    if (fsync(dir_fd) != 0) {
-        return state_error(ErrorKind::io, path, "cannot sync its directory: " + errno_text(errno));
+    NewFile file;
+    file.directory_fd = dir_fd;
+    file.name = name;
+    file.temporary_name = temporary_name_prefix(name) + random_hex(random, 8);
+    file.kind = "state file";
+    file.path = path;
+    // Locked until the temporary name is gone: a racing login that opens
+    // the file once it is linked waits for the lock, and then finds it with
+    // the one link it insists on.
+    file.lock_timeout = lock_timeout;
+    auto created = create_file_by_link(
+        file, std::string_view(reinterpret_cast<const char*>(initial.data()), initial.size()));
+    if (!created) {
+        return created.error();
     }
     return {};
 }

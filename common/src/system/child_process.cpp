@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "otpgate/core/system/safe_file.hpp"
+#include "otpgate/core/system/descriptor_io.hpp"
 #include "otpgate/core/system/unique_fd.hpp"
 
 namespace otpgate::core {

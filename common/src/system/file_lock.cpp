@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "otpgate/core/system/safe_file.hpp"
+#include "otpgate/core/system/descriptor_io.hpp"
 
 namespace otpgate::core {
 namespace {

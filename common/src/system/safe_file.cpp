@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "otpgate/core/system/descriptor_io.hpp"
 #include "otpgate/core/system/file_lock.hpp"
 #include "otpgate/core/primitives/random.hpp"
 
@@ -47,27 +48,7 @@ Result<UniqueFd> open_locked_directory(const std::filesystem::path& directory,
     return dir;
 }
 
-bool write_all(int fd, std::string_view content) {
-    while (!content.empty()) {
-        const ssize_t written = ::write(fd, content.data(), content.size());
-        if (written < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return false;
-        }
-        content.remove_prefix(static_cast<std::size_t>(written));
-    }
-    return true;
-}
-
 }  // namespace
-
-std::string errno_text(int error_number) {
-    char buffer[256];
-    // GNU strerror_r returns the message, not necessarily in buffer.
-    return strerror_r(error_number, buffer, sizeof buffer);
-}
 
 Result<UniqueFd> open_checked(const std::filesystem::path& path, const FileRules& rules) {
     // O_NONBLOCK: opening a FIFO someone planted must not hang the login.
@@ -194,6 +175,49 @@ Result<void> remove_file_locked(const std::filesystem::path& path,
                                              " but could not sync its directory: " + errno_text(errno));
     }
     return {};
+}
+
+Result<Creation> create_file_by_link(const NewFile& file, std::string_view content) {
+    const int dir_fd = file.directory_fd;
+    const char* const temp_name = file.temporary_name.c_str();
+    const auto failure = [&file](const std::string& what, int error_number) {
+        return make_error(ErrorKind::io, file.kind + " " + file.path.string() + ": " + what + ": " +
+                                             errno_text(error_number));
+    };
+    UniqueFd temp(
+        ::openat(dir_fd, temp_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, file.mode));
+    if (!temp.valid()) {
+        return failure("cannot create", errno);
+    }
+    // The temporary name goes on every path; `temp` stays open (and, with a
+    // lock, locked) until the return, after it is gone.
+    if (fchmod(temp.get(), file.mode) != 0 || !write_all(temp.get(), content) ||
+        fsync(temp.get()) != 0) {
+        const int error_number = errno;
+        ::unlinkat(dir_fd, temp_name, 0);
+        return failure("cannot write", error_number);
+    }
+    if (file.lock_timeout) {
+        // Nobody else can hold the lock of a file only this process has named.
+        if (auto locked = lock_file(temp.get(), LockMode::exclusive, *file.lock_timeout, file.path);
+            !locked) {
+            ::unlinkat(dir_fd, temp_name, 0);
+            return locked.error();
+        }
+    }
+    // linkat, unlike renameat, never replaces what has the name already.
+    const bool linked = ::linkat(dir_fd, temp_name, dir_fd, file.name.c_str(), 0) == 0;
+    const int link_error = errno;
+    ::unlinkat(dir_fd, temp_name, 0);
+    if (!linked && link_error != EEXIST) {
+        return failure("cannot create", link_error);
+    }
+    // Also when another process linked first: its file is the one used next,
+    // so its name must be on disk too.
+    if (fsync(dir_fd) != 0) {
+        return failure("cannot sync its directory", errno);
+    }
+    return linked ? Creation::created : Creation::existed;
 }
 
 }  // namespace otpgate::core

@@ -5,7 +5,7 @@
 #include <grp.h>
 #include <unistd.h>
 
-#include "otpgate/core/system/safe_file.hpp"
+#include "otpgate/core/system/descriptor_io.hpp"
 
 namespace otpgate::core {
 namespace {

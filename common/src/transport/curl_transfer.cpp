@@ -56,15 +56,6 @@ const char* user_agent() {
     return "otpgate/" OTPGATE_VERSION;
 }
 
-TransferSettings transfer_settings(const DeliveryConfig& config) {
-    TransferSettings settings;
-    settings.timeout_ms = config.timeout_ms;
-    settings.connect_timeout_ms = std::min(config.connect_timeout_ms, config.timeout_ms);
-    settings.ca_file = config.tls_ca_file;
-    settings.ca_path = config.tls_ca_path;
-    return settings;
-}
-
 Result<void> apply_transfer_options(const CurlLibrary& libcurl, CURL* handle,
                                     const TransferSettings& settings, const char* protocols,
                                     CurlErrorBuffer& errors) {

@@ -133,15 +133,4 @@ HttpOutcome perform_http_request(const HttpRequest& request, const TransferSetti
     return outcome;
 }
 
-DeliveryResult judge_http_status(long status) {
-    const std::string answered = "gateway answered HTTP " + std::to_string(status);
-    if (status >= 200 && status <= 299) {
-        return {true, answered};
-    }
-    if (status >= 300 && status <= 399) {
-        return {false, answered + " (a redirect; redirects are not followed)"};
-    }
-    return {false, answered};
-}
-
 }  // namespace otpgate::core

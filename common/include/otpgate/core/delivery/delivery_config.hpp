@@ -8,15 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "otpgate/core/transport/http_options.hpp"
+
 namespace otpgate::core {
 
 enum class SmsBackend { none, twilio, generic, file, command };
 enum class EmailBackend { none, smtp, sendmail, file, command };
 
-// GET is deliberately missing: a code in a URL ends up in access logs.
-enum class HttpMethod { post, put };
 enum class HttpBodyType { form, json };
-enum class HttpAuth { none, basic, bearer };
 enum class SmtpStartTls { required, none };
 
 struct HttpHeader {

@@ -6,7 +6,7 @@
 
 #include <optional>
 
-#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/delivery/delivery_config.hpp"
 #include "otpgate/core/transport/curl_transfer.hpp"
 #include "otpgate/core/system/logger.hpp"
 #include "otpgate/core/delivery/message.hpp"

@@ -11,7 +11,7 @@
 
 namespace otpgate::core {
 
-struct Config;
+struct DeliveryConfig;
 
 // A code is sent for one of three purposes, each with its own text: to
 // log in, to verify a new destination, or to confirm a change to the
@@ -44,7 +44,7 @@ public:
 
 // The sender configured for `channel`; an error when none is configured or
 // its credentials cannot be read (e.g. an unprivileged screen locker).
-Result<std::unique_ptr<MessageSender>> make_message_sender(const Config& config, Channel channel,
-                                                           Logger& logger);
+Result<std::unique_ptr<MessageSender>> make_message_sender(const DeliveryConfig& config,
+                                                           Channel channel, Logger& logger);
 
 }  // namespace otpgate::core

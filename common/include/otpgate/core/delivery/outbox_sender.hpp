@@ -15,7 +15,7 @@
 
 #include <filesystem>
 
-#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/delivery/delivery_config.hpp"
 #include "otpgate/core/system/logger.hpp"
 #include "otpgate/core/delivery/message.hpp"
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/delivery/delivery_config.hpp"
 #include "otpgate/core/delivery/email_format.hpp"
 #include "otpgate/core/system/logger.hpp"
 #include "otpgate/core/delivery/message.hpp"

@@ -5,7 +5,7 @@
 
 #include <optional>
 
-#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/delivery/delivery_config.hpp"
 #include "otpgate/core/transport/curl_transfer.hpp"
 #include "otpgate/core/delivery/email_format.hpp"
 #include "otpgate/core/system/logger.hpp"

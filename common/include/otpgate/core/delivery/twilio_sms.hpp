@@ -6,7 +6,7 @@
 // Twilio answers 201 Created with the new message; any 2xx counts as sent.
 #pragma once
 
-#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/delivery/delivery_config.hpp"
 #include "otpgate/core/transport/curl_transfer.hpp"
 #include "otpgate/core/system/logger.hpp"
 #include "otpgate/core/delivery/message.hpp"

@@ -14,7 +14,7 @@
 #include "otpgate/core/enrollment/google_authenticator_file.hpp"
 #include "otpgate/core/primitives/random.hpp"
 #include "otpgate/core/primitives/result.hpp"
-#include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/state/user_state.hpp"
 
 namespace otpgate::core {
 

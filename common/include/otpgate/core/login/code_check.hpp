@@ -9,7 +9,7 @@
 
 #include "otpgate/core/config/config.hpp"
 #include "otpgate/core/enrollment/enrollment.hpp"
-#include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/state/user_state.hpp"
 
 namespace otpgate::core {
 
@@ -47,7 +47,7 @@ CheckCost check_cost(const Config& config, CheckPrimitives primitives = {});
 
 // Bring the state in line with the enrollment: a new enrollment id means a
 // new set of backup codes, so the spent-code mask starts empty, and a new
-// factor, so no host is remembered (remembered_host.hpp). The last used
+// factor, so no host is remembered (host_tag.hpp). The last used
 // TOTP step is kept: time only moves on, so keeping it is always safe.
 void adopt_enrollment(UserState& state, const Enrollment& enrollment);
 

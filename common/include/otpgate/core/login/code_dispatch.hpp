@@ -1,5 +1,5 @@
 // Sending a fresh code: first a send is reserved under the per-user limits
-// (with the state locked), then, with the lock released so that a slow
+// (in one transaction of the user's state), then, with the lock released so that a slow
 // provider never holds up other logins, a code is issued and sent. Used by
 // the login dialogue and by enrollment.
 #pragma once
@@ -15,7 +15,8 @@
 #include "otpgate/core/primitives/random.hpp"
 #include "otpgate/core/primitives/result.hpp"
 #include "otpgate/core/state/sent_code.hpp"
-#include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/state/user_state.hpp"
+#include "otpgate/core/storage/storage.hpp"
 
 namespace otpgate::core {
 
@@ -25,7 +26,7 @@ struct SendReservation {
     std::string reason;            // refused: why; throttled: which limit, if not the user's
 };
 
-// Under the user's state lock: `refusal(state)` may name a reason not to
+// In the user's transaction: `refusal(state)` may name a reason not to
 // send at all; otherwise the send limits are checked and, when they allow
 // it, the send is recorded. An error when the state cannot be used.
 using SendRefusal = std::function<std::string(const UserState&)>;
@@ -37,7 +38,8 @@ enum class Cooldown { applies, waived_after_proof };
 
 // An SMS also counts toward host_max_sms_per_hour, checked after the
 // user's own limits (a user at their limit spends nothing of the host's).
-Result<SendReservation> reserve_code_send(const Config& config, const std::string& user_name,
+Result<SendReservation> reserve_code_send(Storage& storage, const Config& config,
+                                          const std::string& user_name,
                                           Channel channel, std::int64_t now, Logger& logger,
                                           const SendRefusal& refusal = {},
                                           Cooldown cooldown = Cooldown::applies);

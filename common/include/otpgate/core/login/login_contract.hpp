@@ -13,6 +13,7 @@
 #include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/primitives/random.hpp"
 #include "otpgate/core/primitives/secret.hpp"
+#include "otpgate/core/storage/storage.hpp"
 #include "otpgate/core/system/clock.hpp"
 #include "otpgate/core/system/logger.hpp"
 
@@ -45,6 +46,7 @@ struct LoginServices {
     Logger& logger;
     const Clock& clock;
     RandomSource& random;
+    Storage& storage;     // enrollments and login state (open_storage.hpp)
     SenderFactory make_sender;  // for SMS and email codes
     std::string host_name;      // {host} in messages
     CheckPrimitives check_primitives;  // what checking a typed code does

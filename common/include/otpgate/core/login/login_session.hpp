@@ -24,7 +24,11 @@ Config proof_config(Config config);
 LoginOutcome run_login(const std::string& user_name, const Config& config,
                        LoginServices& services, const LoginContext& context = {});
 
-// The same with the system's randomness and the configured senders.
+// The same with the system's randomness and the configured senders, in
+// `storage`, or in the configured one (open_storage.hpp).
+LoginOutcome run_login(const std::string& user_name, const Config& config, Storage& storage,
+                       Conversation& conversation, Logger& logger, const Clock& clock,
+                       const LoginContext& context = {});
 LoginOutcome run_login(const std::string& user_name, const Config& config,
                        Conversation& conversation, Logger& logger, const Clock& clock,
                        const LoginContext& context = {});

@@ -1,7 +1,7 @@
 // Checking a typed code against the user's state and recording what it
-// changes, all under the state lock: the spent TOTP step or backup code,
-// wrong codes and the lockout they lead to (lockout.hpp), the last success
-// and the host to remember (remembered_host.hpp).
+// changes, all in one transaction of the storage (storage.hpp): the spent
+// TOTP step or backup code, wrong codes and the lockout they lead to
+// (lockout.hpp), the last success and the host to remember (host_tag.hpp).
 #pragma once
 
 #include <cstdint>
@@ -13,8 +13,9 @@
 #include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/config/config.hpp"
 #include "otpgate/core/enrollment/enrollment.hpp"
+#include "otpgate/core/state/host_tag.hpp"
+#include "otpgate/core/storage/storage.hpp"
 #include "otpgate/core/system/logger.hpp"
-#include "otpgate/core/state/remembered_host.hpp"
 
 namespace otpgate::core {
 
@@ -32,16 +33,19 @@ struct RecordedStanding {
     std::optional<std::int64_t> lock_remaining;  // seconds
 };
 
-// One login's view of the user's state. Locked from read to write for each
-// attempt, so that of many logins racing with one code exactly one sees it
-// unused; never held while prompting. Logs verdicts (never codes).
+// One login's view of the user's state. One transaction of `storage` from
+// read to write for each attempt, so that of many logins racing with one
+// code exactly one sees it unused; never held while prompting. Logs
+// verdicts (never codes).
 class AttemptRecorder {
   public:
     // `remember`: the tag of the remote host, when remember_host is on and
     // the login came from one; recorded with a success.
-    AttemptRecorder(const std::string& user_name, const Config& config, Logger& logger,
-                    std::optional<HostTag> remember, CheckPrimitives primitives = {})
-        : m_user(user_name),
+    AttemptRecorder(Storage& storage, const std::string& user_name, const Config& config,
+                    Logger& logger, std::optional<HostTag> remember,
+                    CheckPrimitives primitives = {})
+        : m_storage(storage),
+          m_user(user_name),
           m_config(config),
           m_logger(logger),
           m_remember(remember),
@@ -55,7 +59,7 @@ class AttemptRecorder {
     [[nodiscard]] bool remembers_host() const noexcept { return m_remember.has_value(); }
 
     // The uid of the user's account, when the caller has looked it up (a
-    // login has): every lock of the state then ties it to that account
+    // login has): every transaction then ties the state to that account
     // without looking the name up again.
     void set_account_uid(uid_t uid) noexcept { m_account_uid = uid; }
 
@@ -79,14 +83,16 @@ class AttemptRecorder {
                                    std::int64_t now);
 
   private:
-    // What the replay fence (replay_fence.hpp) says of an accepted TOTP
-    // step; logged here.
-    enum class StepFence { covered, uncovered, refused, unavailable };
-    StepFence fence_totp_step(const Enrollment& enrollment, std::int64_t step, std::int64_t now);
-    void record_failure_and_commit(LockedState& locked, std::int64_t now);
-    [[nodiscard]] Result<LockedState> lock_state() const;
+    // Whether the storage lets the accepted TOTP step be spent; nullopt
+    // when it cannot tell (logged), and the code is refused.
+    std::optional<StepAdmission> admit_totp_step(UserTransaction& transaction,
+                                                 const Enrollment& enrollment, std::int64_t step,
+                                                 std::int64_t now);
+    void record_failure_and_commit(UserTransaction& transaction, std::int64_t now);
+    [[nodiscard]] Result<std::unique_ptr<UserTransaction>> begin() const;
     bool refuse_if_locked(const UserState& state, std::int64_t now);
 
+    Storage& m_storage;
     const std::string& m_user;
     const Config& m_config;
     Logger& m_logger;

@@ -1,4 +1,4 @@
-// Expected outcomes are values, not exceptions (see STYLE.md habit 3).
+// Expected outcomes are values, not exceptions (CONTRIBUTING.md, "Errors").
 // Error carries a category the callers branch on and a message for humans.
 #pragma once
 

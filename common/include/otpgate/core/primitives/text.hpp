@@ -18,12 +18,12 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t at);
 // The code point of one well-formed sequence, as utf8_sequence_length found it.
 char32_t utf8_code_point(std::string_view sequence);
 
+// True when `text` holds an ASCII control character or DEL: values from
+// the config file and URLs refuse them.
+bool has_control_characters(std::string_view text);
+
 // 'A'-'Z' made lower case, every other byte kept: host names, scheme
 // names, header names and keywords, never locale-dependent.
 std::string ascii_lowercase(std::string_view text);
-
-// Whether any byte is a C0 control or DEL: what no config value, URL or
-// header may hold.
-bool has_control_characters(std::string_view text);
 
 }  // namespace otpgate::core

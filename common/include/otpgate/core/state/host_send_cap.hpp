@@ -3,6 +3,7 @@
 // cannot run up the SMS bill. The count lives in state_dir/.host-sms-sends,
 // owned by root, in 60 one-minute buckets: bounded whatever the traffic,
 // and exact to the minute. Read and updated under an exclusive lock.
+// Layout: docs/state-records.md.
 #pragma once
 
 #include <array>

@@ -4,13 +4,13 @@
 // typed while locked is neither checked nor counted: a lock ends
 // `duration` after it began whatever happens meanwhile, so nobody can keep
 // a user out by spending attempts during it. Time is a parameter; the
-// record lives in the root-owned state (state_store.hpp).
+// record lives in the root-owned state (user_state.hpp).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 
-#include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/state/user_state.hpp"
 
 namespace otpgate::core {
 

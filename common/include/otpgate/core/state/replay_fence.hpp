@@ -19,7 +19,7 @@
 // Two slots written in turn, each with a sequence number and a SHA-256,
 // like state files: a torn write leaves the other. Writers hold an
 // exclusive flock from read to flush and readers a shared one, so no login
-// trusts a record that is not on disk yet.
+// trusts a record that is not on disk yet. Layout: docs/state-records.md.
 #pragma once
 
 #include <chrono>

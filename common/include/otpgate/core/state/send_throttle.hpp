@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/state/user_state.hpp"
 
 namespace otpgate::core {
 

@@ -19,8 +19,11 @@ enum class GroupScope { all, primary_only };
 // While alive, the thread's file-system uid and gid and the process's
 // supplementary groups are the user's. Does nothing unless the process runs
 // as root and the user is not root. Throws std::runtime_error when the
-// switch cannot be made or undone: continuing with the wrong identity is
-// never safe.
+// switch cannot be made: continuing with the wrong identity is never safe.
+// Undoing it (in the destructor) reports nothing: as root it cannot fail
+// for ids held a moment before, and if it did, the thread would keep the
+// user's identity, which can do less than root's, so what follows fails
+// closed rather than open.
 class FileSystemIdentity {
 public:
     explicit FileSystemIdentity(const UserAccount& account, GroupScope scope = GroupScope::all);

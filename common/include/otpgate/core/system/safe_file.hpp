@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -47,7 +48,33 @@ Result<void> replace_file_atomically(const std::filesystem::path& path, std::str
 Result<void> remove_file_locked(const std::filesystem::path& path,
                                 std::chrono::milliseconds lock_timeout = default_lock_timeout);
 
-// "Permission denied", from errno, for messages.
-std::string errno_text(int error_number);
+// A file create_file_by_link makes, and how.
+struct NewFile {
+    int directory_fd = -1;       // the directory it goes in, open
+    std::string name;            // its name there
+    std::string temporary_name;  // written under this first; unique (a random part)
+    mode_t mode = 0600;          // whatever the umask
+    // Every message begins with `kind` and `path`: "state file /var/lib/otpgate/alice: ...".
+    std::string kind;
+    std::filesystem::path path;
+    // When set, the file is flocked exclusively (waiting at most this long)
+    // before it is linked, and stays locked until its temporary name is
+    // gone: a process that opens it by `name` and locks it then sees it
+    // with one link.
+    std::optional<std::chrono::milliseconds> lock_timeout;
+};
+
+enum class Creation { created, existed };
+
+// Creates `file.name` holding `content`, whole or not at all: written under
+// the temporary name (O_EXCL, O_NOFOLLOW, O_CLOEXEC), given its mode, synced,
+// linked to its name without replacing anything there, its temporary name
+// removed, and the directory synced. When something already has the name
+// (another process linked first) it is kept as it is: `existed`. Every
+// failure is an io error (or the lock's own) and removes the temporary name;
+// only a failed directory sync comes after the link, so that the file may
+// then exist and yet not survive a crash. A temporary name that cannot be
+// removed after the link stays as a second name of the file.
+Result<Creation> create_file_by_link(const NewFile& file, std::string_view content);
 
 }  // namespace otpgate::core

@@ -10,19 +10,17 @@
 #include <curl/curl.h>
 
 #include "otpgate/core/transport/curl_library.hpp"
-#include "otpgate/core/delivery/delivery_config.hpp"
 #include "otpgate/core/primitives/result.hpp"
 
 namespace otpgate::core {
 
+// Filled from the config by the delivery layer (sender_transfer.hpp).
 struct TransferSettings {
     unsigned timeout_ms = 10000;
     unsigned connect_timeout_ms = 5000;
     std::string ca_file;  // empty: libcurl's default
     std::string ca_path;
 };
-
-TransferSettings transfer_settings(const DeliveryConfig& config);
 
 // What libcurl's callbacks of one transfer point at: the error buffer, and
 // the moment the transfer must be over with its socket, with which a

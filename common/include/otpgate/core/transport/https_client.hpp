@@ -8,8 +8,7 @@
 #include <vector>
 
 #include "otpgate/core/transport/curl_transfer.hpp"
-#include "otpgate/core/delivery/delivery_config.hpp"
-#include "otpgate/core/delivery/message.hpp"
+#include "otpgate/core/transport/http_options.hpp"
 
 namespace otpgate::core {
 
@@ -37,9 +36,5 @@ struct HttpOutcome {
 // Performs the request. Never throws for network or provider trouble; only
 // std::bad_alloc for resource failures.
 HttpOutcome perform_http_request(const HttpRequest& request, const TransferSettings& settings);
-
-// "gateway answered HTTP 503" and friends: delivered for 2xx only.
-// A 3xx is reported as a redirect that is not followed.
-DeliveryResult judge_http_status(long status);
 
 }  // namespace otpgate::core

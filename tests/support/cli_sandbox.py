@@ -72,7 +72,7 @@ class Sandbox:
             "state_dir = " + self.state_dir,
             "fail_delay_ms = 0",
             # nss_wrapper users are invisible to a set-uid program: these
-            # tests run without otpgate-verify (tests/verify_helper has it).
+            # tests run without otpgate-verify (tests/helper has it).
             "verify_helper =",
             "max_attempts = 1",
             'issuer = "otpgate test"',
@@ -109,16 +109,12 @@ class Sandbox:
     def pam_services(self, auth_lines, folder="pam.d"):
         """A pam_wrapper service folder inside the sandbox: one service per
         entry of `auth_lines` (name -> what follows `auth required`), each
-        with `account required pam_permit.so`, and an `other` that denies,
-        so nothing falls through to /etc/pam.d. Returns the folder."""
-        directory = os.path.join(self.root, folder)
-        os.mkdir(directory)
-        for name, auth in auth_lines.items():
-            self.write_file(os.path.join(directory, name),
-                            "auth required %s\naccount required pam_permit.so\n" % auth, 0o644)
-        self.write_file(os.path.join(directory, "other"),
-                        "auth required pam_deny.so\naccount required pam_deny.so\n", 0o644)
-        return directory
+        with `account required pam_permit.so` (write_pam_services). Returns
+        the folder."""
+        return write_pam_services(
+            os.path.join(self.root, folder),
+            {name: "auth required %s\naccount required pam_permit.so\n" % auth
+             for name, auth in auth_lines.items()})
 
     def module_line(self, module, extra=""):
         """`MODULE config=SANDBOX_CONFIG EXTRA`, for pam_services."""
@@ -209,6 +205,18 @@ class Sandbox:
 
 
 # --- what otpgate prints ---------------------------------------------------
+
+def write_pam_services(directory, stacks):
+    """Makes `directory`, a pam_wrapper service folder: one service file per
+    entry of `stacks` (name -> its lines), and an `other` that denies, so
+    nothing falls through to /etc/pam.d. Returns the folder."""
+    os.mkdir(directory)
+    for name, stack in stacks.items():
+        Sandbox.write_file(os.path.join(directory, name), stack, 0o644)
+    Sandbox.write_file(os.path.join(directory, "other"),
+                       "auth required pam_deny.so\naccount required pam_deny.so\n", 0o644)
+    return directory
+
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 

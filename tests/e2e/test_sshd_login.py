@@ -42,8 +42,7 @@ import unittest
 import pexpect
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "cli"))
-sys.path.insert(0, os.path.join(HERE, "..", "e2e_delivery"))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
 import cli_sandbox  # noqa: E402
 import sshd_world  # noqa: E402
 from sshd_world import KEY_USER_PREFIX, USER_PREFIX  # noqa: E402

@@ -1,4 +1,4 @@
-// The fixture of the libpam policy tests: the tests/pam sandbox, plus users
+// The fixture of the libpam policy tests: the sandbox of tests/support, plus users
 // with a password pam_unix can check, groups in the nss_wrapper group file,
 // and logins that name a remote host (PAM_RHOST).
 #pragma once

@@ -18,10 +18,12 @@ import subprocess
 import sys
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import cli_sandbox  # noqa: E402  (tests/support: the cli and e2e tiers share it)
+
 OTPGATE = None
 MODULE = None
 SERVICE = "otpgate-policy-cli"
-cli_sandbox = None  # imported from tests/cli once its path is known
 
 
 class PolicyCommands(unittest.TestCase):
@@ -258,11 +260,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--otpgate", required=True)
     parser.add_argument("--module", required=True)
-    parser.add_argument("--cli-tests", required=True)
     options, rest = parser.parse_known_args()
     OTPGATE = os.path.abspath(options.otpgate)
     MODULE = os.path.abspath(options.module)
-    sys.path.insert(0, os.path.abspath(options.cli_tests))
-    import cli_sandbox  # noqa: E402  (the shared sandbox of the cli tests)
     cli_sandbox.require("oathtool", "pamtester", "setpriv")
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)

@@ -225,16 +225,12 @@ class SshWorld:
         write_file(self.config, "\n".join(lines) + "\n")
 
     def write_pam_services(self):
-        self.pam_dir = self.path("pam.d")
-        os.mkdir(self.pam_dir)
         stack = ("auth required %s config=%s\n"
                  "account required pam_permit.so\n"
                  "session required pam_permit.so\n"
                  "password required pam_deny.so\n" % (self.module, self.config))
-        for service in ("sshd", "su"):
-            write_file(os.path.join(self.pam_dir, service), stack)
-        write_file(os.path.join(self.pam_dir, "other"),
-                   "auth required pam_deny.so\naccount required pam_deny.so\n")
+        self.pam_dir = cli_sandbox.write_pam_services(self.path("pam.d"),
+                                                      {"sshd": stack, "su": stack})
 
     def pam_wrapper_env(self):
         return {

@@ -20,7 +20,7 @@ import unittest
 import pexpect
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "cli"))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
 import cli_sandbox  # noqa: E402
 
 SERVERS = os.path.join(HERE, "..", "servers")

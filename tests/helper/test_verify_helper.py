@@ -28,8 +28,8 @@ import unittest
 
 import pexpect
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
-import cli_sandbox  # noqa: E402  (require(), SKIP)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import cli_sandbox  # noqa: E402  (require(), SKIP, write_pam_services())
 
 ARGS = None
 USERS = ("otpgvh1", "otpgvh2")
@@ -74,15 +74,12 @@ class World:
             os.mkdir(home, 0o755)
             os.chown(home, entry.pw_uid, entry.pw_gid)
             self.users[name] = entry
-        self.pam_dir = os.path.join(self.root, "pam.d")
-        os.mkdir(self.pam_dir)
         # The CLI, run by a user, reads a copy the user can reach.
         self.user_config = os.path.join(self.root, "otpgate.conf")
-        with open(os.path.join(self.pam_dir, "otpgate"), "w", encoding="utf-8") as f:
-            f.write("auth required %s config=%s\naccount required pam_permit.so\n"
-                    % (os.path.abspath(ARGS.module), self.user_config))
-        with open(os.path.join(self.pam_dir, "other"), "w", encoding="utf-8") as f:
-            f.write("auth required pam_deny.so\n")
+        self.pam_dir = cli_sandbox.write_pam_services(
+            os.path.join(self.root, "pam.d"),
+            {"otpgate": "auth required %s config=%s\naccount required pam_permit.so\n"
+                        % (os.path.abspath(ARGS.module), self.user_config)})
         self.configure()
 
     def configure(self, extra=()):

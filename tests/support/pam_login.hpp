@@ -68,14 +68,16 @@ std::vector<LoginResult> run_logins_together(const std::vector<LoginRequest>& re
 // "PAM_SUCCESS", "PAM_AUTH_ERR", ... for messages.
 std::string pam_code_name(int code);
 
-// For conversation functions (here and in tests/hostile): a message on one
-// line of the transcript (newlines as \n), and freeing a reply array.
-std::string one_line(std::string_view text);
-void free_replies(pam_response* replies, int count);
-
 // For forked login children (here and in tests/hostile): all of `text`,
 // retrying on EINTR; gives up silently when the reader is gone.
 void write_all(int fd, std::string_view text);
+
+// What a login child reports on its result pipe, lines of "start RC",
+// "auth RC", "setcred RC" and the conversation's transcript, into `result`.
+void parse_report(const std::string& report, LoginResult& result);
+// The pam_syslog lines pam_wrapper printed in result.stderr_text, into
+// result.log.
+void parse_log(LoginResult& result);
 
 // pam_wrapper starts over in every forked child; once pam_start has read
 // the service files, the child removes the folder it made (see the .cpp).

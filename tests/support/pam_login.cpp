@@ -16,27 +16,9 @@
 #include <system_error>
 
 #include "otpgate/core/system/unique_fd.hpp"
+#include "scripted_conversation.hpp"
 
 namespace otpgate::pam_tests {
-
-std::string one_line(std::string_view text) {
-    std::string out;
-    for (const char c : text) {
-        if (c == '\n') {
-            out += "\\n";
-        } else {
-            out.push_back(c);
-        }
-    }
-    return out;
-}
-
-void free_replies(pam_response* replies, int count) {
-    for (int i = 0; i < count; ++i) {
-        std::free(replies[i].resp);
-    }
-    std::free(replies);
-}
 
 void write_all(int fd, std::string_view text) {
     while (!text.empty()) {
@@ -65,121 +47,6 @@ void remove_own_pam_wrapper_folder(const std::string& parent_folder) {
     std::error_code ignored;
     std::filesystem::remove_all(folder, ignored);
 }
-
-namespace {
-
-using core::UniqueFd;
-using Clock = std::chrono::steady_clock;  // real time: libfaketime leaves it alone
-
-// Long enough for 40 logins that each fsync on a slow disk, short enough
-// that a login stuck on a FIFO fails the test instead of hanging it.
-constexpr auto login_deadline = std::chrono::seconds(30);
-
-struct ConversationState {
-    const std::vector<std::string>* answers = nullptr;
-    std::size_t next = 0;
-    std::string transcript;
-};
-
-// The application side of the dialogue: records every message and answers
-// prompts from the request's list.
-int converse(int count, const pam_message** messages, pam_response** replies, void* data) noexcept {
-    if (count <= 0 || count > PAM_MAX_NUM_MSG || replies == nullptr || data == nullptr) {
-        return PAM_CONV_ERR;
-    }
-    try {
-        auto& state = *static_cast<ConversationState*>(data);
-        auto* out = static_cast<pam_response*>(
-            std::calloc(static_cast<std::size_t>(count), sizeof(pam_response)));
-        if (out == nullptr) {
-            return PAM_BUF_ERR;
-        }
-        for (int i = 0; i < count; ++i) {
-            const pam_message& message = *messages[i];
-            state.transcript += "prompt " + std::to_string(message.msg_style) + " " +
-                                one_line(message.msg != nullptr ? message.msg : "") + "\n";
-            if (message.msg_style != PAM_PROMPT_ECHO_OFF &&
-                message.msg_style != PAM_PROMPT_ECHO_ON) {
-                continue;
-            }
-            if (state.next >= state.answers->size()) {
-                free_replies(out, count);
-                return PAM_CONV_ERR;
-            }
-            out[i].resp = strdup((*state.answers)[state.next++].c_str());
-            if (out[i].resp == nullptr) {
-                free_replies(out, count);
-                return PAM_BUF_ERR;
-            }
-        }
-        *replies = out;
-        return PAM_SUCCESS;
-    } catch (...) {
-        return PAM_BUF_ERR;
-    }
-}
-
-struct Barrier {
-    int ready_fd = -1;  // the child writes one byte once pam_start is done
-    int go_fd = -1;     // the child waits here until the parent closes the other end
-};
-
-// Runs in the forked child; never returns and never runs the parent's
-// atexit handlers or destructors (pam_wrapper's would remove its folder).
-[[noreturn]] void child_main(const LoginRequest& request, int result_fd, int stderr_fd,
-                             Barrier barrier, const std::string& parent_folder) {
-    dup2(stderr_fd, STDERR_FILENO);
-    close(stderr_fd);
-    ConversationState state;
-    state.answers = &request.answers;
-    const pam_conv conversation{converse, &state};
-    pam_handle_t* pamh = nullptr;
-    std::string report;
-    const int start_rc =
-        pam_start(request.service.c_str(), request.user.empty() ? nullptr : request.user.c_str(),
-                  &conversation, &pamh);
-    report += "start " + std::to_string(start_rc) + "\n";
-    if (start_rc == PAM_SUCCESS && !request.rhost.empty()) {
-        pam_set_item(pamh, PAM_RHOST, request.rhost.c_str());
-    }
-    remove_own_pam_wrapper_folder(parent_folder);
-    if (barrier.ready_fd >= 0) {
-        write_all(barrier.ready_fd, "r");
-        close(barrier.ready_fd);
-        char byte = 0;
-        while (read(barrier.go_fd, &byte, 1) < 0 && errno == EINTR) {
-        }
-        close(barrier.go_fd);
-    }
-    if (start_rc == PAM_SUCCESS) {
-        if (request.file_size_limit) {
-            signal(SIGXFSZ, SIG_IGN);  // a write past the limit then fails with EFBIG
-            const rlimit limit{*request.file_size_limit, *request.file_size_limit};
-            setrlimit(RLIMIT_FSIZE, &limit);
-        }
-        int auth_rc = PAM_SUCCESS;
-        if (request.call_authenticate) {
-            auth_rc = pam_authenticate(pamh, 0);
-            report += "auth " + std::to_string(auth_rc) + "\n";
-        }
-        if (request.call_setcred) {
-            report += "setcred " + std::to_string(pam_setcred(pamh, PAM_ESTABLISH_CRED)) + "\n";
-        }
-        pam_end(pamh, auth_rc);
-    }
-    report += state.transcript;
-    write_all(result_fd, report);
-    _exit(0);
-}
-
-struct Child {
-    pid_t pid = -1;
-    UniqueFd result;
-    UniqueFd err;
-    LoginResult outcome;
-    std::string report;
-    Clock::time_point finished{};
-};
 
 void parse_report(const std::string& report, LoginResult& result) {
     std::size_t start = 0;
@@ -234,6 +101,76 @@ void parse_log(LoginResult& result) {
         result.log.push_back(std::move(entry));
     }
 }
+
+namespace {
+
+using core::UniqueFd;
+using Clock = std::chrono::steady_clock;  // real time: libfaketime leaves it alone
+
+// Long enough for 40 logins that each fsync on a slow disk, short enough
+// that a login stuck on a FIFO fails the test instead of hanging it.
+constexpr auto login_deadline = std::chrono::seconds(30);
+
+struct Barrier {
+    int ready_fd = -1;  // the child writes one byte once pam_start is done
+    int go_fd = -1;     // the child waits here until the parent closes the other end
+};
+
+// Runs in the forked child; never returns and never runs the parent's
+// atexit handlers or destructors (pam_wrapper's would remove its folder).
+[[noreturn]] void child_main(const LoginRequest& request, int result_fd, int stderr_fd,
+                             Barrier barrier, const std::string& parent_folder) {
+    dup2(stderr_fd, STDERR_FILENO);
+    close(stderr_fd);
+    test::ScriptedConversation script(request.answers);
+    const pam_conv conversation = script.conv();
+    pam_handle_t* pamh = nullptr;
+    std::string report;
+    const int start_rc =
+        pam_start(request.service.c_str(), request.user.empty() ? nullptr : request.user.c_str(),
+                  &conversation, &pamh);
+    report += "start " + std::to_string(start_rc) + "\n";
+    if (start_rc == PAM_SUCCESS && !request.rhost.empty()) {
+        pam_set_item(pamh, PAM_RHOST, request.rhost.c_str());
+    }
+    remove_own_pam_wrapper_folder(parent_folder);
+    if (barrier.ready_fd >= 0) {
+        write_all(barrier.ready_fd, "r");
+        close(barrier.ready_fd);
+        char byte = 0;
+        while (read(barrier.go_fd, &byte, 1) < 0 && errno == EINTR) {
+        }
+        close(barrier.go_fd);
+    }
+    if (start_rc == PAM_SUCCESS) {
+        if (request.file_size_limit) {
+            signal(SIGXFSZ, SIG_IGN);  // a write past the limit then fails with EFBIG
+            const rlimit limit{*request.file_size_limit, *request.file_size_limit};
+            setrlimit(RLIMIT_FSIZE, &limit);
+        }
+        int auth_rc = PAM_SUCCESS;
+        if (request.call_authenticate) {
+            auth_rc = pam_authenticate(pamh, 0);
+            report += "auth " + std::to_string(auth_rc) + "\n";
+        }
+        if (request.call_setcred) {
+            report += "setcred " + std::to_string(pam_setcred(pamh, PAM_ESTABLISH_CRED)) + "\n";
+        }
+        pam_end(pamh, auth_rc);
+    }
+    report += script.transcript();
+    write_all(result_fd, report);
+    _exit(0);
+}
+
+struct Child {
+    pid_t pid = -1;
+    UniqueFd result;
+    UniqueFd err;
+    LoginResult outcome;
+    std::string report;
+    Clock::time_point finished{};
+};
 
 bool read_available(int fd, std::string& into) {
     char buffer[4096];

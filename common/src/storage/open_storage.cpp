@@ -1,0 +1,12 @@
+#include "otpgate/core/storage/open_storage.hpp"
+
+#include "file_storage.hpp"
+
+namespace otpgate::core {
+
+Result<std::unique_ptr<Storage>> open_storage(const Config& config, Logger& logger) {
+    return std::unique_ptr<Storage>(std::make_unique<FileStorage>(
+        config.enrollment_path, config.state_dir, config.lock_timeout, logger));
+}
+
+}  // namespace otpgate::core

@@ -1,0 +1,34 @@
+#include "otpgate/core/system/descriptor_io.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <unistd.h>
+
+namespace otpgate::core {
+
+bool write_all(int fd, std::string_view content) {
+    while (!content.empty()) {
+        const ssize_t written = ::write(fd, content.data(), content.size());
+        if (written < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return false;
+        }
+        if (written == 0) {
+            errno = EIO;  // no progress (no file or pipe does this): no endless loop
+            return false;
+        }
+        content.remove_prefix(static_cast<std::size_t>(written));
+    }
+    return true;
+}
+
+std::string errno_text(int error_number) {
+    char buffer[256];
+    // GNU strerror_r returns the message, not necessarily in buffer.
+    return strerror_r(error_number, buffer, sizeof buffer);
+}
+
+}  // namespace otpgate::core
