@@ -51,7 +51,8 @@ std::string slurp(const fs::path& path) {
 
 void write_file(const fs::path& path, const std::string& content, mode_t mode, uid_t owner = 0,
                 gid_t group = 0) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+    const int fd =
+        ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0) {
         fail("open " + path.string());
     }
@@ -127,7 +128,8 @@ void World::age_replay_fence() const {
         fail("open " + path.string());
     }
     std::array<std::uint8_t, 2 * slot_size> bytes{};
-    const bool read_all = ::pread(fd, bytes.data(), bytes.size(), 0) == static_cast<ssize_t>(bytes.size());
+    const bool read_all =
+        ::pread(fd, bytes.data(), bytes.size(), 0) == static_cast<ssize_t>(bytes.size());
     const auto field = [&](std::size_t slot, std::size_t offset) {
         std::uint64_t value = 0;
         std::memcpy(&value, bytes.data() + slot * slot_size + offset, sizeof value);
@@ -201,7 +203,8 @@ void World::create(const ModulePaths& modules, const std::string& enroll_tool, i
                    "\nhttp_url = http://127.0.0.1:" +
                    std::to_string(sms_port) +
                    "/v1/send\nsms_allowed_countries = 44\nsend_cooldown = 0\n"
-                   "delivery_timeout_ms = " + std::to_string(sms_timeout_ms) +
+                   "delivery_timeout_ms = " +
+                   std::to_string(sms_timeout_ms) +
                    "\ndelivery_connect_timeout_ms = " + std::to_string(sms_timeout_ms) + "\n",
                0600);
 
@@ -236,8 +239,8 @@ void World::create(const ModulePaths& modules, const std::string& enroll_tool, i
         const std::string base32 = to_base32(user.secret);
         // google-authenticator's own file: replay protection on, ±1 step.
         write_file(user.home / ".google_authenticator",
-                   base32 + "\n\" WINDOW_SIZE 3\n\" DISALLOW_REUSE\n\" TOTP_AUTH\n", 0400,
-                   user.uid, bench_group_id);
+                   base32 + "\n\" WINDOW_SIZE 3\n\" DISALLOW_REUSE\n\" TOTP_AUTH\n", 0400, user.uid,
+                   bench_group_id);
         write_file(m_root / "oath" / user.name,
                    "HOTP/T30/6\t" + user.name + "\t-\t" + to_hex(user.secret) + "\n", 0600);
         lines += user.name + " totp " + to_hex(user.secret) + "\n";
@@ -295,7 +298,8 @@ pid_t enter_private_namespace(const fs::path& scratch, const std::vector<const W
     }
     if (drain == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        const int copy = ::open(syslog_copy.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        const int copy =
+            ::open(syslog_copy.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         char message[4096];
         for (;;) {
             const ssize_t got = recv(sink, message, sizeof message - 1, 0);

@@ -33,7 +33,7 @@ struct ModulePaths {
 };
 
 class World {
-  public:
+public:
     // Users `prefix`0000.. with uids from `first_uid`; `sms_users` more
     // named `prefix`sms0.. enrolled for SMS.
     World(std::filesystem::path root, std::string prefix, uid_t first_uid, std::size_t users,
@@ -57,7 +57,7 @@ class World {
     // were that old: the next success must advance and flush it.
     void age_replay_fence() const;
 
-  private:
+private:
     std::filesystem::path m_root;
     std::vector<BenchUser> m_users;
     std::vector<BenchUser> m_sms_users;

@@ -35,7 +35,7 @@ LoginResult run_login(const LoginRequest& request);
 
 // The same, split for races: start() before a barrier, finish() after.
 class PendingLogin {
-  public:
+public:
     explicit PendingLogin(const LoginRequest& request);
     ~PendingLogin();
     PendingLogin(const PendingLogin&) = delete;
@@ -43,7 +43,7 @@ class PendingLogin {
     [[nodiscard]] bool started() const noexcept { return m_handle != nullptr; }
     int authenticate();
 
-  private:
+private:
     struct State;
     std::unique_ptr<State> m_state;
     void* m_handle = nullptr;
@@ -54,13 +54,13 @@ class PendingLogin {
 // the loader. Equal treatment for every module; the load itself is
 // measured separately (module_load_micros).
 class ModuleHold {
-  public:
+public:
     explicit ModuleHold(const std::string& path);
     ~ModuleHold();
     ModuleHold(const ModuleHold&) = delete;
     ModuleHold& operator=(const ModuleHold&) = delete;
 
-  private:
+private:
     void* m_handle;
 };
 

@@ -66,13 +66,17 @@ Options parse(int argc, char** argv) {
 #ifdef OTPGATE_BENCH_OATH
     options.modules.oath = OTPGATE_BENCH_OATH;
 #endif
-    const std::map<std::string, std::string*> texts = {
-        {"--mode", &options.mode},         {"--module", &options.modules.otpgate},
-        {"--google", &options.modules.google}, {"--oath", &options.modules.oath},
-        {"--enroll-tool", &options.enroll_tool}, {"--service", &options.service}};
+    const std::map<std::string, std::string*> texts = {{"--mode", &options.mode},
+                                                       {"--module", &options.modules.otpgate},
+                                                       {"--google", &options.modules.google},
+                                                       {"--oath", &options.modules.oath},
+                                                       {"--enroll-tool", &options.enroll_tool},
+                                                       {"--service", &options.service}};
     const std::map<std::string, unsigned*> numbers = {
-        {"--repeats", &options.repeats},   {"--racers", &options.racers},
-        {"--trials", &options.trials},     {"--logins", &options.logins},
+        {"--repeats", &options.repeats},
+        {"--racers", &options.racers},
+        {"--trials", &options.trials},
+        {"--logins", &options.logins},
         {"--memory-logins", &options.memory_logins},
         {"--sms-timeout-ms", &options.sms_timeout_ms}};
     for (int i = 1; i < argc; ++i) {
@@ -239,10 +243,10 @@ void print_paths(const std::string& where, const std::vector<Target>& targets,
     }
 }
 
-
 void print_module_loads(const Options& options, const std::vector<Target>& targets) {
-    std::printf("Module load + unload (dlopen RTLD_NOW + dlclose), median of 20: paid once per\n"
-                "new process (each sshd connection, su, sudo); not in the figures below\n");
+    std::printf(
+        "Module load + unload (dlopen RTLD_NOW + dlclose), median of 20: paid once per\n"
+        "new process (each sshd connection, su, sudo); not in the figures below\n");
     std::vector<std::string> cells;
     std::vector<double> values;
     for (const auto& path :
@@ -259,8 +263,10 @@ void print_module_loads(const Options& options, const std::vector<Target>& targe
 
 bool print_races(const World& world, const std::vector<Target>& targets, std::size_t first_user,
                  unsigned racers, unsigned trials) {
-    std::printf("\n%u processes released at once, one user and one code: trials with exactly "
-                "1 success, of %u\n", racers, trials);
+    std::printf(
+        "\n%u processes released at once, one user and one code: trials with exactly "
+        "1 success, of %u\n",
+        racers, trials);
     bool ours_exact = true;
     std::vector<std::string> cells;
     for (const auto& target : targets) {
@@ -288,10 +294,12 @@ bool print_races(const World& world, const std::vector<Target>& targets, std::si
     return ours_exact;
 }
 
-void print_parallel(const World& world, const std::vector<Target>& targets,
-                    std::size_t first_user, std::size_t per_process) {
-    std::printf("\nDifferent users in parallel, success path: logins/s of 1 and 2 processes "
-                "(%zu users each, each user with the codes of two steps)\n", per_process);
+void print_parallel(const World& world, const std::vector<Target>& targets, std::size_t first_user,
+                    std::size_t per_process) {
+    std::printf(
+        "\nDifferent users in parallel, success path: logins/s of 1 and 2 processes "
+        "(%zu users each, each user with the codes of two steps)\n",
+        per_process);
     print_row("", {"1 process", "2 processes", "2 / 1"});
     // Controls: the same machine at the same moment, without any module.
     const double cpu_one = cpu_control_throughput(1);
@@ -309,8 +317,10 @@ void print_parallel(const World& world, const std::vector<Target>& targets,
 }
 
 void print_hanging_gateway(const World& world, unsigned timeout_ms) {
-    std::printf("\nSMS gateway that accepts and never answers, delivery_timeout_ms=%u: login "
-                "wall time\n", timeout_ms);
+    std::printf(
+        "\nSMS gateway that accepts and never answers, delivery_timeout_ms=%u: login "
+        "wall time\n",
+        timeout_ms);
     double worst = 0;
     std::string times;
     for (const auto& user : world.sms_users()) {
@@ -323,8 +333,10 @@ void print_hanging_gateway(const World& world, unsigned timeout_ms) {
 }
 
 void print_memory(const World& world, const Target& ours, unsigned logins) {
-    std::printf("\nMemory of this process over %u logins of pam_otpgate.so (mixed outcomes), "
-                "after 1000 to warm up\n", logins);
+    std::printf(
+        "\nMemory of this process over %u logins of pam_otpgate.so (mixed outcomes), "
+        "after 1000 to warm up\n",
+        logins);
     // Other users than the warm-up's, in a step none of them has used yet,
     // so that the measured logins include successes, not only replays.
     static_cast<void>(login_mix(world, ours, 0, 300, 1000));
@@ -334,11 +346,12 @@ void print_memory(const World& world, const Target& ours, unsigned logins) {
     const auto tally = login_mix(world, ours, 300, 300, logins);
     const long rss_after = rss_kib();
     const auto heap_after = mallinfo2().uordblks;
-    std::printf("  RSS %ld -> %ld KiB (%+ld); malloc in use %zu -> %zu bytes (%+ld); "
-                "%u succeeded, %u refused, %u other\n",
-                rss_before, rss_after, rss_after - rss_before, heap_before, heap_after,
-                static_cast<long>(heap_after) - static_cast<long>(heap_before), tally.success,
-                tally.refused, tally.other);
+    std::printf(
+        "  RSS %ld -> %ld KiB (%+ld); malloc in use %zu -> %zu bytes (%+ld); "
+        "%u succeeded, %u refused, %u other\n",
+        rss_before, rss_after, rss_after - rss_before, heap_before, heap_after,
+        static_cast<long>(heap_after) - static_cast<long>(heap_before), tally.success,
+        tally.refused, tally.other);
 }
 
 // Children that must not outlive the benchmark, and the tmpfs, whatever
@@ -408,8 +421,10 @@ int run(const Options& options) {
 
     const auto targets = targets_of(options.modules, !full && !parallel_only);
     if (full) {
-        std::printf("%zu benchmark users in /etc/passwd (one shared group), TOTP SHA1/6/30 s, "
-                    "window ±1 step, replay protection on in all three\n\n", count);
+        std::printf(
+            "%zu benchmark users in /etc/passwd (one shared group), TOTP SHA1/6/30 s, "
+            "window ±1 step, replay protection on in all three\n\n",
+            count);
         print_module_loads(options, targets);
     }
     // From here on every module stays mapped between logins (all alike).
@@ -453,12 +468,13 @@ int run(const Options& options) {
             world.create(options.modules, options.enroll_tool, sms_port, options.sms_timeout_ms);
         }
         std::printf("\n=== %s: %s ===\n", file_system.c_str(), world.root().c_str());
-        std::printf("µs per login (pam_start + pam_authenticate + pam_end), median of %u "
-                    "repeats of %zu users\n", repeats, per_repeat);
+        std::printf(
+            "µs per login (pam_start + pam_authenticate + pam_end), median of %u "
+            "repeats of %zu users\n",
+            repeats, per_repeat);
         const auto figures = measure_paths(world, targets, 0, per_repeat, repeats);
         const double libpam_us = libpam_alone_micros(world, per_repeat, repeats);
-        const double lone_us =
-            lone_success_micros(world, targets[0], 0, per_repeat, repeats);
+        const double lone_us = lone_success_micros(world, targets[0], 0, per_repeat, repeats);
         print_paths(file_system, targets, figures, libpam_us, lone_us, all_expected);
         all_expected = print_races(world, targets, path_users, racers, trials) && all_expected;
         if (full) {

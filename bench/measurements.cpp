@@ -22,8 +22,7 @@ using Clock = std::chrono::steady_clock;
 
 LoginRequest request_for(const World& world, const Target& target, const BenchUser& user,
                          std::int64_t step) {
-    return LoginRequest{world.confdir(), target.service, user.name,
-                        Typing{&user.secret, step, {}}};
+    return LoginRequest{world.confdir(), target.service, user.name, Typing{&user.secret, step, {}}};
 }
 
 // A code that matches none of the steps S-1..S+1.
@@ -43,11 +42,10 @@ std::string wrong_code(const BenchUser& user, std::int64_t step) {
 void note(PathFigures& figures, const char* path, const BenchUser& user, const LoginResult& got) {
     ++figures.unexpected;
     if (figures.first_unexpected.empty()) {
-        figures.first_unexpected = std::string(path) + " for " + user.name + ": start " +
-                                   std::to_string(got.start_rc) + ", auth " +
-                                   std::to_string(got.auth_rc) + " (" +
-                                   pam_strerror(nullptr, got.auth_rc) + "), prompts " +
-                                   std::to_string(got.prompts);
+        figures.first_unexpected =
+            std::string(path) + " for " + user.name + ": start " + std::to_string(got.start_rc) +
+            ", auth " + std::to_string(got.auth_rc) + " (" + pam_strerror(nullptr, got.auth_rc) +
+            "), prompts " + std::to_string(got.prompts);
     }
 }
 
@@ -72,8 +70,7 @@ LoginResult prepare(const World& world, const Target& target, const BenchUser& u
     return run_login(request_for(world, target, user, step - 1));
 }
 
-bool prepared(const World& world, const Target& target, const BenchUser& user,
-              std::int64_t step) {
+bool prepared(const World& world, const Target& target, const BenchUser& user, std::int64_t step) {
     return prepare(world, target, user, step).auth_rc == PAM_SUCCESS;
 }
 
@@ -92,8 +89,8 @@ void wait_for_room(int seconds) {
     for (;;) {
         timespec now{};
         clock_gettime(CLOCK_REALTIME, &now);
-        const double into = static_cast<double>(now.tv_sec % totp_period) +
-                            static_cast<double>(now.tv_nsec) / 1e9;
+        const double into =
+            static_cast<double>(now.tv_sec % totp_period) + static_cast<double>(now.tv_nsec) / 1e9;
         const double left = static_cast<double>(totp_period) - into;
         if (left >= seconds) {
             return;
@@ -186,8 +183,8 @@ double lone_success_micros(const World& world, const Target& target, std::size_t
             world.age_replay_fence();
             const auto ok = run_login(request_for(world, target, user, next_step));
             if (ok.auth_rc != PAM_SUCCESS) {
-                throw std::runtime_error("lone login of " + user.name + " failed: " +
-                                         pam_strerror(nullptr, ok.auth_rc));
+                throw std::runtime_error("lone login of " + user.name +
+                                         " failed: " + pam_strerror(nullptr, ok.auth_rc));
             }
             total += ok.micros;
         }
@@ -215,8 +212,7 @@ unsigned race_once(const World& world, const Target& target, const BenchUser& us
     wait_for_room(8);
     const std::int64_t step = current_step();
     if (!prepared(world, target, user, step)) {
-        throw std::runtime_error("preparing login failed for " + user.name + " on " +
-                                 target.label);
+        throw std::runtime_error("preparing login failed for " + user.name + " on " + target.label);
     }
     int ready[2];
     int release[2];

@@ -68,8 +68,8 @@ std::string to_base32(const std::vector<std::uint8_t>& bytes) {
 
 void check_against_oathtool(const std::vector<std::uint8_t>& secret) {
     for (const std::int64_t step : {std::int64_t{1}, std::int64_t{59'000'000}, current_step()}) {
-        const std::string command = "oathtool --totp -b -N @" +
-                                    std::to_string(step * totp_period) + " " + to_base32(secret);
+        const std::string command = "oathtool --totp -b -N @" + std::to_string(step * totp_period) +
+                                    " " + to_base32(secret);
         std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
         if (!pipe) {
             throw std::runtime_error("cannot run oathtool");
@@ -83,9 +83,8 @@ void check_against_oathtool(const std::vector<std::uint8_t>& secret) {
             printed.pop_back();
         }
         if (printed != totp_code(secret, step)) {
-            throw std::runtime_error("TOTP mismatch with oathtool at step " +
-                                     std::to_string(step) + ": " + printed + " vs " +
-                                     totp_code(secret, step));
+            throw std::runtime_error("TOTP mismatch with oathtool at step " + std::to_string(step) +
+                                     ": " + printed + " vs " + totp_code(secret, step));
         }
     }
 }

@@ -1,8 +1,8 @@
 #include "announce_change.hpp"
 
-#include "otpgate/core/system/host_name.hpp"
-#include "otpgate/core/primitives/destination.hpp"
 #include "otpgate/core/enrollment/otpauth_uri.hpp"
+#include "otpgate/core/primitives/destination.hpp"
+#include "otpgate/core/system/host_name.hpp"
 
 namespace otpgate::cli {
 namespace {

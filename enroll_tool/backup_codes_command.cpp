@@ -2,8 +2,8 @@
 #include "announce_change.hpp"
 #include "code_confirmation.hpp"
 #include "commands.hpp"
-#include "output.hpp"
 #include "otpgate/core/enrollment/new_enrollment.hpp"
+#include "output.hpp"
 #include "verify_helper_client.hpp"
 
 namespace otpgate::cli {

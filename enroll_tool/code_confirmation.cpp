@@ -47,8 +47,8 @@ CheckResult check_and_record(const CommandContext& context, core::AttemptRecorde
         }
         case core::AttemptResult::unavailable: break;
     }
-    return Failure{ExitCode::storage, "the login state of user " + context.user_name() +
-                                          " cannot be read or written"};
+    return Failure{ExitCode::storage,
+                   "the login state of user " + context.user_name() + " cannot be read or written"};
 }
 
 CheckResult check_unrecorded(const CommandContext& context, const core::Enrollment& enrollment,
@@ -130,8 +130,8 @@ std::optional<Failure> confirm_possession(const CommandContext& context,
         if (sends_codes) {
             return Failure{ExitCode::not_permitted,
                            "a code can only be sent to you through otpgate-verify, which is not "
-                           "installed (" + context.config.verify_helper +
-                               "); ask an administrator"};
+                           "installed (" +
+                               context.config.verify_helper + "); ask an administrator"};
         }
     } else if (sends_codes) {
         return prove_by_sent_code(context);
@@ -173,7 +173,8 @@ std::optional<Failure> hand_over_new_totp(const CommandContext& context,
     if (!restored) {
         return Failure{ExitCode::storage,
                        "otpgate-verify did not take the new enrollment, and the old one cannot be "
-                       "put back: " + restored.error().message + "; enroll again"};
+                       "put back: " +
+                           restored.error().message + "; enroll again"};
     }
     if (refused->message.empty()) {
         refused->message = "the new enrollment was not confirmed by otpgate-verify";

@@ -9,8 +9,8 @@ std::variant<core::Config, Failure> load_configuration(const std::optional<std::
     core::Config config;
     const auto requirement =
         path ? core::ConfigRequirement::required : core::ConfigRequirement::optional;
-    const std::filesystem::path file = path ? std::filesystem::path(*path)
-                                            : std::filesystem::path(core::default_config_path);
+    const std::filesystem::path file =
+        path ? std::filesystem::path(*path) : std::filesystem::path(core::default_config_path);
     if (file.empty()) {
         return Failure{ExitCode::config, "--config: empty path"};
     }

@@ -8,12 +8,12 @@
 #include <variant>
 
 #include "exit_code.hpp"
-#include "otpgate/core/system/clock.hpp"
 #include "otpgate/core/config/config.hpp"
 #include "otpgate/core/enrollment/enrollment.hpp"
-#include "otpgate/core/system/logger.hpp"
 #include "otpgate/core/primitives/random.hpp"
 #include "otpgate/core/storage/storage.hpp"
+#include "otpgate/core/system/clock.hpp"
+#include "otpgate/core/system/logger.hpp"
 #include "target_user.hpp"
 #include "terminal.hpp"
 

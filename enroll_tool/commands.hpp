@@ -31,7 +31,7 @@ ExitCode forget_remembered_hosts(const CommandContext& context);
 
 struct ImportOptions {
     std::optional<std::string> file;  // default: the user's ~/.google_authenticator
-    bool force = false;                // replace an existing otpgate enrollment
+    bool force = false;               // replace an existing otpgate enrollment
 };
 
 ExitCode import_google_authenticator(const CommandContext& context, const ImportOptions& options);

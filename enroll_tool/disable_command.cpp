@@ -32,7 +32,8 @@ ExitCode reset_user(const CommandContext& context) {
     if (!state_removed && state_removed.error().kind != core::ErrorKind::not_found) {
         if (removed) {
             print("Removed the enrollment of user " + context.user_name() + ".\n");
-            announce_change(context, core::ChangeKind::disabled, before ? &before.value() : nullptr);
+            announce_change(context, core::ChangeKind::disabled,
+                            before ? &before.value() : nullptr);
         }
         return report(storage_failure(state_removed.error(),
                                       "the login state of user " + context.user_name()));

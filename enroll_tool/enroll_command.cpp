@@ -5,12 +5,12 @@
 #include "announce_change.hpp"
 #include "code_confirmation.hpp"
 #include "commands.hpp"
-#include "output.hpp"
-#include "otpgate/core/primitives/base32.hpp"
-#include "otpgate/core/system/host_name.hpp"
-#include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/enrollment/new_enrollment.hpp"
 #include "otpgate/core/enrollment/otpauth_uri.hpp"
+#include "otpgate/core/login/code_check.hpp"
+#include "otpgate/core/primitives/base32.hpp"
+#include "otpgate/core/system/host_name.hpp"
+#include "output.hpp"
 #include "verify_helper_client.hpp"
 
 namespace otpgate::cli {
@@ -20,7 +20,7 @@ constexpr std::size_t max_issuer_length = 256;
 
 std::variant<std::string, Failure> choose_issuer(const CommandContext& context,
                                                  const EnrollOptions& options) {
-    std::string issuer = options.issuer ? *options.issuer
+    std::string issuer = options.issuer                  ? *options.issuer
                          : context.config.issuer.empty() ? core::host_name()
                                                          : context.config.issuer;
     if (issuer.empty() || issuer.size() > max_issuer_length) {
@@ -117,8 +117,10 @@ std::optional<Failure> save_confirmed(const CommandContext& context,
         if (auto committed = transaction->commit(); !committed) {
             // The enrollment is in place and the backup codes must still be
             // shown; the only loss is that the confirming code stays usable.
-            print_warning("the confirming code could not be marked as used and stays valid for "
-                          "one login until it expires: " + committed.error().message);
+            print_warning(
+                "the confirming code could not be marked as used and stays valid for "
+                "one login until it expires: " +
+                committed.error().message);
         }
     }
     return std::nullopt;
@@ -143,19 +145,19 @@ ExitCode enroll_totp(const CommandContext& context, const EnrollOptions& options
 
     std::int64_t confirmed_step = 0;
     core::SecretString confirming_code;
-    const auto not_confirmed = ask_until_accepted(
-        context.codes, code_prompt(enrollment.totp.digits, false),
-        [&](std::string_view digits) -> CheckResult {
-            const core::TotpVerdict verdict =
-                core::verify_totp(enrollment.totp_secret, digits, context.clock.now(),
-                                  enrollment.totp, context.config.totp_window, std::nullopt);
-            if (verdict.match != core::TotpMatch::accepted) {
-                return CodeCheck::wrong;
-            }
-            confirmed_step = verdict.step;
-            confirming_code = core::SecretString(digits);
-            return CodeCheck::accepted;
-        });
+    const auto not_confirmed =
+        ask_until_accepted(context.codes, code_prompt(enrollment.totp.digits, false),
+                           [&](std::string_view digits) -> CheckResult {
+                               const core::TotpVerdict verdict = core::verify_totp(
+                                   enrollment.totp_secret, digits, context.clock.now(),
+                                   enrollment.totp, context.config.totp_window, std::nullopt);
+                               if (verdict.match != core::TotpMatch::accepted) {
+                                   return CodeCheck::wrong;
+                               }
+                               confirmed_step = verdict.step;
+                               confirming_code = core::SecretString(digits);
+                               return CodeCheck::accepted;
+                           });
     if (not_confirmed) {
         return report(*not_confirmed);
     }

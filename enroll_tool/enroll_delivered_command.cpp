@@ -12,13 +12,13 @@
 #include "announce_change.hpp"
 #include "code_confirmation.hpp"
 #include "commands.hpp"
-#include "output.hpp"
-#include "otpgate/core/system/host_name.hpp"
+#include "otpgate/core/enrollment/new_enrollment.hpp"
+#include "otpgate/core/enrollment/otpauth_uri.hpp"
 #include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/login/code_dispatch.hpp"
 #include "otpgate/core/primitives/destination.hpp"
-#include "otpgate/core/enrollment/new_enrollment.hpp"
-#include "otpgate/core/enrollment/otpauth_uri.hpp"
+#include "otpgate/core/system/host_name.hpp"
+#include "output.hpp"
 #include "phone_number.hpp"
 #include "verify_helper_client.hpp"
 
@@ -41,10 +41,9 @@ std::variant<std::string, Failure> normalize_destination(const CommandContext& c
     }
     const PhoneNumber number = parsed.value();
     if (!core::sms_country_allowed(number.e164, context.config.sms_allowed_countries)) {
-        return Failure{ExitCode::usage,
-                       "SMS to " + number.e164 +
-                           " is not allowed: its country calling code is not in "
-                           "sms_allowed_countries"};
+        return Failure{ExitCode::usage, "SMS to " + number.e164 +
+                                            " is not allowed: its country calling code is not in "
+                                            "sms_allowed_countries"};
     }
     if (number.unknown_range) {
         print_warning(number.e164 + " is in a range libphonenumber does not know; check it");
@@ -56,8 +55,7 @@ std::variant<std::string, Failure> normalize_destination(const CommandContext& c
 // it until it matches, expires or the tries run out.
 std::optional<Failure> verify_by_code(const CommandContext& context, core::Channel channel,
                                       const std::string& destination) {
-    auto sender = core::make_message_sender(context.config.delivery, channel,
-                                             context.logger);
+    auto sender = core::make_message_sender(context.config.delivery, channel, context.logger);
     if (!sender) {
         return Failure{ExitCode::config, sender.error().message};
     }
@@ -65,12 +63,13 @@ std::optional<Failure> verify_by_code(const CommandContext& context, core::Chann
         core::reserve_code_send(context.storage, context.config, context.user_name(), channel,
                                 context.clock.now(), context.logger);
     if (!reservation) {
-        return storage_failure(reservation.error(), "the login state of user " + context.user_name());
+        return storage_failure(reservation.error(),
+                               "the login state of user " + context.user_name());
     }
     if (reservation->kind != core::SendReservation::Kind::granted) {
-        return Failure{ExitCode::not_delivered, "too many codes sent to user " + context.user_name() +
-                                                    "; try again in " +
-                                                    std::to_string(reservation->retry_after) + " s"};
+        return Failure{ExitCode::not_delivered,
+                       "too many codes sent to user " + context.user_name() + "; try again in " +
+                           std::to_string(reservation->retry_after) + " s"};
     }
     const core::CodeRequest request{channel, core::MessageKind::verification_code, destination,
                                     context.user_name(), core::host_name()};
@@ -85,13 +84,13 @@ std::optional<Failure> verify_by_code(const CommandContext& context, core::Chann
     // The prompt names the destination too, as otpgate-verify's does: the
     // line above may have scrolled away, or gone to a log, by the time a
     // code is typed.
-    return ask_until_accepted(
-        context.codes, "Enter the code sent to " + masked + ": ",
-        [&](std::string_view digits) -> CheckResult {
-            return record.check(digits, context.clock.now()) == core::SentCode::Check::match
-                       ? CodeCheck::accepted
-                       : CodeCheck::wrong;
-        });
+    return ask_until_accepted(context.codes, "Enter the code sent to " + masked + ": ",
+                              [&](std::string_view digits) -> CheckResult {
+                                  return record.check(digits, context.clock.now()) ==
+                                                 core::SentCode::Check::match
+                                             ? CodeCheck::accepted
+                                             : CodeCheck::wrong;
+                              });
 }
 
 // What remains after otpgate-verify recorded the destination: the user's
@@ -113,8 +112,7 @@ core::Enrollment delivered_enrollment(const CommandContext& context, core::Chann
     return enrollment;
 }
 
-void print_enrolled(const CommandContext& context, core::Channel channel,
-                    const std::string& masked,
+void print_enrolled(const CommandContext& context, core::Channel channel, const std::string& masked,
                     const std::vector<core::SecretString>& new_backup_codes) {
     print(std::string(channel == core::Channel::sms ? "SMS" : "Email") + " codes to " + masked +
           " are now the second factor of user " + context.user_name() + ".\n");
@@ -182,7 +180,8 @@ ExitCode enroll_delivered(const CommandContext& context, core::Channel channel,
     if (!context.may_use_state && !verify_helper_installed(context.config)) {
         return report({ExitCode::not_permitted,
                        "verifying a phone number or email address needs otpgate-verify, which "
-                       "is not installed (" + context.config.verify_helper +
+                       "is not installed (" +
+                           context.config.verify_helper +
                            "); ask an administrator to run: otpgate enroll " + command_word +
                            " DESTINATION --user " + context.user_name()});
     }

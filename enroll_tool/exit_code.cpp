@@ -41,8 +41,7 @@ Failure storage_failure(const core::Error& error, std::string_view what) {
         case ErrorKind::not_found:
         case ErrorKind::corrupt:
         case ErrorKind::io:
-        case ErrorKind::unavailable:
-            break;
+        case ErrorKind::unavailable: break;
     }
     return {ExitCode::storage, std::string(what) + ": " + error.message};
 }

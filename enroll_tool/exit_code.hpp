@@ -11,8 +11,8 @@ namespace otpgate::cli {
 
 enum class ExitCode : int {
     ok = 0,
-    not_verified = 1,   // the code was wrong, or none was given
-    usage = 2,          // bad command line
+    not_verified = 1,  // the code was wrong, or none was given
+    usage = 2,         // bad command line
     not_enrolled = 3,
     not_permitted = 4,  // acting for another user without root; a refused file
     config = 5,         // the configuration file is missing or has errors

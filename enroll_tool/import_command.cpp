@@ -6,11 +6,11 @@
 #include "code_confirmation.hpp"
 #include "commands.hpp"
 #include "google_authenticator_source.hpp"
-#include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/enrollment/google_authenticator_import.hpp"
+#include "otpgate/core/login/code_check.hpp"
+#include "otpgate/core/primitives/otp.hpp"
 #include "output.hpp"
 #include "verify_helper_client.hpp"
-#include "otpgate/core/primitives/otp.hpp"
 
 namespace otpgate::cli {
 namespace {
@@ -24,14 +24,12 @@ std::variant<std::optional<core::Enrollment>, Failure> existing_enrollment(
     auto existing = context.storage.load_enrollment(context.target.account);
     if (!existing) {
         switch (existing.error().kind) {
-            case core::ErrorKind::not_found:
-                return std::optional<core::Enrollment>{};
+            case core::ErrorKind::not_found: return std::optional<core::Enrollment>{};
             case core::ErrorKind::corrupt:
                 print_warning("the current enrollment cannot be read and will be replaced: " +
                               existing.error().message);
                 return std::optional<core::Enrollment>{};
-            default:
-                return storage_failure(existing.error(), enrollment_of(context));
+            default: return storage_failure(existing.error(), enrollment_of(context));
         }
     }
     const std::string enrolled = context.user_name() + " is already enrolled in otpgate (" +
@@ -78,18 +76,18 @@ std::variant<core::SecretString, Failure> code_of_imported_app(const CommandCont
                                                                const core::Enrollment& imported) {
     core::SecretString confirming_code;
     print("To finish, a code from the app that holds this secret.\n");
-    auto not_confirmed = ask_until_accepted(
-        context.codes, code_prompt(imported.totp.digits, false),
-        [&](std::string_view digits) -> CheckResult {
-            const core::TotpVerdict verdict =
-                core::verify_totp(imported.totp_secret, digits, context.clock.now(), imported.totp,
-                                  context.config.totp_window, std::nullopt);
-            if (verdict.match != core::TotpMatch::accepted) {
-                return CodeCheck::wrong;
-            }
-            confirming_code = core::SecretString(digits);
-            return CodeCheck::accepted;
-        });
+    auto not_confirmed =
+        ask_until_accepted(context.codes, code_prompt(imported.totp.digits, false),
+                           [&](std::string_view digits) -> CheckResult {
+                               const core::TotpVerdict verdict = core::verify_totp(
+                                   imported.totp_secret, digits, context.clock.now(), imported.totp,
+                                   context.config.totp_window, std::nullopt);
+                               if (verdict.match != core::TotpMatch::accepted) {
+                                   return CodeCheck::wrong;
+                               }
+                               confirming_code = core::SecretString(digits);
+                               return CodeCheck::accepted;
+                           });
     if (not_confirmed) {
         return std::move(*not_confirmed);
     }

@@ -11,9 +11,9 @@
 #include "commands.hpp"
 #include "login_record_text.hpp"
 #include "otpgate/core/primitives/destination.hpp"
-#include "otpgate/core/transport/json_text.hpp"
 #include "otpgate/core/state/lockout.hpp"
 #include "otpgate/core/system/user_account.hpp"
+#include "otpgate/core/transport/json_text.hpp"
 #include "output.hpp"
 
 namespace otpgate::cli {

@@ -13,10 +13,10 @@
 #include "command_context.hpp"
 #include "commands.hpp"
 #include "exit_code.hpp"
-#include "output.hpp"
 #include "otpgate/core/storage/open_storage.hpp"
 #include "otpgate/core/system/safe_text.hpp"
 #include "otpgate/core/system/syslog_logger.hpp"
+#include "output.hpp"
 
 namespace otpgate::cli {
 namespace {
@@ -63,7 +63,8 @@ struct Subcommands {
 
 void add_user_option(CLI::App& command, ParsedCommandLine& parsed, Subcommands& commands) {
     commands.user_options.push_back(
-        command.add_option("--user", parsed.user, "Act for this user (root only, unless it is you)")
+        command
+            .add_option("--user", parsed.user, "Act for this user (root only, unless it is you)")
             ->type_name("NAME"));
 }
 
@@ -82,8 +83,9 @@ Subcommands define_command_line(CLI::App& app, ParsedCommandLine& parsed) {
     CLI::App* enroll = app.add_subcommand("enroll", "Enroll in a second factor");
     enroll->require_subcommand(1);
     commands.enroll_totp = enroll->add_subcommand(
-        "totp", "Set up an authenticator app: show a QR code and the secret, confirm a code, "
-                "print backup codes. Replaces an earlier enrollment once the code is confirmed");
+        "totp",
+        "Set up an authenticator app: show a QR code and the secret, confirm a code, "
+        "print backup codes. Replaces an earlier enrollment once the code is confirmed");
     add_user_option(*commands.enroll_totp, parsed, commands);
     commands.issuer_option =
         commands.enroll_totp
@@ -102,13 +104,15 @@ Subcommands define_command_line(CLI::App& app, ParsedCommandLine& parsed) {
 
     commands.enroll_sms = enroll->add_subcommand(
         "sms", "Receive codes by SMS: send a code to the number, confirm it, then use it at login");
-    commands.enroll_sms->add_option("NUMBER", parsed.destination,
-                                    "Phone number, international (+61 491 570 156) or national "
-                                    "in phone_default_region")
+    commands.enroll_sms
+        ->add_option("NUMBER", parsed.destination,
+                     "Phone number, international (+61 491 570 156) or national "
+                     "in phone_default_region")
         ->required();
     commands.enroll_email = enroll->add_subcommand(
-        "email", "Receive codes by email: send a code to the address, confirm it, then use it "
-                 "at login");
+        "email",
+        "Receive codes by email: send a code to the address, confirm it, then use it "
+        "at login");
     commands.enroll_email->add_option("ADDRESS", parsed.destination, "Email address")->required();
     for (CLI::App* command : {commands.enroll_sms, commands.enroll_email}) {
         add_user_option(*command, parsed, commands);
@@ -128,8 +132,9 @@ Subcommands define_command_line(CLI::App& app, ParsedCommandLine& parsed) {
         "the user)");
     add_user_option(*commands.backup_codes, parsed, commands);
     commands.list = app.add_subcommand(
-        "list", "Root only: every enrolled user with method, masked destination, last success "
-                "and lockout");
+        "list",
+        "Root only: every enrolled user with method, masked destination, last success "
+        "and lockout");
     commands.list->add_flag("--json", parsed.json, "Print JSON for scripts");
     commands.unlock = app.add_subcommand(
         "unlock", "Root only: lift a user's lockout after repeated wrong codes (--user required)");
@@ -140,8 +145,9 @@ Subcommands define_command_line(CLI::App& app, ParsedCommandLine& parsed) {
         "--user required)");
     add_user_option(*commands.forget_hosts, parsed, commands);
 
-    CLI::App* import = app.add_subcommand("import", "Bring in a second factor set up with "
-                                                    "another tool");
+    CLI::App* import = app.add_subcommand("import",
+                                          "Bring in a second factor set up with "
+                                          "another tool");
     import->require_subcommand(1);
     commands.import_google_authenticator = import->add_subcommand(
         "google-authenticator",
@@ -149,10 +155,9 @@ Subcommands define_command_line(CLI::App& app, ParsedCommandLine& parsed) {
         "app keeps working, scratch codes as backup codes; reports what is not carried over. "
         "Leaves the file as it was");
     add_user_option(*commands.import_google_authenticator, parsed, commands);
-    commands.import_file_option =
-        commands.import_google_authenticator
-            ->add_option("FILE", parsed.import_file,
-                         "The file to import (default: the user's ~/.google_authenticator)");
+    commands.import_file_option = commands.import_google_authenticator->add_option(
+        "FILE", parsed.import_file,
+        "The file to import (default: the user's ~/.google_authenticator)");
     commands.import_google_authenticator->add_flag(
         "--force", parsed.force,
         "Replace an existing otpgate enrollment (a user is asked for a current code first)");
@@ -191,7 +196,8 @@ ExitCode run_chosen(const CommandContext& context, const Subcommands& commands,
     }
     if (commands.unlock->parsed()) {
         if (!commands.user_given()) {
-            return report({ExitCode::usage, "unlock: --user NAME is required (see otpgate --help)"});
+            return report(
+                {ExitCode::usage, "unlock: --user NAME is required (see otpgate --help)"});
         }
         return unlock_user(context);
     }
@@ -214,8 +220,10 @@ ExitCode run_chosen(const CommandContext& context, const Subcommands& commands,
 }
 
 ExitCode run(int argc, char** argv) {
-    CLI::App app{"otpgate: second factor for logins (pam_otpgate.so): TOTP apps, SMS and email codes; enroll and manage users",
-                 "otpgate"};
+    CLI::App app{
+        "otpgate: second factor for logins (pam_otpgate.so): TOTP apps, SMS and email codes; "
+        "enroll and manage users",
+        "otpgate"};
     ParsedCommandLine parsed;
     const Subcommands commands = define_command_line(app, parsed);
     try {

@@ -3,8 +3,8 @@
 
 #include "commands.hpp"
 #include "login_record_text.hpp"
-#include "output.hpp"
 #include "otpgate/core/primitives/destination.hpp"
+#include "output.hpp"
 
 namespace otpgate::cli {
 namespace {
@@ -36,8 +36,8 @@ void print_policy_fields(const CommandContext& context, const core::Enrollment& 
                          const core::UserState* record) {
     const std::int64_t now = context.clock.now();
     print_field("Last success", last_success_text(record));
-    print_field("Lockout", lockout_text(record, context.config.policy.lockout, now,
-                                        context.user_name()));
+    print_field("Lockout",
+                lockout_text(record, context.config.policy.lockout, now, context.user_name()));
     const unsigned period = context.config.policy.remember_host;
     if (period > 0) {
         std::size_t remembered = 0;
@@ -91,8 +91,9 @@ ExitCode show_status(const CommandContext& context) {
                                    "); make new ones with `otpgate backup-codes`");
     }
     if (!context.may_use_state) {
-        print_field("Backup codes", std::to_string(issued) + " issued (how many are unused is "
-                                                             "known to root only)");
+        print_field("Backup codes", std::to_string(issued) +
+                                        " issued (how many are unused is "
+                                        "known to root only)");
         return ExitCode::ok;
     }
 
@@ -107,8 +108,8 @@ ExitCode show_status(const CommandContext& context) {
         used = static_cast<std::size_t>(
             std::popcount(record->backup_used_mask & mask_of_first(issued)));
     }
-    print_field("Backup codes", std::to_string(issued) + " issued, " +
-                                    std::to_string(issued - used) + " unused");
+    print_field("Backup codes",
+                std::to_string(issued) + " issued, " + std::to_string(issued - used) + " unused");
     if (channel) {
         const bool verified =
             record && record->verified_destination ==
@@ -117,7 +118,8 @@ ExitCode show_status(const CommandContext& context) {
                                          : "NO: codes are not sent until it is verified");
         std::size_t sends_in_last_hour = 0;
         const std::int64_t now = context.clock.now();
-        for (const std::int64_t sent : record ? record->recent_sends : std::vector<std::int64_t>{}) {
+        for (const std::int64_t sent :
+             record ? record->recent_sends : std::vector<std::int64_t>{}) {
             sends_in_last_hour += sent > now - 3600 ? 1 : 0;
         }
         print_field("Codes sent", std::to_string(sends_in_last_hour) + " in the last hour");

@@ -13,8 +13,8 @@ std::variant<TargetUser, Failure> resolve_target_user(const std::optional<std::s
     auto invoker = core::lookup_user(uid);
     if (!invoker) {
         return Failure{ExitCode::storage, "cannot find the invoking user (uid " +
-                                              std::to_string(uid) + ") in the user database: " +
-                                              invoker.error().message};
+                                              std::to_string(uid) +
+                                              ") in the user database: " + invoker.error().message};
     }
     if (!requested) {
         return TargetUser{std::move(invoker.value()), false};

@@ -15,7 +15,6 @@
 
 namespace otpgate::cli {
 
-
 bool verify_helper_installed(const core::Config& config) {
     struct stat info {};
     if (config.verify_helper.empty() || stat(config.verify_helper.c_str(), &info) != 0) {
@@ -47,8 +46,8 @@ std::optional<Failure> run_verify_helper(const core::Config& config,
         // A code is a few bytes: it fits the pipe before the helper reads.
         int pipe_fds[2];
         if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-            return Failure{ExitCode::internal, std::string("cannot make a pipe: ") +
-                                                   std::strerror(errno)};
+            return Failure{ExitCode::internal,
+                           std::string("cannot make a pipe: ") + std::strerror(errno)};
         }
         // Our read end stays open until the code is written, so a helper
         // that exits at once cannot turn the write into a SIGPIPE.
@@ -62,20 +61,20 @@ std::optional<Failure> run_verify_helper(const core::Config& config,
         posix_spawn_file_actions_destroy(&actions);
         if (spawned == 0) {
             const std::string_view text = input->view();
-            handed_over = core::write_all(write_end.get(), text) &&
-                          core::write_all(write_end.get(), "\n");
+            handed_over =
+                core::write_all(write_end.get(), text) && core::write_all(write_end.get(), "\n");
         }
         write_end.reset();  // end of input: the helper never waits for more
     }
     if (spawned != 0) {
-        return Failure{ExitCode::internal, "cannot run " + config.verify_helper + ": " +
-                                               std::strerror(spawned)};
+        return Failure{ExitCode::internal,
+                       "cannot run " + config.verify_helper + ": " + std::strerror(spawned)};
     }
     int status = 0;
     while (waitpid(child, &status, 0) < 0) {
         if (errno != EINTR) {
-            return Failure{ExitCode::internal, std::string("waiting for otpgate-verify: ") +
-                                                   std::strerror(errno)};
+            return Failure{ExitCode::internal,
+                           std::string("waiting for otpgate-verify: ") + std::strerror(errno)};
         }
     }
     if (WIFEXITED(status)) {

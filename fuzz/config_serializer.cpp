@@ -138,7 +138,8 @@ std::string serialize_config(const Config& c) {
 
     static constexpr const char* enforce[] = {"all", "groups", "enrolled"};
     line("enforce", enforce[static_cast<int>(p.enforce)]);
-    line("groups", joined(p.groups, " ", [](const core::GroupRule& rule) { return rule.describe(); }));
+    line("groups",
+         joined(p.groups, " ", [](const core::GroupRule& rule) { return rule.describe(); }));
     line("exempt_networks", joined(p.exempt_networks, " ", [](const core::IpNetwork& network) {
              return core::to_string(network);
          }));

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 
-
 namespace otpgate::fuzz {
 namespace {
 
@@ -77,8 +76,8 @@ int __wrap_nanosleep(const struct timespec* duration, struct timespec* remaining
     if (!fuzz::g_armed) {
         return __real_nanosleep(duration, remaining);
     }
-    fuzz::g_monotonic += std::chrono::seconds(duration->tv_sec) +
-                         std::chrono::nanoseconds(duration->tv_nsec);
+    fuzz::g_monotonic +=
+        std::chrono::seconds(duration->tv_sec) + std::chrono::nanoseconds(duration->tv_nsec);
     return 0;
 }
 

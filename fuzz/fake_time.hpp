@@ -12,8 +12,8 @@
 namespace otpgate::fuzz {
 
 struct ClockPlan {
-    std::int64_t start = 0;  // what time() returns first (Unix seconds)
-    unsigned jump_at = 0;    // from this call of time() on (1-based; 0: never) ...
+    std::int64_t start = 0;    // what time() returns first (Unix seconds)
+    unsigned jump_at = 0;      // from this call of time() on (1-based; 0: never) ...
     std::int64_t jump_by = 0;  // ... it returns start + jump_by
 };
 

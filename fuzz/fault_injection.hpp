@@ -20,15 +20,15 @@ namespace otpgate::fuzz {
 
 // What fails, by kind of call; each kind counts its own calls.
 enum class Operation : std::uint8_t {
-    allocate,   // operator new (std::bad_alloc, or nullptr for nothrow)
-    open,       // open, openat, mkdir
-    read,       // read, pread
-    write,      // write, pwrite, ftruncate
-    sync,       // fsync, fdatasync
-    lock,       // flock
-    name,       // rename, renameat, linkat, unlinkat: directory entries
-    stat,       // fstat, fstatat
-    close,      // close (the descriptor is closed, and an error reported)
+    allocate,  // operator new (std::bad_alloc, or nullptr for nothrow)
+    open,      // open, openat, mkdir
+    read,      // read, pread
+    write,     // write, pwrite, ftruncate
+    sync,      // fsync, fdatasync
+    lock,      // flock
+    name,      // rename, renameat, linkat, unlinkat: directory entries
+    stat,      // fstat, fstatat
+    close,     // close (the descriptor is closed, and an error reported)
 };
 inline constexpr unsigned operation_count = 9;
 

@@ -16,8 +16,7 @@ constexpr std::array<std::string_view, 4> keys = {"twilio_auth_token", "http_pas
 
 // The problems parse_credentials may report after "credentials file S:N: ".
 bool is_known_problem(std::string_view problem) {
-    if (problem == "expected 'key = value'" ||
-        problem.substr(0, 13) == "unknown key (") {
+    if (problem == "expected 'key = value'" || problem.substr(0, 13) == "unknown key (") {
         return true;
     }
     for (const auto key : keys) {
@@ -43,7 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(message.substr(0, prefix.size()) == prefix);
         const auto colon = message.find(": ", prefix.size());
         FUZZ_CHECK(colon != std::string::npos);
-        const std::string_view line = std::string_view(message).substr(prefix.size(), colon - prefix.size());
+        const std::string_view line =
+            std::string_view(message).substr(prefix.size(), colon - prefix.size());
         FUZZ_CHECK(!line.empty() && line.find_first_not_of("0123456789") == std::string_view::npos);
         FUZZ_CHECK(is_known_problem(std::string_view(message).substr(colon + 2)));
         return 0;

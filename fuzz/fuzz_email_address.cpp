@@ -7,8 +7,8 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/primitives/destination.hpp"
 #include "otpgate/core/delivery/email_format.hpp"
+#include "otpgate/core/primitives/destination.hpp"
 
 using namespace otpgate;
 

@@ -28,8 +28,9 @@ private:
 };
 
 constexpr std::string_view header_names[] = {
-    "Date: ", "From: ", "To: ", "Subject: ", "Message-ID: ", "MIME-Version: ",
-    "Content-Type: ", "Content-Transfer-Encoding: ", "Auto-Submitted: "};
+    "Date: ",          "From: ",         "To: ",           "Subject: ",
+    "Message-ID: ",    "MIME-Version: ", "Content-Type: ", "Content-Transfer-Encoding: ",
+    "Auto-Submitted: "};
 
 bool starts_with_header(std::string_view line) {
     for (const auto name : header_names) {
@@ -63,8 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fields.subject = parts[2];
     fields.body = parts[3];
     CountingRandom random;
-    const auto message = core::format_email(
-        fields, now, random, crlf ? core::LineEnding::crlf : core::LineEnding::lf);
+    const auto message = core::format_email(fields, now, random,
+                                            crlf ? core::LineEnding::crlf : core::LineEnding::lf);
     if (!message) {
         return 0;
     }

@@ -37,10 +37,10 @@
 #include "login_oracle.hpp"
 #include "login_sandbox.hpp"
 #include "login_world.hpp"
-#include "pam_stub.hpp"
-#include "scripted_conversation.hpp"
 #include "otpgate/core/config/config.hpp"
 #include "otpgate/core/state/replay_fence.hpp"
+#include "pam_stub.hpp"
+#include "scripted_conversation.hpp"
 
 using namespace otpgate;
 using namespace otpgate::fuzz;
@@ -64,7 +64,8 @@ struct LoginRun {
 
 std::size_t open_descriptors() {
     std::size_t count = 0;
-    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    for ([[maybe_unused]] const auto& entry :
+         std::filesystem::directory_iterator("/proc/self/fd")) {
         ++count;
     }
     return count;
@@ -215,8 +216,9 @@ std::optional<RightCode> check_login(const LoginCase& login, const LoginWorld& w
     check(config.valid, "no success with a config the module refuses", run);
     check(run.state_before.kind != Kind::unusable, "no success with an unusable state file", run);
     check(!world.refused, "no success with a refused enrollment", run);
-    const OracleFacts facts{world, spent, run.times, config.config.totp_window, run.sent_codes,
-                            config.config.backup_code_iterations};
+    const OracleFacts facts{world,          spent,
+                            run.times,      config.config.totp_window,
+                            run.sent_codes, config.config.backup_code_iterations};
     // The module returns at once when a code passes: the last text typed.
     const std::optional<RightCode> passed =
         run.typed.empty() ? std::nullopt : right_code(run.typed.back(), facts);
@@ -256,7 +258,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // nothing failing, must not pass again.
     SpentCodes spent_again = spent_codes_in(first.state_after, world);
     if (passed->kind == RightCode::Kind::totp) {
-        spent_again.totp_through = std::max(spent_again.totp_through.value_or(passed->step), passed->step);
+        spent_again.totp_through =
+            std::max(spent_again.totp_through.value_or(passed->step), passed->step);
     } else {
         spent_again.backups |= std::uint64_t{1} << passed->backup_index;
     }

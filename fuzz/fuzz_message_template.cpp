@@ -10,9 +10,9 @@
 
 #include "fuzz_support.hpp"
 #include "otpgate/core/delivery/generic_http_sms.hpp"
-#include "otpgate/core/transport/json_text.hpp"
 #include "otpgate/core/delivery/message_template.hpp"
 #include "otpgate/core/delivery/message_text.hpp"
+#include "otpgate/core/transport/json_text.hpp"
 
 using namespace otpgate;
 
@@ -20,9 +20,7 @@ namespace {
 
 std::string form_decode(std::string_view text) {
     std::string out;
-    const auto nibble = [](char c) {
-        return c <= '9' ? c - '0' : c - 'A' + 10;
-    };
+    const auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'A' + 10; };
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '+') {
             out.push_back(' ');
@@ -64,9 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     values.message = parts[5];
     values.minutes = "5";
 
-    static constexpr core::TemplateUse uses[] = {core::TemplateUse::message_text,
-                                                 core::TemplateUse::subject,
-                                                 core::TemplateUse::http_body};
+    static constexpr core::TemplateUse uses[] = {
+        core::TemplateUse::message_text, core::TemplateUse::subject, core::TemplateUse::http_body};
     const core::TemplateUse use = uses[selector % 3];
     const std::string problem = core::check_template(text, use);
     const core::SecretString plain = core::render_template(text, values, core::Escaping::none);
@@ -107,8 +104,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         core::DeliveryConfig config;
         config.http_url = "https://sms.example.com/send";
         config.http_body = std::string(text);
-        config.http_body_type = (selector & 0x80) != 0 ? core::HttpBodyType::json
-                                                       : core::HttpBodyType::form;
+        config.http_body_type =
+            (selector & 0x80) != 0 ? core::HttpBodyType::json : core::HttpBodyType::form;
         (void)core::check_generic_http_settings(config);
         core::OutgoingMessage message;
         message.to = std::string(values.to);

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/primitives/base32.hpp"
 #include "otpgate/core/enrollment/otpauth_uri.hpp"
+#include "otpgate/core/primitives/base32.hpp"
 
 using namespace otpgate;
 
@@ -15,9 +15,7 @@ namespace {
 
 std::string percent_decode(std::string_view text) {
     std::string out;
-    const auto nibble = [](char c) {
-        return c <= '9' ? c - '0' : c - 'A' + 10;
-    };
+    const auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'A' + 10; };
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '%') {
             FUZZ_CHECK(i + 2 < text.size());
@@ -52,7 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(query != std::string_view::npos);
     const std::string_view label = text.substr(scheme.size(), query - scheme.size());
     const auto colon = label.find(':');
-    FUZZ_CHECK(colon != std::string_view::npos && label.find(':', colon + 1) == std::string_view::npos);
+    FUZZ_CHECK(colon != std::string_view::npos &&
+               label.find(':', colon + 1) == std::string_view::npos);
     FUZZ_CHECK(percent_decode(label.substr(0, colon)) == parts[0]);
     FUZZ_CHECK(percent_decode(label.substr(colon + 1)) == parts[1]);
 

@@ -30,8 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto& [record, sequence] = *decoded;
     FUZZ_CHECK(record.boot_id.size() <= 48);
     FUZZ_CHECK(core::fence_refuses_through(record, record.boot_id) == record.refused_through);
-    FUZZ_CHECK(core::fence_refuses_through(record, record.boot_id + "x") >=
-               record.refused_through);
+    FUZZ_CHECK(core::fence_refuses_through(record, record.boot_id + "x") >= record.refused_through);
 
     std::array<std::uint8_t, core::replay_fence_slot_size> again{};
     FUZZ_CHECK(core::encode_replay_fence_slot(record, sequence, again.data()));

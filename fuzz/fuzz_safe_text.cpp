@@ -11,9 +11,9 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "otpgate/core/transport/json_text.hpp"
-#include "otpgate/core/system/safe_text.hpp"
 #include "otpgate/core/primitives/text.hpp"
+#include "otpgate/core/system/safe_text.hpp"
+#include "otpgate/core/transport/json_text.hpp"
 
 using namespace otpgate;
 

@@ -61,7 +61,8 @@ const core::Enrollment& enrollment() {
 
 bool is_code_in_window(std::string_view digits, std::int64_t now) {
     for (int offset = -static_cast<int>(window); offset <= static_cast<int>(window); ++offset) {
-        const auto code = core::totp(enrollment().totp_secret, now + offset * 30, enrollment().totp);
+        const auto code =
+            core::totp(enrollment().totp_secret, now + offset * 30, enrollment().totp);
         if (code.view() == digits) {
             return true;
         }

@@ -28,8 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (destination->channel == core::Channel::sms) {
             FUZZ_CHECK(arguments[0] == "sms");
             FUZZ_CHECK(core::is_e164(destination->destination));
-            FUZZ_CHECK(core::sms_country_allowed(destination->destination,
-                                                 config.sms_allowed_countries));
+            FUZZ_CHECK(
+                core::sms_country_allowed(destination->destination, config.sms_allowed_countries));
         } else {
             FUZZ_CHECK(arguments[0] == "email");
             FUZZ_CHECK(core::normalize_email(destination->destination) == destination->destination);

@@ -89,7 +89,8 @@ FenceSpec read_fence(InputReader& in) {
     spec.kind = static_cast<FenceSpec::Kind>(in.u8() % 5);
     if (spec.kind == FenceSpec::Kind::bytes) {
         spec.bytes = in.str16();
-    } else if (spec.kind == FenceSpec::Kind::this_boot || spec.kind == FenceSpec::Kind::other_boot) {
+    } else if (spec.kind == FenceSpec::Kind::this_boot ||
+               spec.kind == FenceSpec::Kind::other_boot) {
         spec.newest_step = small_step(in);
         spec.refused_step = small_step(in);
     }
@@ -117,8 +118,8 @@ Reply read_reply(InputReader& in) {
 
 Fault read_fault(InputReader& in) {
     // The errors each kind of call can really report, and EINTR.
-    constexpr std::array errors = {EIO, ENOSPC, EINTR, EACCES, ENOENT, EWOULDBLOCK,
-                                   EDQUOT, EROFS, EMFILE, ENOMEM, EPERM, ENOLCK};
+    constexpr std::array errors = {EIO,    ENOSPC, EINTR,  EACCES, ENOENT, EWOULDBLOCK,
+                                   EDQUOT, EROFS,  EMFILE, ENOMEM, EPERM,  ENOLCK};
     Fault fault;
     fault.operation = static_cast<Operation>(in.u8() % operation_count);
     fault.nth = 1 + in.u8() % 64;

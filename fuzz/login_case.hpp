@@ -48,8 +48,8 @@
 
 #include "fake_time.hpp"
 #include "fault_injection.hpp"
-#include "otpgate/core/state/state_store.hpp"
 #include "otpgate/core/primitives/otp.hpp"
+#include "otpgate/core/state/state_store.hpp"
 
 namespace otpgate::fuzz {
 

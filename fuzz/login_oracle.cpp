@@ -41,8 +41,8 @@ std::optional<std::int64_t> totp_step_of(const std::string& digits, const Oracle
     for (const std::int64_t now : {facts.times.earliest, facts.times.latest}) {
         const std::int64_t centre = core::totp_step(now, enrollment.totp.period);
         const auto window = static_cast<std::int64_t>(facts.totp_window);
-        for (std::int64_t step = std::max<std::int64_t>(0, centre - window); step <= centre + window;
-             ++step) {
+        for (std::int64_t step = std::max<std::int64_t>(0, centre - window);
+             step <= centre + window; ++step) {
             const bool spent = facts.spent.totp_through && step <= *facts.spent.totp_through;
             if (!spent && core::hotp(enrollment.totp_secret, static_cast<std::uint64_t>(step),
                                      enrollment.totp.digits, enrollment.totp.algorithm)

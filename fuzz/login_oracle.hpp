@@ -38,7 +38,7 @@ struct OracleFacts {
 
 struct RightCode {
     enum class Kind { totp, backup, sent } kind = Kind::totp;
-    std::int64_t step = 0;     // totp: the earliest unspent step it matches
+    std::int64_t step = 0;      // totp: the earliest unspent step it matches
     unsigned backup_index = 0;  // backup
 };
 

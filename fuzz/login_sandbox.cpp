@@ -117,7 +117,8 @@ void LoginSandbox::write_file(const std::filesystem::path& path, std::string_vie
             throw std::runtime_error("cannot write " + path.string());
         }
     }
-    if (::chmod(path.c_str(), mode) != 0 || ::chown(path.c_str(), owner, static_cast<gid_t>(-1)) != 0) {
+    if (::chmod(path.c_str(), mode) != 0 ||
+        ::chown(path.c_str(), owner, static_cast<gid_t>(-1)) != 0) {
         throw std::runtime_error("cannot set the owner and mode of " + path.string());
     }
 }
@@ -151,8 +152,10 @@ StateSnapshot LoginSandbox::state_of(const std::string& user) const {
     // The newest valid slot, slot 1 on a tie: what StateStore::lock reads.
     std::optional<std::uint64_t> newest;
     for (std::size_t slot = 0; slot < 2; ++slot) {
-        const auto* start = reinterpret_cast<const std::uint8_t*>(bytes->data()) + slot * core::state_slot_size;
-        if (auto record = core::decode_state_slot(start); record && (!newest || record->second >= *newest)) {
+        const auto* start =
+            reinterpret_cast<const std::uint8_t*>(bytes->data()) + slot * core::state_slot_size;
+        if (auto record = core::decode_state_slot(start);
+            record && (!newest || record->second >= *newest)) {
             newest = record->second;
             snapshot.state = std::move(record->first);
             snapshot.kind = StateSnapshot::Kind::valid;

@@ -27,14 +27,16 @@ std::vector<std::string> plain_backup_codes(const EnrollmentSpec& spec) {
     for (unsigned i = 0; i < spec.backup_count; ++i) {
         std::string code;
         for (unsigned j = 0; j < spec.backup_digits; ++j) {
-            code.push_back(static_cast<char>('0' + (spec.backup_seed * 31U + i * 7U + j * 3U) % 10));
+            code.push_back(
+                static_cast<char>('0' + (spec.backup_seed * 31U + i * 7U + j * 3U) % 10));
         }
         codes.push_back(code);
     }
     return codes;
 }
 
-core::Enrollment make_enrollment(const EnrollmentSpec& spec, const std::vector<std::string>& codes) {
+core::Enrollment make_enrollment(const EnrollmentSpec& spec,
+                                 const std::vector<std::string>& codes) {
     core::Enrollment enrollment;
     enrollment.id = enrollment_id;
     enrollment.created = login_epoch;
@@ -129,7 +131,9 @@ void write_state(const LoginCase& login, const LoginSandbox& sandbox, const Logi
     const std::filesystem::path path = sandbox.state_dir() / login.user_name;
     switch (spec.kind) {
         case StateSpec::Kind::none: return;
-        case StateSpec::Kind::no_directory: std::filesystem::remove_all(sandbox.state_dir()); return;
+        case StateSpec::Kind::no_directory:
+            std::filesystem::remove_all(sandbox.state_dir());
+            return;
         case StateSpec::Kind::directory: std::filesystem::create_directory(path); return;
         case StateSpec::Kind::bytes: LoginSandbox::write_file(path, spec.bytes, 0600); return;
         case StateSpec::Kind::record:
@@ -170,7 +174,8 @@ void write_fence(const LoginCase& login, const LoginSandbox& sandbox) {
     }
     const std::int64_t step = core::totp_step(login.clock.start, 30);
     core::ReplayFenceRecord record;
-    record.boot_id = spec.kind == FenceSpec::Kind::this_boot ? *this_boot : std::string(other_boot_id);
+    record.boot_id =
+        spec.kind == FenceSpec::Kind::this_boot ? *this_boot : std::string(other_boot_id);
     record.newest_start = (step + spec.newest_step) * 30;
     if (spec.refused_step != 0) {
         record.refused_through = (step + spec.refused_step) * 30;

@@ -27,9 +27,7 @@ int pam_get_item(const pam_handle_t* pamh, int item_type, const void** item) {
         case PAM_RHOST:
             *item = pamh->remote_host ? pamh->remote_host->c_str() : nullptr;
             return PAM_SUCCESS;
-        case PAM_USER:
-            *item = pamh->user ? pamh->user->c_str() : nullptr;
-            return PAM_SUCCESS;
+        case PAM_USER: *item = pamh->user ? pamh->user->c_str() : nullptr; return PAM_SUCCESS;
         case PAM_CONV:
             if (!pamh->conversation) {
                 return PAM_SYSTEM_ERR;

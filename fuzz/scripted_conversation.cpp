@@ -55,8 +55,8 @@ ScriptedConversation::ScriptedConversation(std::vector<Reply> replies, const Log
                                            const LoginSandbox& sandbox)
     : m_replies(std::move(replies)), m_world(world), m_sandbox(sandbox) {}
 
-int ScriptedConversation::converse(int count, const pam_message** messages,
-                                   pam_response** replies, void* self) {
+int ScriptedConversation::converse(int count, const pam_message** messages, pam_response** replies,
+                                   void* self) {
     const FaultsPaused paused;
     return static_cast<ScriptedConversation*>(self)->answer(count, messages, replies);
 }
@@ -92,8 +92,7 @@ std::string ScriptedConversation::text_of(const Reply& reply) const {
     }
 }
 
-int ScriptedConversation::answer(int count, const pam_message** messages,
-                                 pam_response** replies) {
+int ScriptedConversation::answer(int count, const pam_message** messages, pam_response** replies) {
     if (count <= 0 || count > PAM_MAX_NUM_MSG || messages == nullptr || replies == nullptr) {
         return PAM_CONV_ERR;
     }
@@ -106,7 +105,7 @@ int ScriptedConversation::answer(int count, const pam_message** messages,
     }
     // Messages without a prompt get replies without text, as from most
     // applications; they take no scripted reply.
-    const Reply::Kind kind = prompt < 0                     ? Reply::Kind::no_text
+    const Reply::Kind kind = prompt < 0                  ? Reply::Kind::no_text
                              : m_next < m_replies.size() ? m_replies[m_next].kind
                                                          : Reply::Kind::conversation_error;
     if (prompt >= 0 && m_next < m_replies.size()) {
@@ -119,8 +118,8 @@ int ScriptedConversation::answer(int count, const pam_message** messages,
         default: break;
     }
     // Allocated with malloc, as libpam's applications do: the module frees them.
-    auto* answers = static_cast<pam_response*>(std::calloc(static_cast<std::size_t>(count),
-                                                           sizeof(pam_response)));
+    auto* answers = static_cast<pam_response*>(
+        std::calloc(static_cast<std::size_t>(count), sizeof(pam_response)));
     if (answers == nullptr) {
         return PAM_BUF_ERR;
     }

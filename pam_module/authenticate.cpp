@@ -5,9 +5,9 @@
 
 #include <security/pam_ext.h>
 
-#include "otpgate/core/system/clock.hpp"
 #include "otpgate/core/config/config.hpp"
 #include "otpgate/core/login/login_session.hpp"
+#include "otpgate/core/system/clock.hpp"
 #include "pam_conversation.hpp"
 #include "pam_logger.hpp"
 
@@ -62,7 +62,8 @@ int authenticate(pam_handle_t* pamh, int argc, const char** argv) {
     const core::SystemClock clock;
     const core::LoginOutcome outcome =
         core::run_login(user, config, conversation, logger, clock, context);
-    logger.debug(std::string("result for user ") + user + ": " + std::string(core::to_string(outcome)));
+    logger.debug(std::string("result for user ") + user + ": " +
+                 std::string(core::to_string(outcome)));
     return to_pam_code(outcome);
 }
 

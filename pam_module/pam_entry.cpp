@@ -12,12 +12,13 @@ extern "C" {
 
 OTPGATE_PAM_ENTRY PAM_EXTERN int pam_sm_authenticate(pam_handle_t* pamh, int /*flags*/, int argc,
                                                      const char** argv) {
-    return otpgate::pam::guarded(pamh, [&] { return otpgate::pam::authenticate(pamh, argc, argv); });
+    return otpgate::pam::guarded(pamh,
+                                 [&] { return otpgate::pam::authenticate(pamh, argc, argv); });
 }
 
 // The second factor grants no credentials of its own.
-OTPGATE_PAM_ENTRY PAM_EXTERN int pam_sm_setcred(pam_handle_t* /*pamh*/, int /*flags*/,
-                                                int /*argc*/, const char** /*argv*/) {
+OTPGATE_PAM_ENTRY PAM_EXTERN int pam_sm_setcred(pam_handle_t* /*pamh*/, int /*flags*/, int /*argc*/,
+                                                const char** /*argv*/) {
     return PAM_SUCCESS;
 }
 

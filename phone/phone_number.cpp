@@ -36,26 +36,29 @@ bool reads_back_as_itself(const PhoneNumberUtil& util, const std::string& e164) 
 }  // namespace
 
 core::Result<PhoneNumber> parse_phone_number(std::string_view typed,
-                                                      const std::string& default_region) {
+                                             const std::string& default_region) {
     const std::string text(typed);
     if (text.empty() || text.size() > 40) {
-        return core::make_error(core::ErrorKind::invalid_input, "expected a phone number such as +61 491 570 156");
+        return core::make_error(core::ErrorKind::invalid_input,
+                                "expected a phone number such as +61 491 570 156");
     }
     const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
     i18n::phonenumbers::PhoneNumber number;
     const std::string region = default_region.empty() ? "ZZ" : default_region;
     if (util.Parse(text, region, &number) != PhoneNumberUtil::NO_PARSING_ERROR ||
         !util.IsPossibleNumber(number)) {
-        return core::make_error(core::ErrorKind::invalid_input,
-                       "'" + text + "' is not a phone number" +
-                           (default_region.empty()
-                                ? " (write it with its country code, e.g. +61 491 570 156, or set "
-                                  "phone_default_region in the config)"
-                                : ""));
+        return core::make_error(
+            core::ErrorKind::invalid_input,
+            "'" + text + "' is not a phone number" +
+                (default_region.empty()
+                     ? " (write it with its country code, e.g. +61 491 570 156, or set "
+                       "phone_default_region in the config)"
+                     : ""));
     }
     const auto type = util.GetNumberType(number);
     if (const char* refused = refused_type(type)) {
-        return core::make_error(core::ErrorKind::invalid_input, "'" + text + "' is " + refused + ", which cannot receive codes");
+        return core::make_error(core::ErrorKind::invalid_input,
+                                "'" + text + "' is " + refused + ", which cannot receive codes");
     }
     PhoneNumber out;
     util.Format(number, PhoneNumberUtil::E164, &out.e164);
@@ -64,7 +67,8 @@ core::Result<PhoneNumber> parse_phone_number(std::string_view typed,
     // leading zeros of unknown ranges ("+440082769124" reads back as
     // "+44082769124"), and very short ranges have under 8 digits.
     if (!core::is_e164(out.e164) || !reads_back_as_itself(util, out.e164)) {
-        return core::make_error(core::ErrorKind::invalid_input, "'" + text + "' is not a phone number that can receive codes");
+        return core::make_error(core::ErrorKind::invalid_input,
+                                "'" + text + "' is not a phone number that can receive codes");
     }
     out.unknown_range = type == PhoneNumberUtil::UNKNOWN;
     return out;

@@ -21,6 +21,6 @@ struct PhoneNumber {
 // `default_region` is an ISO 3166 code such as "GB"; empty means only
 // international formats (+44 ...) are understood.
 core::Result<PhoneNumber> parse_phone_number(std::string_view typed,
-                                                      const std::string& default_region);
+                                             const std::string& default_region);
 
 }  // namespace otpgate::cli

@@ -55,8 +55,9 @@ void print_backup_codes(const std::vector<core::SecretString>& codes) {
         // format_backup_code hands back a std::string; wipe it like the original.
         OPENSSL_cleanse(shown.data(), shown.size());
     }
-    print("\nStore these codes now, somewhere safe and away from your phone: they are shown\n"
-          "only once. Only their hashes are kept.\n");
+    print(
+        "\nStore these codes now, somewhere safe and away from your phone: they are shown\n"
+        "only once. Only their hashes are kept.\n");
 }
 
 bool stdout_healthy() {

@@ -20,10 +20,10 @@
 #include <vector>
 
 #include "helper_exit.hpp"
-#include "otpgate/core/system/clock.hpp"
-#include "otpgate/core/system/host_name.hpp"
 #include "otpgate/core/primitives/random.hpp"
 #include "otpgate/core/storage/open_storage.hpp"
+#include "otpgate/core/system/clock.hpp"
+#include "otpgate/core/system/host_name.hpp"
 #include "otpgate/core/system/safe_text.hpp"
 #include "otpgate/core/system/syslog_logger.hpp"
 #include "process_hygiene.hpp"
@@ -64,8 +64,8 @@ HelperExit run(int argc, char** argv) {
     core::SyslogLogger logger("otpgate-verify");
     const auto account = core::lookup_user(caller);
     if (!account) {
-        return fail(HelperExit::not_permitted, "your account cannot be looked up: " +
-                                                   account.error().message);
+        return fail(HelperExit::not_permitted,
+                    "your account cannot be looked up: " + account.error().message);
     }
     if (auto valid = core::validate_user_name(account->name); !valid) {
         return fail(HelperExit::not_permitted, "unusable user name: " + valid.error().message);
@@ -96,11 +96,16 @@ HelperExit run(int argc, char** argv) {
     cli::TerminalConversation conversation(reader);
     const core::SystemClock clock;
     core::OpenSslRandom random;
-    core::LoginServices login{conversation, logger, clock, random, **storage,
+    core::LoginServices login{conversation,
+                              logger,
+                              clock,
+                              random,
+                              **storage,
                               [&delivery = config.delivery, &logger](core::Channel channel) {
                                   return core::make_message_sender(delivery, channel, logger);
                               },
-                              core::host_name(), core::CheckPrimitives{}};
+                              core::host_name(),
+                              core::CheckPrimitives{}};
     const HelperServices services{config, *account, login};
     const HelperOutcome outcome = std::visit(
         [&services](const auto& asked) -> HelperOutcome {

@@ -64,7 +64,8 @@ bool signals_reset() {
 // logins wait for, so it runs as an ordinary process of root's would.
 bool scheduling_reset() {
     const sched_param ordinary{};
-    if (sched_setscheduler(0, SCHED_OTHER, &ordinary) != 0 || setpriority(PRIO_PROCESS, 0, 0) != 0) {
+    if (sched_setscheduler(0, SCHED_OTHER, &ordinary) != 0 ||
+        setpriority(PRIO_PROCESS, 0, 0) != 0) {
         return false;
     }
     cpu_set_t every_cpu;
@@ -91,7 +92,8 @@ bool raise_limit(int resource, rlim_t wanted) {
     if (getrlimit(resource, &current) != 0) {
         return false;
     }
-    const rlim_t hard = wanted == RLIM_INFINITY ? RLIM_INFINITY : std::max(current.rlim_max, wanted);
+    const rlim_t hard =
+        wanted == RLIM_INFINITY ? RLIM_INFINITY : std::max(current.rlim_max, wanted);
     const rlimit raised{hard, hard};
     if (setrlimit(resource, &raised) == 0) {
         return true;

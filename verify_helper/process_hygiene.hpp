@@ -13,8 +13,8 @@ namespace otpgate::verify {
 // stops SIGTSTP, SIGTTIN, SIGTTOU ignored) with none blocked, ordinary
 // scheduling (SCHED_OTHER, nice 0, every CPU, default timer slack and I/O
 // priority), no core dumps and no file-size limit, and CPU, memory and
-// descriptor limits raised as far as root may. Returns false when any of it fails; the caller must then exit
-// without doing anything else.
+// descriptor limits raised as far as root may. Returns false when any of it fails; the caller must
+// then exit without doing anything else.
 //
 // What it cannot undo, the lock deadline bounds (file_lock.hpp): a caller
 // who froze their own cgroup holds the helper still wherever it is.

@@ -1,10 +1,10 @@
 #include "verification.hpp"
 
 #include "otpgate/core/enrollment/change_notice.hpp"
-#include "otpgate/core/login/code_dispatch.hpp"
-#include "otpgate/core/primitives/destination.hpp"
 #include "otpgate/core/enrollment/new_enrollment.hpp"
+#include "otpgate/core/login/code_dispatch.hpp"
 #include "otpgate/core/login/recorded_check.hpp"
+#include "otpgate/core/primitives/destination.hpp"
 #include "output.hpp"
 #include "terminal_conversation.hpp"
 
@@ -43,8 +43,9 @@ bool verified_already(const HelperServices& services, const core::Enrollment& cu
 }
 
 // Sends the one verification code; the record of it, or why not.
-std::variant<core::SentCode, HelperOutcome> send_verification_code(
-    const HelperServices& services, const VerifyDestination& request, core::Cooldown cooldown) {
+std::variant<core::SentCode, HelperOutcome> send_verification_code(const HelperServices& services,
+                                                                   const VerifyDestination& request,
+                                                                   core::Cooldown cooldown) {
     const core::Config& config = services.config;
     const std::string& user = services.account.name;
     core::LoginServices& login = services.login;
@@ -76,8 +77,7 @@ std::variant<core::SentCode, HelperOutcome> send_verification_code(
     if (!issued.record) {
         // The provider's words stay in the log; they are for the administrator.
         login.logger.error("could not send a verification code for user " + user + " to " +
-                           describe(request.channel, request.destination) + ": " +
-                           issued.failure);
+                           describe(request.channel, request.destination) + ": " + issued.failure);
         return HelperOutcome{HelperExit::not_delivered,
                              "the code could not be sent; try again later or ask an "
                              "administrator"};
@@ -108,7 +108,7 @@ bool code_returned(const HelperServices& services, const core::SentCode& record,
             return false;
         }
         cli::tell(attempt < services.config.max_attempts ? "That code is not valid. Try again."
-                                                    : "That code is not valid.");
+                                                         : "That code is not valid.");
     }
     return false;
 }
@@ -174,8 +174,8 @@ void announce(const HelperServices& services, const VerifyDestination& request,
     core::NoticeAddresses addresses;
     if (request.channel == core::Channel::email) {
         // Just proven with the code that came back.
-        addresses.add_if_proven(request.destination,
-                                core::destination_fingerprint(request.channel, request.destination));
+        addresses.add_if_proven(request.destination, core::destination_fingerprint(
+                                                         request.channel, request.destination));
     }
     if (previous != nullptr && previous->method == core::Method::email) {
         addresses.add_if_proven(previous->destination, verified_before);
@@ -213,7 +213,8 @@ std::optional<HelperOutcome> refuse_without_proof(const HelperServices& services
                          "your enrollment " + what +
                              ", but this host's records show a second factor for you, and a "
                              "change needs its code; ask an administrator to reset it "
-                             "(otpgate disable --user " + services.account.name + ")"};
+                             "(otpgate disable --user " +
+                             services.account.name + ")"};
 }
 
 }  // namespace
@@ -272,14 +273,15 @@ HelperOutcome verify_destination(const HelperServices& services, const VerifyDes
     if (auto* failed = std::get_if<HelperOutcome>(&sent)) {
         return std::move(*failed);
     }
-    cli::tell("A code was sent by " + std::string(core::to_string(request.channel)) + " to " + masked +
-         ".");
+    cli::tell("A code was sent by " + std::string(core::to_string(request.channel)) + " to " +
+              masked + ".");
     if (!code_returned(services, std::get<core::SentCode>(sent), masked)) {
         services.login.logger.notice("user " + user + " did not confirm the code sent to " +
                                      describe(request.channel, request.destination));
         return {HelperExit::not_verified, "code not verified; nothing was changed"};
     }
-    if (HelperOutcome recorded = record_verified(services, request); recorded.exit != HelperExit::ok) {
+    if (HelperOutcome recorded = record_verified(services, request);
+        recorded.exit != HelperExit::ok) {
         return recorded;
     }
     services.login.logger.notice("user " + user + " verified " +
@@ -300,7 +302,8 @@ HelperOutcome confirm_totp(const HelperServices& services, const ConfirmTotp& re
     }
     // Read before the confirmation adopts the new enrollment.
     const auto before = root_record(services);
-    const bool replaced = before && state_shows_a_factor(*before) && before->enrollment_id != enrollment->id;
+    const bool replaced =
+        before && state_shows_a_factor(*before) && before->enrollment_id != enrollment->id;
     const std::string verified_before = before ? before->verified_destination : std::string();
     const auto answer = login.conversation.ask_hidden({});
     const auto digits = answer ? core::normalize_typed_code(answer->view()) : std::nullopt;
@@ -361,9 +364,9 @@ HelperOutcome disable_enrollment(const HelperServices& services) {
         state.verified_at = 0;
         state.remembered_hosts.clear();
         if (auto committed = (*opened)->commit(); !committed) {
-            services.login.logger.error("removed the enrollment of user " + user +
-                                        " but cannot reset its state: " +
-                                        committed.error().message);
+            services.login.logger.error(
+                "removed the enrollment of user " + user +
+                " but cannot reset its state: " + committed.error().message);
         }
     } else {
         services.login.logger.error("removed the enrollment of user " + user +

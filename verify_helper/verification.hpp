@@ -12,7 +12,7 @@
 namespace otpgate::verify {
 
 struct HelperServices {
-    const core::Config& config;  // failmode forced to secure, nullok off
+    const core::Config& config;        // failmode forced to secure, nullok off
     const core::UserAccount& account;  // the real user, never one named by the caller
     core::LoginServices& login;
 };

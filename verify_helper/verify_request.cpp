@@ -13,8 +13,9 @@ VerifyRequest phone_request(const std::string& number, const core::Config& confi
         return RequestError{"not a phone number in E.164 form (+ and 8 to 15 digits)"};
     }
     if (!core::sms_country_allowed(number, config.sms_allowed_countries)) {
-        return RequestError{"SMS to that number is not allowed: its country calling code is not "
-                            "in sms_allowed_countries"};
+        return RequestError{
+            "SMS to that number is not allowed: its country calling code is not "
+            "in sms_allowed_countries"};
     }
     return VerifyDestination{core::Channel::sms, number};
 }

@@ -45,8 +45,8 @@ struct RequestError {
     std::string message;
 };
 
-using VerifyRequest = std::variant<ProveCurrent, VerifyDestination, ConfirmTotp,
-                                   DisableEnrollment, RenewBackupCodes, RequestError>;
+using VerifyRequest = std::variant<ProveCurrent, VerifyDestination, ConfirmTotp, DisableEnrollment,
+                                   RenewBackupCodes, RequestError>;
 
 // `arguments` excludes argv[0]. Destinations are checked against the
 // configuration: E.164 with an allowed calling code, or a plain address.

@@ -17,10 +17,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "otpgate/core/config/config.hpp"
-#include "otpgate/core/system/logger.hpp"
-#include "otpgate/core/delivery/message.hpp"
 #include "forked_child.hpp"
+#include "otpgate/core/config/config.hpp"
+#include "otpgate/core/delivery/message.hpp"
+#include "otpgate/core/system/logger.hpp"
 #include "server_process.hpp"
 #include "test_files.hpp"
 

@@ -32,7 +32,7 @@ inline constexpr const char* twilio_token = "twilio-T0ken-9f8e7d";
 inline constexpr const char* test_code = "482916";
 
 class GatewayTest : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override;
 
     struct GatewayOptions {

@@ -21,7 +21,7 @@ using std::chrono::milliseconds;
 using Kind = ChildOutcome::Kind;
 
 class ChildProcess : public ::testing::Test {
-  protected:
+protected:
     std::string script(const std::string& name, const std::string& body) {
         const auto path = dir / name;
         test::write_script(path, body);

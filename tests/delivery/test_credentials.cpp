@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 
 #include "delivery_test_support.hpp"
-#include "otpgate/core/system/credentials.hpp"
 #include "otpgate/core/delivery/message.hpp"
+#include "otpgate/core/system/credentials.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -64,7 +64,7 @@ TEST(CredentialsFormat, ErrorsNameTheLineButNeverItsText) {
 }
 
 class CredentialsFile : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override {
         if (geteuid() != 0) {
             GTEST_SKIP() << "needs root to make root-owned files and to switch users";

@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/config/config.hpp"
 #include "config/config_setters.hpp"
+#include "otpgate/core/config/config.hpp"
 
 namespace otpgate::core {
 namespace {

@@ -14,7 +14,7 @@ namespace {
 constexpr std::time_t december_first = 1796115900;  // 2026-12-01 09:05:00 UTC
 
 class FixedRandom final : public RandomSource {
-  public:
+public:
     void fill(std::uint8_t* out, std::size_t size) override {
         for (std::size_t i = 0; i < size; ++i) {
             out[i] = 0xAB;

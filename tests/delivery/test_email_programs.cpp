@@ -25,7 +25,7 @@ core::OutgoingMessage email() {
 }
 
 class EmailPrograms : public ::testing::Test {
-  protected:
+protected:
     std::unique_ptr<core::MessageSender> make(const std::string& text) {
         const core::Config config = parse_test_config(text);
         auto made = core::make_message_sender(config.delivery, core::Channel::email, logger);

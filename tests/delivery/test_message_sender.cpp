@@ -17,7 +17,7 @@ namespace {
 constexpr const char* sid = "AC0123456789abcdef0123456789abcdef";
 
 class SenderFactory : public ::testing::Test {
-  protected:
+protected:
     Result<std::unique_ptr<MessageSender>> make(const std::string& config_text, Channel channel) {
         config = test::parse_test_config(config_text +
                                          "credentials_file = " + (dir / "secrets").string() + "\n");

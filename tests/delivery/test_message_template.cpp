@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "otpgate/core/config/config.hpp"
-#include "otpgate/core/transport/json_text.hpp"
 #include "otpgate/core/delivery/message_template.hpp"
 #include "otpgate/core/delivery/message_text.hpp"
+#include "otpgate/core/transport/json_text.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -64,23 +64,22 @@ TEST(JsonValidity, AcceptsDocumentsAndRejectsBrokenOnes) {
 // strict parser at the gateway would.
 TEST(JsonValidity, RefusesWhatStrictParsersRefuse) {
     using namespace std::string_literals;
-    for (const std::string& bad : {
-             "[1]\0"s, "\0[1]"s, "\"a\0b\""s,  // NUL, anywhere
-             "\xEF\xBB\xBF{}"s,                 // a byte order mark
-             "/* c */ 1"s, "1 // c"s, "[1,] "s, "+1"s, "-01"s, ".5"s, "NaN"s, "[1 2]"s,
-             "\"\x1f\""s, "\"\\U00e9\""s, "\"\\u00g9\""s,  // a control byte, bad escapes
-             // Bad UTF-8: a stray byte, an overlong form, a surrogate, past
-             // U+10FFFF, cut short.
-             "\"\xFF\""s, "\"\xC0\xAF\""s, "\"\xED\xA0\x80\""s, "\"\xF4\x90\x80\x80\""s,
-             "\"\xC3\""s,
-             // Beyond a double's range: refused since the check is
-             // nlohmann::json's (the hand-written one took them).
-             "1e400"s, "[-1E+999]"s}) {
+    for (const std::string& bad :
+         {"[1]\0"s, "\0[1]"s, "\"a\0b\""s,  // NUL, anywhere
+          "\xEF\xBB\xBF{}"s,                // a byte order mark
+          "/* c */ 1"s, "1 // c"s, "[1,] "s, "+1"s, "-01"s, ".5"s, "NaN"s, "[1 2]"s, "\"\x1f\""s,
+          "\"\\U00e9\""s, "\"\\u00g9\""s,  // a control byte, bad escapes
+          // Bad UTF-8: a stray byte, an overlong form, a surrogate, past
+          // U+10FFFF, cut short.
+          "\"\xFF\""s, "\"\xC0\xAF\""s, "\"\xED\xA0\x80\""s, "\"\xF4\x90\x80\x80\""s, "\"\xC3\""s,
+          // Beyond a double's range: refused since the check is
+          // nlohmann::json's (the hand-written one took them).
+          "1e400"s, "[-1E+999]"s}) {
         EXPECT_FALSE(is_valid_json(bad)) << bad;
     }
     for (const std::string& good :
-         {"\"\x7f \xC3\xA9 \xF0\x9F\x98\x80\""s, R"("\/\b\f\n\r\t\"\\")"s, "-0"s,
-          "1e-400"s, "123456789012345678901234567890"s, " \t\r\n{\"a\" : [ ] }\n"s}) {
+         {"\"\x7f \xC3\xA9 \xF0\x9F\x98\x80\""s, R"("\/\b\f\n\r\t\"\\")"s, "-0"s, "1e-400"s,
+          "123456789012345678901234567890"s, " \t\r\n{\"a\" : [ ] }\n"s}) {
         EXPECT_TRUE(is_valid_json(good)) << good;
     }
 }

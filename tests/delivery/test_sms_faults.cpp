@@ -12,7 +12,7 @@ namespace {
 using std::chrono::milliseconds;
 
 class SmsFaults : public GatewayTest {
-  protected:
+protected:
     std::unique_ptr<core::MessageSender> generic(const std::string& extra = "") {
         return sender(
             config("sms_backend = generic\nhttp_url = " + gateway_url("/send") + "\n" + extra));

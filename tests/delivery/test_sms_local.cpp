@@ -28,7 +28,7 @@ core::OutgoingMessage sms(core::MessageKind kind = core::MessageKind::login_code
 }
 
 class LocalSms : public ::testing::Test {
-  protected:
+protected:
     std::unique_ptr<core::MessageSender> make(const std::string& text) {
         config = parse_test_config(text);
         auto made = core::make_message_sender(config.delivery, core::Channel::sms, logger);

@@ -23,7 +23,7 @@ constexpr const char* smtp_password = "smtp-Pa55-z3";
 constexpr const char* code = "739154";
 
 class SmtpEmail : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override {
         if (geteuid() != 0) {
             GTEST_SKIP() << "the credentials file must be owned by root";
@@ -235,10 +235,10 @@ TEST_F(SmtpEmail, AWrongPasswordIsRefused) {
 TEST_F(SmtpEmail, AServerThatNeverGreetsCostsNoMoreThanTheTimeout) {
     // The HTTPS gateway waits for a TLS hello while the client waits for
     // "220": nobody ever speaks.
-    const auto silent = start_test_server(
-        "sms_gateway.py", {"--log", (dir / "silent.jsonl").string(), "--cert",
-                           test_pki().server_cert.string(), "--key",
-                           test_pki().server_key.string()});
+    const auto silent =
+        start_test_server("sms_gateway.py", {"--log", (dir / "silent.jsonl").string(), "--cert",
+                                             test_pki().server_cert.string(), "--key",
+                                             test_pki().server_key.string()});
     auto sender = make("smtp_url = smtp://127.0.0.1:" + std::to_string(silent->port()) +
                        "\ndelivery_timeout_ms = 1000\n");
     ASSERT_TRUE(sender);

@@ -12,7 +12,7 @@ const std::string twilio_basic =
     "Basic QUMwMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZjp0d2lsaW8tVDBrZW4tOWY4ZTdk";
 
 class TwilioSms : public GatewayTest {
-  protected:
+protected:
     core::Config twilio_config(const std::string& extra) {
         return config("sms_backend = twilio\ntwilio_account_sid = " + std::string(twilio_sid) +
                       "\ntwilio_api_url = " + gateway_url() + "\n" + extra);

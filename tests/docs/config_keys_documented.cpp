@@ -50,9 +50,11 @@ int main(int argc, char** argv) {
     }
     const otpgate::core::Config defaults;
     if (config.prompt != defaults.prompt || config.max_attempts != defaults.max_attempts ||
-        config.fail_delay_ms != defaults.fail_delay_ms || config.totp_window != defaults.totp_window ||
-        config.totp.digits != defaults.totp.digits || config.enrollment_path != defaults.enrollment_path ||
-        config.state_dir != defaults.state_dir || config.backup_code_count != defaults.backup_code_count) {
+        config.fail_delay_ms != defaults.fail_delay_ms ||
+        config.totp_window != defaults.totp_window || config.totp.digits != defaults.totp.digits ||
+        config.enrollment_path != defaults.enrollment_path ||
+        config.state_dir != defaults.state_dir ||
+        config.backup_code_count != defaults.backup_code_count) {
         std::cerr << "a documented default differs from the built-in default\n";
         return 1;
     }

@@ -37,8 +37,8 @@ TEST(VerifyRequest, NumbersOutsideTheAllowListAreRefused) {
     EXPECT_NE(std::get<RequestError>(request).message.find("sms_allowed_countries"),
               std::string::npos);
     // With no allow-list at all, SMS goes nowhere.
-    EXPECT_TRUE(std::holds_alternative<RequestError>(
-        parse_verify_request({"sms", "+447700900123"}, {})));
+    EXPECT_TRUE(
+        std::holds_alternative<RequestError>(parse_verify_request({"sms", "+447700900123"}, {})));
 }
 
 TEST(VerifyRequest, TheChangesTheCommandHandsOver) {

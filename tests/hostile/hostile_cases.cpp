@@ -384,7 +384,7 @@ std::optional<std::string> regular_file_content(const std::filesystem::path& pat
 }
 
 class HostileCases : public ::testing::TestWithParam<HostileCase> {
-  protected:
+protected:
     void SetUp() override {
         // Without the preloaded pam_wrapper, pam_start would read /etc/pam.d.
         ASSERT_TRUE(pam_tests::pam_wrapper_active())

@@ -15,9 +15,9 @@
 #include <system_error>
 
 #include "otpgate/core/enrollment/backup_codes.hpp"
+#include "otpgate/core/enrollment/enrollment_store.hpp"
 #include "otpgate/core/primitives/base32.hpp"
 #include "otpgate/core/primitives/destination.hpp"
-#include "otpgate/core/enrollment/enrollment_store.hpp"
 #include "otpgate/core/primitives/hex.hpp"
 #include "otpgate/core/primitives/random.hpp"
 #include "otpgate/core/state/state_store.hpp"

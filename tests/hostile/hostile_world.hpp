@@ -47,7 +47,6 @@ struct LoginAttempt {
 LoginResult run_attempt(const LoginAttempt& attempt,
                         std::chrono::milliseconds deadline = std::chrono::seconds(15));
 
-
 // Moves this process into a mount namespace of its own (once), where /
 // does not propagate mounts back; mount_tmpfs calls it first.
 void enter_private_mount_namespace();
@@ -61,7 +60,7 @@ void fill_file_system(const std::filesystem::path& directory);
 // The world of one case: the sandbox, the users' enrollments, the config
 // lines the case added, and any helper server.
 class World {
-  public:
+public:
     World();
     ~World();
     World(const World&) = delete;
@@ -115,7 +114,7 @@ class World {
     // Everything a login printed must be free of these.
     [[nodiscard]] std::vector<std::string> secrets() const;
 
-  private:
+private:
     Sandbox m_sandbox;
     std::string m_extra_config;
     std::optional<std::filesystem::path> m_state_dir;

@@ -148,9 +148,9 @@ TEST(KillDuringStateWrite, EveryKillLeavesADecodableStateThatLosesNothing) {
     // a sanitizer): from a twentieth of a login to three logins.
     const auto calibration_start = Clock::now();
     world.log_in_once();
-    const auto login_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                              Clock::now() - calibration_start)
-                              .count();
+    const auto login_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - calibration_start)
+            .count();
     std::uniform_int_distribution<long> delay_us(std::max<long>(200, login_us / 20),
                                                  std::max<long>(1000, 3 * login_us));
     std::int64_t next_step = pam_tests::base_time / period + 1;

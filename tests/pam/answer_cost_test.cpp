@@ -29,7 +29,7 @@ LoginRequest one_answer(const std::string& user, const std::string& typed) {
 }
 
 class AnswerCostTest : public PamTest {
-  protected:
+protected:
     // The iteration count of every derivation the login made.
     std::vector<unsigned> derivations_of(const std::string& user, const std::string& typed) {
         const auto log = sandbox().root() / "pbkdf2.log";

@@ -16,7 +16,7 @@ constexpr std::size_t racers = 40;
 constexpr int trials = 20;
 
 class ConcurrencyTest : public PamTest {
-  protected:
+protected:
     void SetUp() override {
         PamTest::SetUp();
         if (!HasFatalFailure()) {

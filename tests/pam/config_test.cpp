@@ -8,7 +8,7 @@ namespace otpgate::pam_tests {
 namespace {
 
 class ConfigTest : public PamTest {
-  protected:
+protected:
     void expect_service_error(const LoginResult& result, const std::string& reason) {
         EXPECT_EQ(result.auth_rc, PAM_SERVICE_ERR) << result.describe();
         EXPECT_TRUE(result.prompts.empty()) << result.describe();

@@ -13,7 +13,7 @@ namespace {
 const std::string password(test_password);
 
 class EnforceTest : public PolicyTest {
-  protected:
+protected:
     void SetUp() override {
         PolicyTest::SetUp();
         if (HasFatalFailure()) {

@@ -25,7 +25,7 @@ std::string with_checksum(const std::string& body) {
 }
 
 class EnrollmentFileTest : public PamTest {
-  protected:
+protected:
     void SetUp() override {
         PamTest::SetUp();
         if (!HasFatalFailure()) {
@@ -64,7 +64,7 @@ class EnrollmentFileTest : public PamTest {
             << result.describe();
     }
 
-  private:
+private:
     KnownEnrollment m_alice;
     std::filesystem::path m_file;
     std::string m_text;

@@ -18,7 +18,7 @@ namespace {
 constexpr gid_t vault_gid = 3100;
 
 class EnrollmentGroupAccessTest : public PolicyTest {
-  protected:
+protected:
     void SetUp() override {
         PolicyTest::SetUp();
         if (HasFatalFailure()) {

@@ -9,7 +9,7 @@ namespace otpgate::pam_tests {
 namespace {
 
 class ExemptNetworkTest : public PolicyTest {
-  protected:
+protected:
     void SetUp() override {
         PolicyTest::SetUp();
         if (HasFatalFailure()) {

@@ -120,7 +120,7 @@ void write_service(const std::string& name, const std::vector<std::string>& auth
 }
 
 class GuideStackTest : public PolicyTest {
-  protected:
+protected:
     void SetUp() override {
         PolicyTest::SetUp();
         if (HasFatalFailure()) {
@@ -136,7 +136,7 @@ class GuideStackTest : public PolicyTest {
 // --- the README's sshd stack (after the key) ---------------------------------
 
 class GuideSshdStackTest : public GuideStackTest {
-  protected:
+protected:
     void SetUp() override {
         GuideStackTest::SetUp();
         if (HasFatalFailure()) {
@@ -216,7 +216,7 @@ TEST_F(GuideSshdStackTest, AMemberWhoHasNotEnrolledFails) {
 // --- the pam-auth-update profile in Debian's common-auth ----------------------
 
 class GuideProfileTest : public GuideStackTest {
-  protected:
+protected:
     void SetUp() override {
         GuideStackTest::SetUp();
         if (HasFatalFailure()) {

@@ -4,8 +4,8 @@
 #include <security/pam_appl.h>
 
 #include "otpgate/core/enrollment/backup_codes.hpp"
-#include "otpgate/core/primitives/destination.hpp"
 #include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/primitives/destination.hpp"
 #include "otpgate/core/primitives/random.hpp"
 #include "otpgate/core/state/state_store.hpp"
 #include "otpgate/core/system/user_account.hpp"
@@ -15,7 +15,7 @@ namespace otpgate::pam_tests {
 namespace {
 
 class HostSmsCapTest : public PolicyTest {
-  protected:
+protected:
     void SetUp() override {
         PolicyTest::SetUp();
         if (HasFatalFailure()) {

@@ -13,7 +13,7 @@ namespace {
 constexpr std::int64_t lock_steps = 900 / 30;
 
 class LockoutTest : public PolicyTest {
-  protected:
+protected:
     void SetUp() override {
         PolicyTest::SetUp();
         if (HasFatalFailure()) {
@@ -43,8 +43,7 @@ class LockoutTest : public PolicyTest {
         // Asked like anyone else: the dialogue does not tell a lock apart.
         EXPECT_EQ(result.prompts, refused_code_prompts(3)) << result.describe();
         EXPECT_TRUE(result.logged("is locked for")) << result.describe();
-        EXPECT_TRUE(result.logged("not checked: the second factor is locked"))
-            << result.describe();
+        EXPECT_TRUE(result.logged("not checked: the second factor is locked")) << result.describe();
         EXPECT_FALSE(result.logged("authenticated")) << result.describe();
     }
 

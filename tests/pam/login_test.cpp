@@ -277,7 +277,8 @@ TEST_F(LoginTest, ClientTextCannotForgeLogLines) {
     EXPECT_EQ(printed.find_first_of("\x1b\r\x9b"), std::string::npos) << result.describe();
     std::size_t start = 0;
     while (start < printed.size()) {
-        EXPECT_NE(printed.compare(start, 6, "sshd[1"), 0) << "a forged line:\n" << result.describe();
+        EXPECT_NE(printed.compare(start, 6, "sshd[1"), 0) << "a forged line:\n"
+                                                          << result.describe();
         start = printed.find('\n', start) + 1;
         if (start == 0) {
             break;

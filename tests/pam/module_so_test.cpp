@@ -87,7 +87,8 @@ TEST(ModuleSharedObject, LoadsWithEverySymbolResolved) {
 // sent: a TOTP login, and every sshd, su or sudo that merely loads the
 // module, must not pay for it.
 TEST(ModuleSharedObject, LoadingDoesNotMapLibcurl) {
-    ASSERT_FALSE(otpgate::test::process_maps("libcurl")) << "this test program must not link libcurl itself";
+    ASSERT_FALSE(otpgate::test::process_maps("libcurl"))
+        << "this test program must not link libcurl itself";
     dlerror();
     const std::unique_ptr<void, LibraryCloser> module(
         dlopen(OTPGATE_TEST_MODULE, RTLD_NOW | RTLD_LOCAL));

@@ -16,7 +16,7 @@
 namespace otpgate::pam_tests {
 
 class PamTest : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override;
 
     [[nodiscard]] Sandbox& sandbox() { return *m_sandbox; }
@@ -43,7 +43,7 @@ class PamTest : public ::testing::Test {
     // No secret, backup code or typed code appears in what the login printed.
     void expect_no_secrets(const LoginResult& result) const;
 
-  private:
+private:
     void remember(const std::vector<std::string>& answers);
 
     std::unique_ptr<Sandbox> m_sandbox;
@@ -56,7 +56,8 @@ inline const Prompt code_prompt{PAM_PROMPT_ECHO_OFF, "Verification code: "};
 // The prompts of a TOTP dialogue whose every answer is refused (with no
 // help_text configured): the first as it is, each later one saying why.
 inline std::vector<Prompt> refused_code_prompts(std::size_t count) {
-    std::vector<Prompt> prompts(count, Prompt{PAM_PROMPT_ECHO_OFF, "Wrong code. " + code_prompt.text});
+    std::vector<Prompt> prompts(count,
+                                Prompt{PAM_PROMPT_ECHO_OFF, "Wrong code. " + code_prompt.text});
     if (!prompts.empty()) {
         prompts.front() = code_prompt;
     }

@@ -18,7 +18,7 @@ inline constexpr std::string_view test_password = "correct horse battery";
 inline const Prompt password_prompt{PAM_PROMPT_ECHO_OFF, "Password: "};
 
 class PolicyTest : public PamTest {
-  protected:
+protected:
     void SetUp() override;
 
     // Rewrites the group file: every user's own primary group, then these
@@ -32,7 +32,7 @@ class PolicyTest : public PamTest {
     LoginResult login_from(const std::string& user, std::vector<std::string> answers,
                            const std::string& rhost, const std::string& service = "policy-key");
 
-  private:
+private:
     void write_passwd();
     std::vector<std::pair<std::string, unsigned>> m_primary_groups;
 };

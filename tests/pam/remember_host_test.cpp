@@ -15,7 +15,7 @@ namespace {
 const std::string laptop = "198.51.100.7";
 
 class RememberHostTest : public PolicyTest {
-  protected:
+protected:
     void SetUp() override {
         PolicyTest::SetUp();
         if (HasFatalFailure()) {

@@ -15,7 +15,7 @@ namespace otpgate::pam_tests {
 namespace {
 
 class StateTest : public PamTest {
-  protected:
+protected:
     void SetUp() override {
         PamTest::SetUp();
         if (HasFatalFailure()) {
@@ -43,7 +43,9 @@ class StateTest : public PamTest {
     }
 
     [[nodiscard]] const std::filesystem::path& file() const { return m_file; }
-    [[nodiscard]] std::filesystem::path fence() { return sandbox().state_dir() / core::replay_fence_file_name; }
+    [[nodiscard]] std::filesystem::path fence() {
+        return sandbox().state_dir() / core::replay_fence_file_name;
+    }
 
     // The newest valid record of the replay fence.
     core::ReplayFenceRecord fence_record() {
@@ -63,7 +65,7 @@ class StateTest : public PamTest {
     }
     [[nodiscard]] const KnownEnrollment& alice() const { return m_alice; }
 
-  private:
+private:
     KnownEnrollment m_alice;
     std::filesystem::path m_file;
 };
@@ -86,12 +88,14 @@ TEST_F(StateTest, CorruptFileFailsClosed) {
 
 TEST_F(StateTest, TruncatedFileFailsClosed) {
     std::filesystem::resize_file(file(), 100);
-    expect_fails_closed(login_with_fresh_code(), "has 100 bytes, expected " + std::to_string(core::state_file_size));
+    expect_fails_closed(login_with_fresh_code(),
+                        "has 100 bytes, expected " + std::to_string(core::state_file_size));
 }
 
 TEST_F(StateTest, EmptyFileFailsClosed) {
     std::filesystem::resize_file(file(), 0);
-    expect_fails_closed(login_with_fresh_code(), "has 0 bytes, expected " + std::to_string(core::state_file_size));
+    expect_fails_closed(login_with_fresh_code(),
+                        "has 0 bytes, expected " + std::to_string(core::state_file_size));
 }
 
 TEST_F(StateTest, UnwritableFileFailsClosed) {

@@ -382,32 +382,19 @@ std::vector<LoginResult> run_logins_together(const std::vector<LoginRequest>& re
 
 std::string pam_code_name(int code) {
     switch (code) {
-        case -1:
-            return "(not called)";
-        case PAM_SUCCESS:
-            return "PAM_SUCCESS";
-        case PAM_AUTH_ERR:
-            return "PAM_AUTH_ERR";
-        case PAM_IGNORE:
-            return "PAM_IGNORE";
-        case PAM_PERM_DENIED:
-            return "PAM_PERM_DENIED";
-        case PAM_SERVICE_ERR:
-            return "PAM_SERVICE_ERR";
-        case PAM_CONV_ERR:
-            return "PAM_CONV_ERR";
-        case PAM_USER_UNKNOWN:
-            return "PAM_USER_UNKNOWN";
-        case PAM_BUF_ERR:
-            return "PAM_BUF_ERR";
-        case PAM_SYSTEM_ERR:
-            return "PAM_SYSTEM_ERR";
-        case PAM_AUTHINFO_UNAVAIL:
-            return "PAM_AUTHINFO_UNAVAIL";
-        case PAM_ABORT:
-            return "PAM_ABORT";
-        default:
-            return "PAM code " + std::to_string(code);
+        case -1: return "(not called)";
+        case PAM_SUCCESS: return "PAM_SUCCESS";
+        case PAM_AUTH_ERR: return "PAM_AUTH_ERR";
+        case PAM_IGNORE: return "PAM_IGNORE";
+        case PAM_PERM_DENIED: return "PAM_PERM_DENIED";
+        case PAM_SERVICE_ERR: return "PAM_SERVICE_ERR";
+        case PAM_CONV_ERR: return "PAM_CONV_ERR";
+        case PAM_USER_UNKNOWN: return "PAM_USER_UNKNOWN";
+        case PAM_BUF_ERR: return "PAM_BUF_ERR";
+        case PAM_SYSTEM_ERR: return "PAM_SYSTEM_ERR";
+        case PAM_AUTHINFO_UNAVAIL: return "PAM_AUTHINFO_UNAVAIL";
+        case PAM_ABORT: return "PAM_ABORT";
+        default: return "PAM code " + std::to_string(code);
     }
 }
 

@@ -15,8 +15,8 @@
 #include <system_error>
 
 #include "otpgate/core/enrollment/backup_codes.hpp"
-#include "otpgate/core/primitives/base32.hpp"
 #include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/primitives/base32.hpp"
 #include "otpgate/core/primitives/hex.hpp"
 #include "otpgate/core/primitives/random.hpp"
 #include "otpgate/core/system/user_account.hpp"
@@ -84,12 +84,9 @@ std::string run_program(const std::vector<std::string>& argv) {
 
 std::string hash_name(core::HashAlgorithm algorithm) {
     switch (algorithm) {
-        case core::HashAlgorithm::sha1:
-            return "sha1";
-        case core::HashAlgorithm::sha256:
-            return "sha256";
-        case core::HashAlgorithm::sha512:
-            return "sha512";
+        case core::HashAlgorithm::sha1: return "sha1";
+        case core::HashAlgorithm::sha256: return "sha256";
+        case core::HashAlgorithm::sha512: return "sha512";
     }
     return "sha1";
 }

@@ -42,7 +42,7 @@ struct KnownEnrollment {
 };
 
 class Sandbox {
-  public:
+public:
     // Creates /tmp/otpgate-pam.XXXXXX (mode 0755), users alice, bob, carol,
     // dave, erin, frank, grace and heidi with homes inside it, and points
     // nss_wrapper and libfaketime at its files.
@@ -74,7 +74,7 @@ class Sandbox {
     KnownEnrollment enroll(std::string_view user, core::TotpParameters params = {},
                            unsigned backup_codes = 10) const;
 
-  private:
+private:
     std::filesystem::path m_root;
     std::vector<TestUser> m_users;
     std::int64_t m_time = base_time;

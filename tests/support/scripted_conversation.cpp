@@ -73,8 +73,8 @@ pam_conv ScriptedConversation::conv() noexcept {
     return pam_conv{converse, this};
 }
 
-int ScriptedConversation::converse(int count, const pam_message** messages,
-                                   pam_response** replies, void* data) noexcept {
+int ScriptedConversation::converse(int count, const pam_message** messages, pam_response** replies,
+                                   void* data) noexcept {
     if (count <= 0 || count > PAM_MAX_NUM_MSG || messages == nullptr || replies == nullptr ||
         data == nullptr) {
         return PAM_CONV_ERR;
@@ -90,10 +90,10 @@ int ScriptedConversation::converse(int count, const pam_message** messages,
 
 // Allocates the reply array as libpam expects (calloc'd, each resp
 // malloc'd: the module frees them); frees it on every way out but success.
-int ScriptedConversation::answer(int count, const pam_message** messages,
-                                 pam_response** replies) {
+int ScriptedConversation::answer(int count, const pam_message** messages, pam_response** replies) {
     std::unique_ptr<pam_response, ReplyArrayDeleter> out(
-        static_cast<pam_response*>(std::calloc(static_cast<std::size_t>(count), sizeof(pam_response))),
+        static_cast<pam_response*>(
+            std::calloc(static_cast<std::size_t>(count), sizeof(pam_response))),
         ReplyArrayDeleter{count});
     if (out == nullptr) {
         return PAM_BUF_ERR;
@@ -123,13 +123,9 @@ int ScriptedConversation::answer(int count, const pam_message** messages,
                     return PAM_BUF_ERR;
                 }
                 break;
-            case Reply::Kind::null_response:
-                break;
-            case Reply::Kind::null_reply_array:
-                *replies = nullptr;
-                return PAM_SUCCESS;
-            case Reply::Kind::conversation_error:
-                return PAM_CONV_ERR;
+            case Reply::Kind::null_response: break;
+            case Reply::Kind::null_reply_array: *replies = nullptr; return PAM_SUCCESS;
+            case Reply::Kind::conversation_error: return PAM_CONV_ERR;
         }
     }
     *replies = out.release();

@@ -27,7 +27,7 @@ struct Reply {
 };
 
 class ScriptedConversation {
-  public:
+public:
     // Answers the prompts with `replies`, in order; when they run out the
     // conversation fails (PAM_CONV_ERR), so a test sees any unexpected
     // extra prompt. Every message goes into the transcript.
@@ -47,7 +47,7 @@ class ScriptedConversation {
     // How many prompts (echo on or off) the module sent.
     [[nodiscard]] unsigned prompts() const noexcept { return m_prompts; }
 
-  private:
+private:
     static int converse(int count, const pam_message** messages, pam_response** replies,
                         void* data) noexcept;
     int answer(int count, const pam_message** messages, pam_response** replies);

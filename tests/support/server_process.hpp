@@ -13,7 +13,7 @@
 namespace otpgate::test {
 
 class ServerProcess {
-  public:
+public:
     // Runs `python script arguments...` with a minimal environment (no
     // LD_PRELOAD from a sanitizer build, no bytecode written into the
     // source tree); throws unless it prints its port within 10 s.
@@ -25,7 +25,7 @@ class ServerProcess {
     ServerProcess& operator=(const ServerProcess&) = delete;
     [[nodiscard]] unsigned port() const noexcept { return m_port; }
 
-  private:
+private:
     pid_t m_pid = -1;
     unsigned m_port = 0;
 };

@@ -32,9 +32,9 @@ void write_file(const std::filesystem::path& path, std::string_view content, mod
     if (fd < 0) {
         throw std::runtime_error("cannot create " + path.string() + ": " + std::strerror(errno));
     }
-    const bool ok = ::write(fd, content.data(), content.size()) ==
-                        static_cast<ssize_t>(content.size()) &&
-                    ::fchmod(fd, mode) == 0;
+    const bool ok =
+        ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+        ::fchmod(fd, mode) == 0;
     ::close(fd);
     if (!ok) {
         throw std::runtime_error("cannot write " + path.string());

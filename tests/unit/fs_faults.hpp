@@ -19,7 +19,7 @@ void clear_fs_faults();
 
 // Plans the faults for the lifetime of a scope.
 class FsFaults {
-  public:
+public:
     FsFaults() = default;
     ~FsFaults() { clear_fs_faults(); }
     FsFaults(const FsFaults&) = delete;

@@ -12,8 +12,8 @@
 #include <variant>
 #include <vector>
 
-#include "otpgate/core/primitives/destination.hpp"
 #include "otpgate/core/delivery/email_format.hpp"
+#include "otpgate/core/primitives/destination.hpp"
 #include "otpgate/core/transport/json_text.hpp"
 #include "phone_number.hpp"
 

@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 
 #include "otpgate/core/enrollment/enrollment_store.hpp"
-#include "otpgate/core/state/lockout.hpp"
 #include "otpgate/core/login/login_session.hpp"
+#include "otpgate/core/state/lockout.hpp"
 #include "otpgate/core/state/state_store.hpp"
 #include "otpgate/core/storage/open_storage.hpp"
 #include "otpgate/core/system/user_account.hpp"
@@ -87,17 +87,13 @@ struct AnswerKind {
 };
 
 const std::vector<AnswerKind> answer_kinds = {
-    {"123456", 0, 1},
-    {"1234567", 0, 1},
-    {"12345678", 1, 1},
-    {"1234567890", 1, 0},
-    {"1234567890123456", 1, 0},
-    {"12345678901234567890", 1, 0},
+    {"123456", 0, 1},     {"1234567", 0, 1},          {"12345678", 1, 1},
+    {"1234567890", 1, 0}, {"1234567890123456", 1, 0}, {"12345678901234567890", 1, 0},
     {"12ab", 0, 0},
 };
 
 class AnswerCostWorld : public ::testing::Test {
-  protected:
+protected:
     test::TempDir dir;
     UserAccount account;
     Config config;
@@ -240,7 +236,8 @@ TEST_F(AnswerCostWorld, TheCountIsTheHostsAndAFileWithAnotherOneLosesItsBackupCo
                                 std::to_string(test::fast_backup_iterations) +
                                 " PBKDF2 iterations, not this host's backup_code_iterations "
                                 "(5000): they are refused until new ones are made with "
-                                "`otpgate backup-codes --user " + account.name + "`"));
+                                "`otpgate backup-codes --user " +
+                                account.name + "`"));
 
     // Made anew at the host's count, they work again.
     const NewBackupCodes made = make_backup_codes(random, 1, 10, config.backup_code_iterations);

@@ -50,7 +50,8 @@ TEST(BackupCodes, HashesArePbkdf2AsPythonComputesThem) {
             {"/usr/bin/python3", "-c",
              "import hashlib,sys; print(hashlib.pbkdf2_hmac('sha256', sys.argv[1].encode(), "
              "bytes.fromhex(sys.argv[2]), int(sys.argv[3])).hex())",
-             test::text_of(made.codes[i]), made.stored.salt_hex, std::to_string(made.stored.iterations)});
+             test::text_of(made.codes[i]), made.stored.salt_hex,
+             std::to_string(made.stored.iterations)});
         ASSERT_EQ(result.exit_code, 0);
         EXPECT_EQ(result.output, made.stored.hashes_hex[i] + "\n");
     }
@@ -133,9 +134,11 @@ TEST(BackupCodes, DuplicateDrawsAreSkipped) {
 
 TEST(BackupCodes, Limits) {
     OpenSslRandom random;
-    EXPECT_THROW(static_cast<void>(make_backup_codes(random, max_backup_codes + 1, 10, fast_iterations)),
-                 std::invalid_argument);
-    EXPECT_THROW(static_cast<void>(make_backup_codes(random, 1, max_backup_code_digits + 1, fast_iterations)),
+    EXPECT_THROW(
+        static_cast<void>(make_backup_codes(random, max_backup_codes + 1, 10, fast_iterations)),
+        std::invalid_argument);
+    EXPECT_THROW(static_cast<void>(
+                     make_backup_codes(random, 1, max_backup_code_digits + 1, fast_iterations)),
                  std::invalid_argument);
     // A code no longer than a TOTP code could never be told apart from one.
     EXPECT_GT(min_backup_code_digits, max_otp_digits);
@@ -161,12 +164,12 @@ TEST(BackupCodes, CodesMadeElsewhereKeepTheirLength) {
 
     EXPECT_THROW(static_cast<void>(hash_backup_codes(random, codes, 9, fast_iterations)),
                  std::invalid_argument);
-    EXPECT_THROW(static_cast<void>(hash_backup_codes(random, {SecretString("1234567x")}, 8,
-                                                     fast_iterations)),
+    EXPECT_THROW(static_cast<void>(
+                     hash_backup_codes(random, {SecretString("1234567x")}, 8, fast_iterations)),
                  std::invalid_argument);
-    EXPECT_THROW(static_cast<void>(hash_backup_codes(random, {SecretString("12345")}, 5,
-                                                     fast_iterations)),
-                 std::invalid_argument);
+    EXPECT_THROW(
+        static_cast<void>(hash_backup_codes(random, {SecretString("12345")}, 5, fast_iterations)),
+        std::invalid_argument);
     const std::vector<SecretString> too_many(max_backup_codes + 1, SecretString("12345678"));
     EXPECT_THROW(static_cast<void>(hash_backup_codes(random, too_many, 8, fast_iterations)),
                  std::invalid_argument);

@@ -43,8 +43,9 @@ TEST(Base32, Rfc4648Vectors) {
 
 TEST(Base32, DecodingToleratesCaseSpacesDashesAndTabs) {
     // "foobar" (RFC 4648) written the ways people copy secrets.
-    for (const char* text : {"mzxw6ytboi", "MzXw6YtBoI======", "MZXW 6YTB OI", "mzxw-6ytb-oi",
-                             "  MZXW6YTBOI  ", "MZXW\t6YTB\tOI", "MZXW6YTBOI= =", "M-Z X-W6YTBOI"}) {
+    for (const char* text :
+         {"mzxw6ytboi", "MzXw6YtBoI======", "MZXW 6YTB OI", "mzxw-6ytb-oi", "  MZXW6YTBOI  ",
+          "MZXW\t6YTB\tOI", "MZXW6YTBOI= =", "M-Z X-W6YTBOI"}) {
         SCOPED_TRACE(text);
         const auto decoded = base32_decode(text);
         ASSERT_TRUE(decoded.has_value());
@@ -70,7 +71,8 @@ TEST(Base32, RejectsLengthsNoWholeByteCountCanProduce) {
     // number of bytes (RFC 4648 section 6 lists the possible final quanta).
     const std::string symbols = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     for (std::size_t length = 0; length <= 24; ++length) {
-        const std::string text = symbols.substr(0, length % 8) + std::string(length - length % 8, 'A');
+        const std::string text =
+            symbols.substr(0, length % 8) + std::string(length - length % 8, 'A');
         const std::size_t rest = length % 8;
         const bool possible = rest != 1 && rest != 3 && rest != 6;
         SCOPED_TRACE("length " + std::to_string(length));

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "otpgate/core/enrollment/change_notice.hpp"
 #include "otpgate/core/config/config.hpp"
+#include "otpgate/core/enrollment/change_notice.hpp"
 #include "otpgate/core/primitives/destination.hpp"
 #include "otpgate/core/system/logger.hpp"
 #include "test_support.hpp"
@@ -81,8 +81,10 @@ TEST_F(ChangeNotices, GoToTheEnrolledAddressesWithWhatWhenAndWhere) {
         EXPECT_TRUE(has(record, "\"kind\":\"notice\"")) << record;
         EXPECT_TRUE(has(record, "\"code\":\"\"")) << record;
         EXPECT_TRUE(has(record, "\"subject\":\"Second factor changed on srv1\"")) << record;
-        EXPECT_TRUE(has(record, "The second factor was changed for your account alice on srv1 "
-                                "at 2023-11-14 22:13:40 UTC.")) << record;
+        EXPECT_TRUE(has(record,
+                        "The second factor was changed for your account alice on srv1 "
+                        "at 2023-11-14 22:13:40 UTC."))
+            << record;
         EXPECT_TRUE(has(record, "Second factor: TOTP app")) << record;
         EXPECT_TRUE(has(record, "If this was not you, contact your administrator.")) << record;
     }
@@ -140,8 +142,9 @@ TEST_F(ChangeNotices, AFailedDeliveryIsOnlyAWarning) {
     configure("email_backend = command\nemail_command = /bin/false\nnotify_domain = example.com\n");
     notify(ChangeKind::enabled, {});
     EXPECT_TRUE(logged(Severity::notice, "second factor enabled for user alice"));
-    EXPECT_TRUE(logged(Severity::warning, "change notice for user alice not delivered to "
-                                          "a\u2022\u2022\u2022@example.com"));
+    EXPECT_TRUE(logged(Severity::warning,
+                       "change notice for user alice not delivered to "
+                       "a\u2022\u2022\u2022@example.com"));
     EXPECT_FALSE(logged(Severity::error, ""));
 }
 

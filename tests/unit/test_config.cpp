@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/config/config.hpp"
 #include "config/config_setters.hpp"
+#include "otpgate/core/config/config.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -24,7 +24,8 @@ std::vector<KeyCase> key_cases() {
     return {
         {"enrollment_path",
          {{"/srv/otp/%u", [](const Config& c) { return c.enrollment_path == "/srv/otp/%u"; }},
-          {"%h/.config/otpgate", [](const Config& c) { return c.enrollment_path == "%h/.config/otpgate"; }}},
+          {"%h/.config/otpgate",
+           [](const Config& c) { return c.enrollment_path == "%h/.config/otpgate"; }}},
          {"", long_text, "/a\x01"}},
         {"state_dir",
          {{"/var/lib/x", [](const Config& c) { return c.state_dir == "/var/lib/x"; }}},
@@ -156,13 +157,16 @@ std::vector<KeyCase> key_cases() {
          {"", "maybe"}},
         {"notify_domain",
          {{"Example.COM", [](const Config& c) { return c.notify_domain == "example.com"; }},
-          {"mail.example.org", [](const Config& c) { return c.notify_domain == "mail.example.org"; }},
+          {"mail.example.org",
+           [](const Config& c) { return c.notify_domain == "mail.example.org"; }},
           {"", [](const Config& c) { return c.notify_domain.empty(); }}},
          {"alice@example.com", "example com", "exa<mple>.com", "-bad.example", "a\x01b"}},
         // Access policy (the policy tests here and in tests/pam cover what they do).
         {"enforce",
-         {{"groups", [](const Config& c) { return c.policy.enforce == PolicyConfig::Enforce::groups; }},
-          {"enrolled", [](const Config& c) { return c.policy.enforce == PolicyConfig::Enforce::enrolled; }},
+         {{"groups",
+           [](const Config& c) { return c.policy.enforce == PolicyConfig::Enforce::groups; }},
+          {"enrolled",
+           [](const Config& c) { return c.policy.enforce == PolicyConfig::Enforce::enrolled; }},
           {"all", [](const Config& c) { return c.policy.enforce == PolicyConfig::Enforce::all; }}},
          {"", "some", "Groups"}},
         {"groups",
@@ -278,9 +282,8 @@ TEST(ConfigKeys, BadValuesAreRefusedWithFileAndLine) {
                        std::to_string(x.backup_code_count) + "|" +
                        std::to_string(x.backup_code_digits) + "|" +
                        std::to_string(x.backup_code_iterations) + "|" +
-                       std::to_string(x.max_attempts) +
-                       "|" + std::to_string(x.fail_delay_ms) + "|" + x.prompt + "|" +
-                       std::to_string(x.nullok) + std::to_string(x.debug);
+                       std::to_string(x.max_attempts) + "|" + std::to_string(x.fail_delay_ms) +
+                       "|" + x.prompt + "|" + std::to_string(x.nullok) + std::to_string(x.debug);
             };
             EXPECT_EQ(serialize(config), serialize(defaults));
         }
@@ -324,7 +327,8 @@ TEST(ConfigText, EveryErrorIsReportedAndGoodLinesStillApply) {
 TEST(ConfigText, QuotedValuesKeepSpaces) {
     Config config;
     CapturingLogger logger;
-    EXPECT_TRUE(parse_config_text(config, "prompt = \"  One-time code:  \"\nissuer=\" \"\n", "q", logger));
+    EXPECT_TRUE(
+        parse_config_text(config, "prompt = \"  One-time code:  \"\nissuer=\" \"\n", "q", logger));
     EXPECT_EQ(config.prompt, "  One-time code:  ");
     EXPECT_EQ(config.issuer, " ");
 }
@@ -357,7 +361,8 @@ TEST(ConfigText, EmptyTextKeepsDefaults) {
 TEST(ApplySetting, ModuleArgumentOriginHasNoLine) {
     Config config;
     CapturingLogger logger;
-    EXPECT_FALSE(apply_setting(config, "max_attempts", "99", SettingOrigin{"module argument", 0}, logger));
+    EXPECT_FALSE(
+        apply_setting(config, "max_attempts", "99", SettingOrigin{"module argument", 0}, logger));
     ASSERT_EQ(logger.lines().size(), 1u);
     EXPECT_EQ(logger.lines()[0].message.rfind("module argument: bad value for max_attempts", 0), 0u)
         << logger.lines()[0].message;
@@ -366,13 +371,15 @@ TEST(ApplySetting, ModuleArgumentOriginHasNoLine) {
 }
 
 TEST(SplitModuleArguments, FlagsConfigAndSettings) {
-    const auto arguments =
-        split_module_arguments({"debug", "nullok", "config=/etc/otp.conf", "max_attempts=5",
-                                "prompt=Code: x", "issuer="});
+    const auto arguments = split_module_arguments(
+        {"debug", "nullok", "config=/etc/otp.conf", "max_attempts=5", "prompt=Code: x", "issuer="});
     ASSERT_TRUE(arguments.config_path.has_value());
     EXPECT_EQ(*arguments.config_path, "/etc/otp.conf");
-    const std::vector<std::pair<std::string, std::string>> expected = {
-        {"debug", "yes"}, {"nullok", "yes"}, {"max_attempts", "5"}, {"prompt", "Code: x"}, {"issuer", ""}};
+    const std::vector<std::pair<std::string, std::string>> expected = {{"debug", "yes"},
+                                                                       {"nullok", "yes"},
+                                                                       {"max_attempts", "5"},
+                                                                       {"prompt", "Code: x"},
+                                                                       {"issuer", ""}};
     EXPECT_EQ(arguments.settings, expected);
     EXPECT_FALSE(split_module_arguments({}).config_path.has_value());
 }

@@ -173,7 +173,8 @@ TEST_F(ModuleConfig, ExplicitMissingConfigIsAnError) {
 }
 
 TEST_F(ModuleConfig, RelativeConfigPathIsAnError) {
-    EXPECT_FALSE(load_module_config(config, split_module_arguments({"config=otpgate.conf"}), logger));
+    EXPECT_FALSE(
+        load_module_config(config, split_module_arguments({"config=otpgate.conf"}), logger));
     EXPECT_TRUE(logger.contains("config=otpgate.conf"));
 }
 
@@ -185,7 +186,8 @@ TEST_F(ModuleConfig, ConfigWithoutAPathIsAnError) {
 TEST_F(ModuleConfig, BadArgumentValueFailsButOthersApply) {
     const auto path = write("max_attempts = 2\n");
     const std::string config_argument = "config=" + path.string();
-    const auto arguments = split_module_arguments({config_argument, "totp_window=99", "max_attempts=7"});
+    const auto arguments =
+        split_module_arguments({config_argument, "totp_window=99", "max_attempts=7"});
     EXPECT_FALSE(load_module_config(config, arguments, logger));
     EXPECT_TRUE(logger.contains("module argument: bad value for totp_window"));
     EXPECT_EQ(config.max_attempts, 7u);
@@ -194,7 +196,8 @@ TEST_F(ModuleConfig, BadArgumentValueFailsButOthersApply) {
 TEST_F(ModuleConfig, UnsafeFileFailsClosedEvenWithGoodArguments) {
     const auto path = write("max_attempts = 2\n", 0666);
     const std::string config_argument = "config=" + path.string();
-    EXPECT_FALSE(load_module_config(config, split_module_arguments({config_argument, "nullok"}), logger));
+    EXPECT_FALSE(
+        load_module_config(config, split_module_arguments({config_argument, "nullok"}), logger));
     EXPECT_TRUE(logger.contains("permissions"));
 }
 

@@ -3,10 +3,10 @@
 // that it cannot log in afterwards; wrong codes count, locks hold.
 #include <gtest/gtest.h>
 
-#include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/enrollment/new_enrollment.hpp"
-#include "otpgate/core/primitives/otp.hpp"
+#include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/login/recorded_check.hpp"
+#include "otpgate/core/primitives/otp.hpp"
 #include "otpgate/core/state/state_store.hpp"
 #include "otpgate/core/storage/open_storage.hpp"
 #include "test_support.hpp"
@@ -44,8 +44,8 @@ TEST_F(ConfirmNewTotp, TheConfirmingCodeIsSpentForLogins) {
     {
         const auto storage = open_storage(config, logger);
         AttemptRecorder recorder(**storage, user, config, logger, std::nullopt);
-        ASSERT_EQ(recorder.check_and_record(old_app, totp(old_app.totp_secret, now, old_app.totp).view(),
-                                            now),
+        ASSERT_EQ(recorder.check_and_record(
+                      old_app, totp(old_app.totp_secret, now, old_app.totp).view(), now),
                   AttemptResult::accepted);
     }
     // The new app's code of the same step still confirms the new secret.

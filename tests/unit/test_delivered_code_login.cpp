@@ -11,9 +11,9 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/primitives/destination.hpp"
 #include "otpgate/core/enrollment/enrollment_store.hpp"
 #include "otpgate/core/login/login_session.hpp"
+#include "otpgate/core/primitives/destination.hpp"
 #include "otpgate/core/state/state_store.hpp"
 #include "otpgate/core/system/user_account.hpp"
 #include "test_support.hpp"
@@ -239,7 +239,8 @@ TEST_F(DeliveredCodeLogin, ResendsAreLimitedPerLoginAndByTheCooldown) {
 TEST_F(DeliveredCodeLogin, ExpiredCodeIsRefused) {
     class Slow final : public Conversation {
     public:
-        Slow(std::filesystem::path box, test::FakeClock& clock) : m_box(std::move(box)), m_clock(clock) {}
+        Slow(std::filesystem::path box, test::FakeClock& clock)
+            : m_box(std::move(box)), m_clock(clock) {}
         std::optional<SecretString> ask_hidden(std::string_view prompt) override {
             prompts.emplace_back(prompt);
             m_clock.set(m_clock.now() + 301);  // the person takes five minutes and a second
@@ -292,7 +293,8 @@ TEST_F(DeliveredCodeLogin, DeliveryFailureSecureDeniesButBackupCodesWork) {
     write_delivery_config("sms_backend = command\nsms_command = /bin/false\n");
     auto conversation = phone({"123456", backups[1]});
     EXPECT_EQ(login(conversation), LoginOutcome::success) << dump_log();
-    EXPECT_EQ(conversation.m_prompts[0].rfind("The code could not be sent. " + config.help_text, 0), 0u)
+    EXPECT_EQ(conversation.m_prompts[0].rfind("The code could not be sent. " + config.help_text, 0),
+              0u)
         << conversation.m_prompts[0];
     EXPECT_TRUE(logger.contains("could not send a code"));
 }
@@ -311,7 +313,8 @@ TEST_F(DeliveredCodeLogin, EmailCodesWork) {
     ASSERT_TRUE(EnrollmentStore(config.enrollment_path).save(account, enrollment).ok());
     auto locked = StateStore(config.state_dir).lock(account.name);
     ASSERT_TRUE(locked.ok());
-    locked->state().verified_destination = destination_fingerprint(Channel::email, "alice@example.com");
+    locked->state().verified_destination =
+        destination_fingerprint(Channel::email, "alice@example.com");
     ASSERT_TRUE(locked->commit().ok());
     locked = make_error(ErrorKind::io, "released");
     write_delivery_config("email_backend = file\nemail_outbox = " + outbox().string() + "\n");
@@ -336,10 +339,9 @@ TEST_F(DeliveredCodeLogin, ALockThatBeginsDuringTheLoginRefusesTheRightCode) {
     EXPECT_EQ(outbox_codes(outbox()).size(), 1u);
     const std::string sms_prompt = "Code sent by SMS to " + masked + " (r = resend): ";
     EXPECT_EQ(next.m_prompts,
-              (std::vector<std::string>{sms_prompt, "Wrong code. " + sms_prompt,
-                                        "New code sent. " + sms_prompt,
-                                        "Wrong code. Last try. " + config.help_text + " " +
-                                            sms_prompt}));
+              (std::vector<std::string>{
+                  sms_prompt, "Wrong code. " + sms_prompt, "New code sent. " + sms_prompt,
+                  "Wrong code. Last try. " + config.help_text + " " + sms_prompt}));
     EXPECT_EQ(next.m_errors, std::vector<std::string>{config.help_text});
     EXPECT_TRUE(logger.contains("no code sent to user " + account.name));
     // After the lock, a code arrives and works, and the success is recorded.

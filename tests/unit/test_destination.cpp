@@ -11,9 +11,9 @@ TEST(Destination, E164) {
     for (const char* good : {"+447700900123", "+12025550123", "+4915112345678", "+35312345678"}) {
         EXPECT_TRUE(is_e164(good)) << good;
     }
-    for (const char* bad : {"", "+", "447700900123", "+0447700900123", "+44 7700 900123",
-                            "+44-7700900123", "+1234567", "+1234567890123456", "+44770090012a",
-                            "++447700900123"}) {
+    for (const char* bad :
+         {"", "+", "447700900123", "+0447700900123", "+44 7700 900123", "+44-7700900123",
+          "+1234567", "+1234567890123456", "+44770090012a", "++447700900123"}) {
         EXPECT_FALSE(is_e164(bad)) << bad;
     }
 }
@@ -25,8 +25,8 @@ TEST(Destination, EmailNormalization) {
          {"", "alice", "@example.com", "alice@", "alice@example", "alice@@example.com",
           "alice smith@example.com", "\"alice\"@example.com", "alice@example.com\r\nBcc: x@y.z",
           "alice@exa_mple.com", ".alice@example.com", "alice.@example.com", "al..ice@example.com",
-          "alice@-example.com", "alice@example-.com", "<alice@example.com>", "alice,bob@example.com",
-          "alice@example..com"}) {
+          "alice@-example.com", "alice@example-.com", "<alice@example.com>",
+          "alice,bob@example.com", "alice@example..com"}) {
         EXPECT_FALSE(normalize_email(bad).has_value()) << bad;
     }
     EXPECT_FALSE(normalize_email(std::string(65, 'a') + "@example.com").has_value());
@@ -62,8 +62,8 @@ TEST(Destination, SmsCountryAllowList) {
     EXPECT_TRUE(sms_country_allowed("+12025550123", uk_and_nanp));
     EXPECT_FALSE(sms_country_allowed("+4915112345678", uk_and_nanp));
     EXPECT_FALSE(sms_country_allowed("+8821612345678", uk_and_nanp));  // satellite, premium
-    EXPECT_FALSE(sms_country_allowed("+447700900123", {}));           // empty allows none
-    EXPECT_FALSE(sms_country_allowed("447700900123", uk_and_nanp));   // not E.164
+    EXPECT_FALSE(sms_country_allowed("+447700900123", {}));            // empty allows none
+    EXPECT_FALSE(sms_country_allowed("447700900123", uk_and_nanp));    // not E.164
 }
 
 }  // namespace

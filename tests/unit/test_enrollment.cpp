@@ -96,7 +96,8 @@ TEST(EnrollmentFormat, HandWrittenFileParses) {
 }
 
 TEST(EnrollmentFormat, SerializeParseRoundTrip) {
-    for (const auto algorithm : {HashAlgorithm::sha1, HashAlgorithm::sha256, HashAlgorithm::sha512}) {
+    for (const auto algorithm :
+         {HashAlgorithm::sha1, HashAlgorithm::sha256, HashAlgorithm::sha512}) {
         Enrollment e = sample();
         e.totp.algorithm = algorithm;
         e.created = -5;  // clocks before 1970 are odd but representable
@@ -118,7 +119,8 @@ TEST(EnrollmentFormat, MissingKeysAreRefused) {
         const auto parsed = parse_enrollment(sign(replace_line(fixture(), key, "")));
         ASSERT_FALSE(parsed.ok());
         EXPECT_EQ(parsed.error().kind, ErrorKind::corrupt);
-        EXPECT_NE(parsed.error().message.find("missing"), std::string::npos) << parsed.error().message;
+        EXPECT_NE(parsed.error().message.find("missing"), std::string::npos)
+            << parsed.error().message;
     }
 }
 
@@ -152,7 +154,7 @@ TEST(EnrollmentFormat, BadValuesAreRefused) {
         {"created", "created = "},
         {"  totp_secret", "totp_secret = GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJ1"},  // '1' is not base32
         {"  totp_secret", "totp_secret = GEZDGNBVGY3TQOA"},                   // 9 bytes: 10 minimum
-        {"  totp_secret", "totp_secret = " + std::string(104 + 8, 'A')},       // over 64 bytes
+        {"  totp_secret", "totp_secret = " + std::string(104 + 8, 'A')},      // over 64 bytes
         {"  totp_secret", "totp_secret = GEZDG"},                             // impossible length
         {"totp_algorithm", "totp_algorithm = MD5"},
         {"totp_digits", "totp_digits = 5"},
@@ -167,8 +169,10 @@ TEST(EnrollmentFormat, BadValuesAreRefused) {
         {"backup_iterations", "backup_iterations = -1000"},
         {"backup_code = a2", "backup_code = " + hash_a.substr(1)},
         {"backup_code = a2", "backup_code = " + hash_a + "0"},
-        {"backup_code = a2", "backup_code = A2D3F825AD5713BE56BDD49EA4B38A24C8CBDE4E3EEC58678BE950E1E144D975"},
-        {"backup_code = a2", "backup_code = z2d3f825ad5713be56bdd49ea4b38a24c8cbde4e3eec58678be950e1e144d975"},
+        {"backup_code = a2",
+         "backup_code = A2D3F825AD5713BE56BDD49EA4B38A24C8CBDE4E3EEC58678BE950E1E144D975"},
+        {"backup_code = a2",
+         "backup_code = z2d3f825ad5713be56bdd49ea4b38a24c8cbde4e3eec58678be950e1e144d975"},
         {"backup_code = a2", "backup_code ="},
     };
     for (const auto& [line, replacement] : cases) {
@@ -208,7 +212,8 @@ TEST(EnrollmentFormat, RecordedBackupCodeLength) {
 }
 
 TEST(EnrollmentFormat, AtMostSixtyFourBackupCodes) {
-    std::string text = replace_line(replace_line(fixture(), "backup_code = a2", ""), "backup_code = b9", "");
+    std::string text =
+        replace_line(replace_line(fixture(), "backup_code = a2", ""), "backup_code = b9", "");
     for (int i = 0; i < 64; ++i) {
         text += "backup_code = " + hash_a + "\n";
     }
@@ -262,7 +267,8 @@ TEST_F(EnrollmentPath, Expansions) {
 }
 
 TEST_F(EnrollmentPath, BadTemplates) {
-    for (const char* bad : {"%h/%x", "/srv/%", "/srv/%U", "%u/.otpgate", "relative/%u", "", "/srv/dir/"}) {
+    for (const char* bad :
+         {"%h/%x", "/srv/%", "/srv/%U", "%u/.otpgate", "relative/%u", "", "/srv/dir/"}) {
         SCOPED_TRACE(bad);
         const auto path = enrollment_path_for(bad, alice);
         ASSERT_FALSE(path.ok());

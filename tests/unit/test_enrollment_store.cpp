@@ -107,7 +107,8 @@ TEST_F(EnrollmentStoreAsRoot, DirectoryIsRefused) {
 
 TEST_F(EnrollmentStoreAsRoot, GroupOrOtherAccessIsRefused) {
     ASSERT_TRUE(store().save(root, sample()).ok());
-    for (const mode_t mode : {mode_t{0644}, mode_t{0660}, mode_t{0640}, mode_t{0604}, mode_t{0601}}) {
+    for (const mode_t mode :
+         {mode_t{0644}, mode_t{0660}, mode_t{0640}, mode_t{0604}, mode_t{0601}}) {
         SCOPED_TRACE(mode);
         ASSERT_EQ(::chmod(file.c_str(), mode), 0);
         const auto loaded = store().load(root);
@@ -176,7 +177,9 @@ protected:
         ASSERT_EQ(::chmod(home.c_str(), 0700), 0);
         file = home / "enrollment";
     }
-    EnrollmentStore store() const { return EnrollmentStore((dir.path() / "%u" / "enrollment").string()); }
+    EnrollmentStore store() const {
+        return EnrollmentStore((dir.path() / "%u" / "enrollment").string());
+    }
 };
 
 TEST_F(EnrollmentStoreAsUser, SaveAndLoadAsTheUser) {
@@ -199,7 +202,8 @@ TEST_F(EnrollmentStoreAsUser, RootOwnedFileIsRefused) {
     const auto loaded = store().load(user);
     ASSERT_FALSE(loaded.ok());
     EXPECT_EQ(loaded.error().kind, ErrorKind::unsafe);
-    EXPECT_NE(loaded.error().message.find("owned by uid 0"), std::string::npos) << loaded.error().message;
+    EXPECT_NE(loaded.error().message.find("owned by uid 0"), std::string::npos)
+        << loaded.error().message;
 }
 
 TEST_F(EnrollmentStoreAsUser, HardLinkToARootFileIsNotRead) {

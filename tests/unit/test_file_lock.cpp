@@ -95,8 +95,8 @@ protected:
 
 TEST_F(FileLock, AFreeLockIsTakenAtOnce) {
     EXPECT_TRUE(lock_file(fd.get(), LockMode::exclusive, milliseconds(100), path).ok());
-    EXPECT_EQ(flock_holders(fd.get()), "process " + std::to_string(::getpid()) + " (" +
-                                           own_process_name() + ")");
+    EXPECT_EQ(flock_holders(fd.get()),
+              "process " + std::to_string(::getpid()) + " (" + own_process_name() + ")");
 }
 
 TEST_F(FileLock, SharedLocksShareAndExclusiveWaits) {

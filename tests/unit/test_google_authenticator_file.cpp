@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/primitives/base32.hpp"
 #include "otpgate/core/enrollment/google_authenticator_file.hpp"
+#include "otpgate/core/primitives/base32.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

@@ -7,9 +7,9 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/primitives/base32.hpp"
-#include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/enrollment/google_authenticator_import.hpp"
+#include "otpgate/core/login/code_check.hpp"
+#include "otpgate/core/primitives/base32.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {

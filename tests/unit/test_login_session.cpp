@@ -8,10 +8,10 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/primitives/base32.hpp"
 #include "otpgate/core/enrollment/enrollment_store.hpp"
-#include "otpgate/core/primitives/hex.hpp"
 #include "otpgate/core/login/login_session.hpp"
+#include "otpgate/core/primitives/base32.hpp"
+#include "otpgate/core/primitives/hex.hpp"
 #include "otpgate/core/state/state_store.hpp"
 #include "otpgate/core/system/user_account.hpp"
 #include "test_support.hpp"
@@ -43,9 +43,9 @@ protected:
     CapturingLogger logger;
     test::FakeClock clock{login_time};
     Enrollment enrollment;
-    std::string code;                   // valid at login_time
-    std::vector<std::string> backups;   // plain backup codes
-    std::vector<std::string> typed;     // every answer given, for the log check
+    std::string code;                  // valid at login_time
+    std::vector<std::string> backups;  // plain backup codes
+    std::vector<std::string> typed;    // every answer given, for the log check
 
     void SetUp() override {
         account = test::running_account();
@@ -70,7 +70,9 @@ protected:
 
     void TearDown() override { expect_no_secrets_logged(); }
 
-    void enroll() { ASSERT_TRUE(EnrollmentStore(config.enrollment_path).save(account, enrollment).ok()); }
+    void enroll() {
+        ASSERT_TRUE(EnrollmentStore(config.enrollment_path).save(account, enrollment).ok());
+    }
     std::filesystem::path enrollment_file() const { return dir / (account.name + ".enrollment"); }
 
     LoginOutcome login(test::ScriptedConversation& conversation, const std::string& user = {}) {
@@ -87,9 +89,9 @@ protected:
 
     // Codes, typed answers and the secret in any spelling must never reach a log.
     void expect_no_secrets_logged() const {
-        std::vector<std::string> secrets = {code, seed, test::text_of(base32_encode(enrollment.totp_secret)),
-                                            hex_encode(enrollment.totp_secret.data(),
-                                                       enrollment.totp_secret.size())};
+        std::vector<std::string> secrets = {
+            code, seed, test::text_of(base32_encode(enrollment.totp_secret)),
+            hex_encode(enrollment.totp_secret.data(), enrollment.totp_secret.size())};
         for (const auto& backup : backups) {
             secrets.push_back(backup);
             secrets.push_back(format_backup_code(backup));

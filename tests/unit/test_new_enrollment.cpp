@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "otpgate/core/enrollment/enrollment.hpp"
-#include "otpgate/core/primitives/hex.hpp"
 #include "otpgate/core/enrollment/new_enrollment.hpp"
+#include "otpgate/core/primitives/hex.hpp"
 
 namespace otpgate::core {
 namespace {

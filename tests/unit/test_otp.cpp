@@ -228,13 +228,13 @@ TEST_F(VerifyTotp, Rfc6238VectorsVerifyAtTheirTimes) {
         const std::int64_t time = std::stoll(row[0]);
         const TotpParameters eight{algorithm, 8, 30};
         SCOPED_TRACE(row[0] + " " + row[2]);
-        const auto verdict = verify_totp(rfc6238_seed(algorithm), row[3], time, eight, 0, std::nullopt);
+        const auto verdict =
+            verify_totp(rfc6238_seed(algorithm), row[3], time, eight, 0, std::nullopt);
         EXPECT_EQ(verdict.match, TotpMatch::accepted);
         EXPECT_EQ(verdict.step, totp_step(time, 30));
         // The same code under another algorithm is wrong.
-        const TotpParameters other{algorithm == HashAlgorithm::sha1 ? HashAlgorithm::sha256
-                                                                    : HashAlgorithm::sha1,
-                                   8, 30};
+        const TotpParameters other{
+            algorithm == HashAlgorithm::sha1 ? HashAlgorithm::sha256 : HashAlgorithm::sha1, 8, 30};
         EXPECT_EQ(verify_totp(rfc6238_seed(algorithm), row[3], time, other, 0, std::nullopt).match,
                   TotpMatch::wrong);
     }

@@ -36,9 +36,10 @@ std::string oathtool_flag(HashAlgorithm algorithm) {
 std::vector<std::string> oathtool_codes(const SecretBytes& key, std::int64_t time,
                                         const TotpParameters& params, unsigned count) {
     const auto result = test::run_command(
-        {OTPGATE_OATHTOOL, oathtool_flag(params.algorithm), "--digits=" + std::to_string(params.digits),
-         "--time-step-size=" + std::to_string(params.period) + "s", "--now=@" + std::to_string(time),
-         "--window=" + std::to_string(count - 1), hex_of(key)});
+        {OTPGATE_OATHTOOL, oathtool_flag(params.algorithm),
+         "--digits=" + std::to_string(params.digits),
+         "--time-step-size=" + std::to_string(params.period) + "s",
+         "--now=@" + std::to_string(time), "--window=" + std::to_string(count - 1), hex_of(key)});
     EXPECT_EQ(result.exit_code, 0);
     std::vector<std::string> codes;
     std::istringstream lines(result.output);
@@ -56,15 +57,17 @@ TEST(TotpOathtool, ManySecretsTimesAlgorithmsDigitsAndPeriods) {
     }
     // Fixed seed: a failure names its inputs and reproduces.
     std::mt19937_64 generator(20240611);
-    const std::vector<std::int64_t> fixed_times = {0, 59, 1111111111, 2147483647, 2147483648,
-                                                   4102444800, 20000000000};
+    const std::vector<std::int64_t> fixed_times = {0,          59,         1111111111, 2147483647,
+                                                   2147483648, 4102444800, 20000000000};
     constexpr unsigned steps_per_call = 4;
     unsigned compared = 0;
-    for (const auto algorithm : {HashAlgorithm::sha1, HashAlgorithm::sha256, HashAlgorithm::sha512}) {
+    for (const auto algorithm :
+         {HashAlgorithm::sha1, HashAlgorithm::sha256, HashAlgorithm::sha512}) {
         for (unsigned digits = min_otp_digits; digits <= max_otp_digits; ++digits) {
             for (const unsigned period : {30u, 60u}) {
                 for (int round = 0; round < 3; ++round) {
-                    const auto size = static_cast<std::size_t>(10 + generator() % 55);  // 10..64 bytes
+                    const auto size =
+                        static_cast<std::size_t>(10 + generator() % 55);  // 10..64 bytes
                     SecretBytes key(size);
                     for (auto& byte : key) {
                         byte = static_cast<std::uint8_t>(generator());
@@ -80,7 +83,8 @@ TEST(TotpOathtool, ManySecretsTimesAlgorithmsDigitsAndPeriods) {
                     ASSERT_EQ(expected.size(), steps_per_call);
                     for (unsigned i = 0; i < steps_per_call; ++i) {
                         const std::int64_t at = time + static_cast<std::int64_t>(i * period);
-                        EXPECT_EQ(test::text_of(totp(key, at, params)), expected[i]) << "step +" << i;
+                        EXPECT_EQ(test::text_of(totp(key, at, params)), expected[i])
+                            << "step +" << i;
                         ++compared;
                     }
                 }

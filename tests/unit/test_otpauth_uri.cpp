@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "otpgate/core/system/host_name.hpp"
 #include "otpgate/core/enrollment/otpauth_uri.hpp"
+#include "otpgate/core/system/host_name.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {
@@ -27,8 +27,9 @@ TEST(PercentEncode, EverythingElseIsEncodedInUpperCaseHex) {
 
 TEST(TotpUri, ExactFormat) {
     // "Hello!\xDE\xAD\xBE\xEF" is JBSWY3DPEHPK3PXP, the Key Uri Format example secret.
-    const auto uri = totp_uri("Example Co", "alice@example.com", test::bytes_of("Hello!\xde\xad\xbe\xef"),
-                              TotpParameters{HashAlgorithm::sha1, 6, 30});
+    const auto uri =
+        totp_uri("Example Co", "alice@example.com", test::bytes_of("Hello!\xde\xad\xbe\xef"),
+                 TotpParameters{HashAlgorithm::sha1, 6, 30});
     EXPECT_EQ(uri.view(),
               "otpauth://totp/Example%20Co:alice%40example.com?secret=JBSWY3DPEHPK3PXP"
               "&issuer=Example%20Co&algorithm=SHA1&digits=6&period=30");

@@ -22,9 +22,9 @@ u128 unbiased_limit(std::uint64_t bound) {
 }
 
 TEST(UniformBelow, RejectsTheBiasedTopRange) {
-    for (const std::uint64_t bound : {std::uint64_t{3}, std::uint64_t{6}, std::uint64_t{10},
-                                      std::uint64_t{1000000}, std::uint64_t{999999999989},
-                                      (std::uint64_t{1} << 63) + 1, max64}) {
+    for (const std::uint64_t bound :
+         {std::uint64_t{3}, std::uint64_t{6}, std::uint64_t{10}, std::uint64_t{1000000},
+          std::uint64_t{999999999989}, (std::uint64_t{1} << 63) + 1, max64}) {
         SCOPED_TRACE("bound " + std::to_string(bound));
         const auto limit = static_cast<std::uint64_t>(unbiased_limit(bound));
         // The first value of the biased range, the very top, then the last
@@ -39,8 +39,8 @@ TEST(UniformBelow, RejectsTheBiasedTopRange) {
 TEST(UniformBelow, HandExample) {
     // 2^64 = 18446744073709551616, so for ten the draws 18446744073709551610
     // to ...615 are biased (they would favour 0 to 5).
-    test::ScriptedRandom random({18446744073709551615ULL, 18446744073709551610ULL,
-                                 18446744073709551609ULL});
+    test::ScriptedRandom random(
+        {18446744073709551615ULL, 18446744073709551610ULL, 18446744073709551609ULL});
     EXPECT_EQ(uniform_below(random, 10), 9u);
     EXPECT_EQ(random.fills(), 3u);
 }

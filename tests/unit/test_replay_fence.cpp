@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <string>
 
-#include <csignal>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <gtest/gtest.h>
 
@@ -103,7 +103,7 @@ TEST(ReplayFenceBootId, IsTheKernelsAndStable) {
 }
 
 class ReplayFenceTest : public ::testing::Test {
-  protected:
+protected:
     test::TempDir dir;
     std::filesystem::path state_dir;
     std::filesystem::path file;
@@ -130,7 +130,8 @@ class ReplayFenceTest : public ::testing::Test {
 
     void write_record(const ReplayFenceRecord& record) const {
         std::string bytes(replay_fence_file_size, '\0');
-        ASSERT_TRUE(encode_replay_fence_slot(record, 5, reinterpret_cast<std::uint8_t*>(bytes.data())));
+        ASSERT_TRUE(
+            encode_replay_fence_slot(record, 5, reinterpret_cast<std::uint8_t*>(bytes.data())));
         std::filesystem::create_directories(state_dir);
         chmod(state_dir.c_str(), 0700);
         test::write_file(file, bytes, 0600);
@@ -159,8 +160,8 @@ TEST_F(ReplayFenceTest, NewerStepAdvancesTheRecordInTheOtherSlot) {
     const std::string first = test::read_file(file);
     ASSERT_EQ(admit(this_boot, 3030).verdict, FenceVerdict::covered);
     const std::string second = test::read_file(file);
-    EXPECT_EQ(on_disk(), std::make_pair(ReplayFenceRecord{this_boot, 3030, no_fence_time},
-                                        std::uint64_t{2}));
+    EXPECT_EQ(on_disk(),
+              std::make_pair(ReplayFenceRecord{this_boot, 3030, no_fence_time}, std::uint64_t{2}));
     // The first record is still whole in its slot: a torn write of the
     // second would fall back to it.
     EXPECT_EQ(second.substr(0, replay_fence_slot_size), first.substr(0, replay_fence_slot_size));
@@ -203,8 +204,9 @@ TEST_F(ReplayFenceTest, OneTornSlotFallsBackToTheOther) {
 }
 
 TEST_F(ReplayFenceTest, DamagedFenceRefusesTheWholeWindowThenRecovers) {
-    for (const std::string& damage : {std::string(replay_fence_file_size, 'x'), std::string("short"),
-                                      std::string(replay_fence_file_size + 10, '\0')}) {
+    for (const std::string& damage :
+         {std::string(replay_fence_file_size, 'x'), std::string("short"),
+          std::string(replay_fence_file_size + 10, '\0')}) {
         std::filesystem::create_directories(state_dir);
         test::write_file(file, damage, 0600);
         const auto refused = admit(this_boot, 3000, 3060);
@@ -250,7 +252,9 @@ TEST_F(ReplayFenceTest, UnwritableFenceLeavesTheStepUncovered) {
     const std::string before = test::read_file(file);
     // RLIMIT_FSIZE 0: every write fails (EFBIG), reading still works.
     const int code = test::run_in_child([&] {
-        struct rlimit none {0, 0};
+        struct rlimit none {
+            0, 0
+        };
         signal(SIGXFSZ, SIG_IGN);
         if (setrlimit(RLIMIT_FSIZE, &none) != 0) {
             return 10;
@@ -274,7 +278,7 @@ TEST_F(ReplayFenceTest, UnwritableFenceLeavesTheStepUncovered) {
 // fails too. The faults (a flush that fails, then the write that would
 // undo the record) are injected: tests/unit/fs_faults.hpp.
 class ReplayFenceFaultTest : public ReplayFenceTest {
-  protected:
+protected:
     test::FsFaults faults;
 };
 

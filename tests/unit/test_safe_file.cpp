@@ -99,7 +99,8 @@ TEST_F(SafeFile, OwnerRules) {
 TEST_F(SafeFile, ForbiddenModeBits) {
     test::write_file(dir / "f", "x", 0600);
     rules.forbidden_mode_bits = 0077;
-    for (const mode_t mode : {mode_t{0640}, mode_t{0604}, mode_t{0610}, mode_t{0601}, mode_t{0666}}) {
+    for (const mode_t mode :
+         {mode_t{0640}, mode_t{0604}, mode_t{0610}, mode_t{0601}, mode_t{0666}}) {
         ASSERT_EQ(::chmod((dir / "f").c_str(), mode), 0);
         const auto fd = open_checked(dir / "f", rules);
         ASSERT_FALSE(fd.ok()) << std::oct << mode;
@@ -133,7 +134,8 @@ TEST_F(SafeFile, SizeCapWhileReading) {
     const auto read = read_checked("/proc/self/status", tiny);
     ASSERT_FALSE(read.ok());
     EXPECT_EQ(read.error().kind, ErrorKind::unsafe);
-    EXPECT_NE(read.error().message.find("larger than 16 bytes"), std::string::npos) << read.error().message;
+    EXPECT_NE(read.error().message.find("larger than 16 bytes"), std::string::npos)
+        << read.error().message;
     tiny.max_size = 1 << 20;
     const auto whole = read_checked("/proc/self/status", tiny);
     ASSERT_TRUE(whole.ok()) << whole.error().message;
@@ -307,9 +309,8 @@ TEST_F(CreateByLink, ATakenTemporaryNameIsLeftAlone) {
     const auto created = create_file_by_link(new_file(), "new");
     ASSERT_FALSE(created.ok());
     EXPECT_EQ(created.error().kind, ErrorKind::io);
-    EXPECT_EQ(created.error().message.rfind("test file " + (dir / "target").string() +
-                                                ": cannot create: ",
-                                            0),
+    EXPECT_EQ(created.error().message.rfind(
+                  "test file " + (dir / "target").string() + ": cannot create: ", 0),
               0U)
         << created.error().message;
     EXPECT_EQ(test::read_file(dir / ".new-1234"), "someone else's");

@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "otpgate/core/transport/json_text.hpp"
 #include "otpgate/core/system/logger.hpp"
 #include "otpgate/core/system/safe_text.hpp"
+#include "otpgate/core/transport/json_text.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -86,20 +86,23 @@ TEST(SafeText, LoneHighBytesAreEscaped) {
 
 TEST(SafeText, WellFormedUtf8IsKept) {
     for (const std::string_view text :
-         {"Zo\xc3\xab", "+44\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2" "123", "\xe6\x97\xa5\xe6\x9c\xac",
-          "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf", "\xe2\x80\xa7", "\xe2\x80\xaf",
-          "\xe2\x80\x8a", "\xe2\x81\x9f", "\xe2\x81\xaa", "\xef\xbb\xbe", "\xc2\xac"}) {
+         {"Zo\xc3\xab",
+          "+44\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"
+          "123",
+          "\xe6\x97\xa5\xe6\x9c\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf", "\xe2\x80\xa7",
+          "\xe2\x80\xaf", "\xe2\x80\x8a", "\xe2\x81\x9f", "\xe2\x81\xaa", "\xef\xbb\xbe",
+          "\xc2\xac"}) {
         EXPECT_EQ(safe(text), text);
     }
 }
 
 TEST(SafeText, MalformedUtf8IsEscapedByteByByte) {
-    EXPECT_EQ(safe("\xc0\xaf"), "\\xc0\\xaf");                  // overlong '/'
-    EXPECT_EQ(safe("\xe0\x80\xaf"), "\\xe0\\x80\\xaf");         // overlong, three bytes
-    EXPECT_EQ(safe("\xed\xa0\x80"), "\\xed\\xa0\\x80");         // a surrogate
+    EXPECT_EQ(safe("\xc0\xaf"), "\\xc0\\xaf");                    // overlong '/'
+    EXPECT_EQ(safe("\xe0\x80\xaf"), "\\xe0\\x80\\xaf");           // overlong, three bytes
+    EXPECT_EQ(safe("\xed\xa0\x80"), "\\xed\\xa0\\x80");           // a surrogate
     EXPECT_EQ(safe("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");  // past U+10FFFF
-    EXPECT_EQ(safe("\xe2\x80"), "\\xe2\\x80");                  // cut short at the end
-    EXPECT_EQ(safe("\xe2\x80x"), "\\xe2\\x80x");                // cut short by ASCII
+    EXPECT_EQ(safe("\xe2\x80"), "\\xe2\\x80");                    // cut short at the end
+    EXPECT_EQ(safe("\xe2\x80x"), "\\xe2\\x80x");                  // cut short by ASCII
     EXPECT_EQ(safe("\xe2\x80\xe2\x80\xa2"), "\\xe2\\x80\xe2\x80\xa2");
     EXPECT_EQ(safe("\xbf"), "\\xbf");  // a stray continuation byte
 }
@@ -108,7 +111,10 @@ TEST(SafeText, CharactersThatActLikeControlsAreEscaped) {
     // Line and paragraph separators; bidirectional formatting characters.
     EXPECT_EQ(safe("\xe2\x80\xa8"), "\\xe2\\x80\\xa8");
     EXPECT_EQ(safe("\xe2\x80\xa9"), "\\xe2\\x80\\xa9");
-    EXPECT_EQ(safe("\xe2\x80\xae" "dlrow"), "\\xe2\\x80\\xae" "dlrow");
+    EXPECT_EQ(safe("\xe2\x80\xae"
+                   "dlrow"),
+              "\\xe2\\x80\\xae"
+              "dlrow");
     EXPECT_EQ(safe("\xe2\x80\xaa"), "\\xe2\\x80\\xaa");
     EXPECT_EQ(safe("\xe2\x81\xa6"), "\\xe2\\x81\\xa6");
     EXPECT_EQ(safe("\xe2\x81\xa9"), "\\xe2\\x81\\xa9");
@@ -118,7 +124,10 @@ TEST(SafeText, CharactersThatActLikeControlsAreEscaped) {
     EXPECT_EQ(safe("ro\xe2\x80\x8bot"), "ro\\xe2\\x80\\x8bot");
     EXPECT_EQ(safe("\xc2\xad"), "\\xc2\\xad");
     EXPECT_EQ(safe("\xe2\x80\x8d\xe2\x81\xa0"), "\\xe2\\x80\\x8d\\xe2\\x81\\xa0");
-    EXPECT_EQ(safe("\xef\xbb\xbf" "debug"), "\\xef\\xbb\\xbf" "debug");
+    EXPECT_EQ(safe("\xef\xbb\xbf"
+                   "debug"),
+              "\\xef\\xbb\\xbf"
+              "debug");
     EXPECT_TRUE(is_hidden_control(0x9B));
     EXPECT_FALSE(is_hidden_control(0xA0));
     EXPECT_FALSE(is_hidden_control(0x202F));
@@ -137,7 +146,10 @@ TEST(SafeText, LongTextIsCutBetweenCharactersWithAMarker) {
     EXPECT_EQ(one_line("abcdef", 6), "abcdef");  // an exact fit is not cut
     EXPECT_EQ(one_line("abcdefg", 6), "abc...");
     // Never inside an escape: "ab" + "\x1b" does not fit 6 with the marker.
-    EXPECT_EQ(one_line("ab\x1b" "cdef", 6), "ab...");
+    EXPECT_EQ(one_line("ab\x1b"
+                       "cdef",
+                       6),
+              "ab...");
     EXPECT_EQ(one_line("ab\x1b", 6), "ab\\x1b");
     // Never inside a UTF-8 sequence: "a" + U+2022 (3 bytes) + "b..." is 7.
     EXPECT_EQ(one_line("a\xe2\x80\xa2\xe2\x80\xa2xyz", 7), "a\xe2\x80\xa2...");

@@ -54,7 +54,8 @@ TEST(StateSlot, VerifiedDestinationAndSendTimesRoundTrip) {
     EXPECT_EQ(decoded->first.verified_destination, state.verified_destination);
     EXPECT_EQ(decoded->first.verified_at, 1700000000);
     ASSERT_EQ(decoded->first.recent_sends.size(), max_recorded_sends);
-    EXPECT_EQ(decoded->first.recent_sends.front(), 1700000000 + 40 - std::int64_t{max_recorded_sends});
+    EXPECT_EQ(decoded->first.recent_sends.front(),
+              1700000000 + 40 - std::int64_t{max_recorded_sends});
     EXPECT_EQ(decoded->first.recent_sends.back(), 1700000039);
     // None recorded reads back as none.
     encode_state_slot(UserState{}, 8, slot.data());

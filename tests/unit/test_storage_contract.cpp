@@ -14,13 +14,13 @@
 
 #include <gtest/gtest.h>
 
-#include "storage/file_storage.hpp"
 #include "otpgate/core/enrollment/new_enrollment.hpp"
 #include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/primitives/otp.hpp"
 #include "otpgate/core/state/host_tag.hpp"
 #include "otpgate/core/storage/storage.hpp"
 #include "otpgate/core/system/logger.hpp"
+#include "storage/file_storage.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {
@@ -46,7 +46,7 @@ private:
 };
 
 constexpr std::int64_t now = 1'700'000'015;  // 15 s into a 30 s step
-constexpr auto patient = 10s;                 // long enough for every racer to get its turn
+constexpr auto patient = 10s;                // long enough for every racer to get its turn
 
 template <typename World>
 class StorageContract : public ::testing::Test {
@@ -133,8 +133,8 @@ TYPED_TEST(StorageContract, OfProcessesRacingWithOneCodeExactlyOneGetsThrough) {
                 CapturingLogger child_log;
                 const auto own = this->world.open(child_log, patient);
                 status = this->check_and_record(*own, this->account.name, enrollment,
-                                                this->world.config(), code.view()) ==
-                                 CodeVerdict::accepted_totp
+                                                this->world.config(),
+                                                code.view()) == CodeVerdict::accepted_totp
                              ? 0
                              : 1;
             } catch (...) {

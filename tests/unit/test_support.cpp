@@ -43,7 +43,8 @@ std::vector<std::vector<std::string>> read_table(std::string_view name) {
                 i = close + 1;
             } else {
                 const auto end = line.find_first_of(" \t", i);
-                fields.push_back(line.substr(i, end == std::string::npos ? std::string::npos : end - i));
+                fields.push_back(
+                    line.substr(i, end == std::string::npos ? std::string::npos : end - i));
                 i = end == std::string::npos ? line.size() : end;
             }
         }
@@ -93,7 +94,8 @@ std::vector<std::uint8_t> from_hex(std::string_view hex) {
     }
     std::vector<std::uint8_t> out;
     for (std::size_t i = 0; i < hex.size(); i += 2) {
-        out.push_back(static_cast<std::uint8_t>(std::stoul(std::string(hex.substr(i, 2)), nullptr, 16)));
+        out.push_back(
+            static_cast<std::uint8_t>(std::stoul(std::string(hex.substr(i, 2)), nullptr, 16)));
     }
     return out;
 }

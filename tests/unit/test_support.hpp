@@ -15,13 +15,13 @@
 
 #include <sys/types.h>
 
-#include "otpgate/core/system/clock.hpp"
+#include "forked_child.hpp"
 #include "otpgate/core/config/config.hpp"
 #include "otpgate/core/login/login_session.hpp"
 #include "otpgate/core/primitives/random.hpp"
 #include "otpgate/core/primitives/secret.hpp"
+#include "otpgate/core/system/clock.hpp"
 #include "otpgate/core/system/user_account.hpp"
-#include "forked_child.hpp"
 #include "test_files.hpp"
 
 namespace otpgate::test {
@@ -62,7 +62,8 @@ CommandResult run_command(const std::vector<std::string>& argv);
 // (native byte order); fails the test if drained.
 class ScriptedRandom final : public core::RandomSource {
 public:
-    explicit ScriptedRandom(std::vector<std::uint64_t> values) : m_values(values.begin(), values.end()) {}
+    explicit ScriptedRandom(std::vector<std::uint64_t> values)
+        : m_values(values.begin(), values.end()) {}
     void fill(std::uint8_t* out, std::size_t size) override;
     [[nodiscard]] std::size_t remaining() const noexcept { return m_values.size(); }
     [[nodiscard]] std::size_t fills() const noexcept { return m_fills; }
@@ -76,7 +77,9 @@ class FakeClock final : public core::Clock {
 public:
     explicit FakeClock(std::int64_t now) : m_now(now) {}
     [[nodiscard]] std::int64_t now() const override { return m_now; }
-    void sleep_for(std::chrono::milliseconds duration) const override { m_sleeps.push_back(duration); }
+    void sleep_for(std::chrono::milliseconds duration) const override {
+        m_sleeps.push_back(duration);
+    }
     void set(std::int64_t now) { m_now = now; }
     [[nodiscard]] const std::vector<std::chrono::milliseconds>& sleeps() const { return m_sleeps; }
 

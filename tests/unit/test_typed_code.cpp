@@ -9,9 +9,14 @@ namespace {
 
 TEST(NormalizeTypedCode, SeparatorsAreDropped) {
     const std::vector<std::pair<std::string, std::string>> cases = {
-        {"123456", "123456"},       {"123 456", "123456"},   {"123-456", "123456"},
-        {"123.456", "123456"},      {"12345-67890", "1234567890"}, {" 1\t2 3-4.5 6 ", "123456"},
-        {"0", "0"},                 {"--1--", "1"},
+        {"123456", "123456"},
+        {"123 456", "123456"},
+        {"123-456", "123456"},
+        {"123.456", "123456"},
+        {"12345-67890", "1234567890"},
+        {" 1\t2 3-4.5 6 ", "123456"},
+        {"0", "0"},
+        {"--1--", "1"},
     };
     for (const auto& [typed, digits] : cases) {
         const auto normalized = normalize_typed_code(typed);
@@ -25,7 +30,10 @@ TEST(NormalizeTypedCode, AnythingElseIsRefused) {
                               "１２３４５６", "123 456 x"}) {
         EXPECT_FALSE(normalize_typed_code(typed).has_value()) << "'" << typed << "'";
     }
-    EXPECT_FALSE(normalize_typed_code(std::string_view("12\0" "34", 5)).has_value());
+    EXPECT_FALSE(normalize_typed_code(std::string_view("12\0"
+                                                       "34",
+                                                       5))
+                     .has_value());
 }
 
 TEST(NormalizeTypedCode, EmptyOrOnlySeparatorsIsRefused) {

@@ -10,15 +10,16 @@ namespace otpgate::core {
 namespace {
 
 TEST(ValidateUserName, AcceptsOrdinaryNames) {
-    for (const char* name : {"root", "alice", "bob.smith", "user-1", "u_2", "x", "DOMAIN+user", "a$"}) {
+    for (const char* name :
+         {"root", "alice", "bob.smith", "user-1", "u_2", "x", "DOMAIN+user", "a$"}) {
         EXPECT_TRUE(validate_user_name(name).ok()) << name;
     }
     EXPECT_TRUE(validate_user_name(std::string(64, 'a')).ok());
 }
 
 TEST(ValidateUserName, RefusesWhatCouldEscapeOrConfuse) {
-    for (const std::string name :
-         {"", "..", ".", ".hidden", "-rf", "a/b", "../root", "a b", "a:b", "a\\b", "a\nb", "a\tb", "a\x7f"}) {
+    for (const std::string name : {"", "..", ".", ".hidden", "-rf", "a/b", "../root", "a b", "a:b",
+                                   "a\\b", "a\nb", "a\tb", "a\x7f"}) {
         const auto valid = validate_user_name(name);
         ASSERT_FALSE(valid.ok()) << name;
         EXPECT_EQ(valid.error().kind, ErrorKind::invalid_input);

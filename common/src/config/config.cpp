@@ -41,7 +41,8 @@ Result<void> load_config_file(Config& config, const std::filesystem::path& path,
     rules.max_size = 64 * 1024;
     const auto text = read_checked(path, rules);
     if (!text) {
-        if (text.error().kind == ErrorKind::not_found && requirement == ConfigRequirement::optional) {
+        if (text.error().kind == ErrorKind::not_found &&
+            requirement == ConfigRequirement::optional) {
             logger.debug("no config file " + path.string() + ", using built-in defaults");
             return {};
         }

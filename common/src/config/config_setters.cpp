@@ -44,8 +44,7 @@ std::optional<bool> parse_bool(std::string_view text) {
 std::string set_unsigned(unsigned& field, std::string_view value, unsigned min, unsigned max) {
     const auto parsed = parse_unsigned(value, min, max);
     if (!parsed) {
-        return "expected a whole number from " + std::to_string(min) + " to " +
-               std::to_string(max);
+        return "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max);
     }
     field = *parsed;
     return {};

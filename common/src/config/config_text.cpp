@@ -4,8 +4,8 @@
 #include <variant>
 #include <vector>
 
-#include "otpgate/core/config/config.hpp"
 #include "config_setters.hpp"
+#include "otpgate/core/config/config.hpp"
 #include "otpgate/core/primitives/text.hpp"
 
 namespace otpgate::core {

@@ -48,15 +48,14 @@ constexpr Choices<EmailBackend, 5> email_backends = {{{"none", EmailBackend::non
                                                       {"sendmail", EmailBackend::sendmail},
                                                       {"file", EmailBackend::file},
                                                       {"command", EmailBackend::command}}};
-constexpr Choices<HttpMethod, 2> http_methods = {{{"POST", HttpMethod::post},
-                                                  {"PUT", HttpMethod::put}}};
-constexpr Choices<HttpBodyType, 2> http_body_types = {{{"form", HttpBodyType::form},
-                                                       {"json", HttpBodyType::json}}};
-constexpr Choices<HttpAuth, 3> http_auths = {{{"none", HttpAuth::none},
-                                              {"basic", HttpAuth::basic},
-                                              {"bearer", HttpAuth::bearer}}};
-constexpr Choices<SmtpStartTls, 2> smtp_starttls_modes = {{{"required", SmtpStartTls::required},
-                                                           {"none", SmtpStartTls::none}}};
+constexpr Choices<HttpMethod, 2> http_methods = {
+    {{"POST", HttpMethod::post}, {"PUT", HttpMethod::put}}};
+constexpr Choices<HttpBodyType, 2> http_body_types = {
+    {{"form", HttpBodyType::form}, {"json", HttpBodyType::json}}};
+constexpr Choices<HttpAuth, 3> http_auths = {
+    {{"none", HttpAuth::none}, {"basic", HttpAuth::basic}, {"bearer", HttpAuth::bearer}}};
+constexpr Choices<SmtpStartTls, 2> smtp_starttls_modes = {
+    {{"required", SmtpStartTls::required}, {"none", SmtpStartTls::none}}};
 
 std::string set_template(std::string& field, V value, TemplateUse use, std::size_t max_size) {
     if (value.size() > max_size || has_control_characters(value)) {
@@ -266,9 +265,7 @@ constexpr std::array<KeySetter, 38> delivery_keys = {{
     {"email_subject",
      [](Config& c, V v) { return set_template(c.delivery.email_subject, v, subject, 200); }},
     {"email_template",
-     [](Config& c, V v) {
-         return set_template(c.delivery.email_template, v, message_text, 4000);
-     }},
+     [](Config& c, V v) { return set_template(c.delivery.email_template, v, message_text, 4000); }},
     {"email_verify_subject",
      [](Config& c, V v) { return set_template(c.delivery.email_verify_subject, v, subject, 200); }},
     {"email_verify_template",
@@ -315,14 +312,11 @@ constexpr std::array<KeySetter, 38> delivery_keys = {{
     {"twilio_account_sid",
      [](Config& c, V v) { return set_twilio_sid(c.delivery.twilio_account_sid, v, "AC"); }},
     {"twilio_api_url",
-     [](Config& c, V v) {
-         return set_url(c.delivery.twilio_api_url, v, &check_https_url, false);
-     }},
+     [](Config& c, V v) { return set_url(c.delivery.twilio_api_url, v, &check_https_url, false); }},
     {"twilio_from", &set_twilio_from},
     {"twilio_messaging_service_sid",
-     [](Config& c, V v) {
-         return set_twilio_sid(c.delivery.twilio_messaging_service_sid, v, "MG");
-     }},
+     [](Config& c,
+        V v) { return set_twilio_sid(c.delivery.twilio_messaging_service_sid, v, "MG"); }},
 }};
 static_assert(sorted_and_unique(delivery_keys));
 

@@ -42,8 +42,8 @@ bool has_line_break_or_control(std::string_view text) {
 bool has_bare_control(std::string_view body) {
     for (std::size_t i = 0; i < body.size(); ++i) {
         const auto byte = static_cast<unsigned char>(body[i]);
-        const bool line_break = body[i] == '\n' ||
-                                (body[i] == '\r' && i + 1 < body.size() && body[i + 1] == '\n');
+        const bool line_break =
+            body[i] == '\n' || (body[i] == '\r' && i + 1 < body.size() && body[i + 1] == '\n');
         if ((byte < 0x20 && body[i] != '\t' && !line_break) || byte == 0x7F) {
             return true;
         }

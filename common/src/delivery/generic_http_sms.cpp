@@ -2,11 +2,11 @@
 
 #include <cctype>
 
-#include "otpgate/core/transport/https_client.hpp"
-#include "otpgate/core/transport/json_text.hpp"
 #include "otpgate/core/delivery/message_template.hpp"
 #include "otpgate/core/delivery/message_text.hpp"
 #include "otpgate/core/delivery/sender_transfer.hpp"
+#include "otpgate/core/transport/https_client.hpp"
+#include "otpgate/core/transport/json_text.hpp"
 
 namespace otpgate::core {
 namespace {

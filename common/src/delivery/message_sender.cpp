@@ -4,17 +4,17 @@
 #include <unistd.h>
 
 #include "otpgate/core/delivery/delivery_config.hpp"
-#include "otpgate/core/system/credentials.hpp"
-#include "otpgate/core/transport/curl_library.hpp"
 #include "otpgate/core/delivery/generic_http_sms.hpp"
 #include "otpgate/core/delivery/message.hpp"
 #include "otpgate/core/delivery/message_text.hpp"
-#include "otpgate/core/system/host_name.hpp"
 #include "otpgate/core/delivery/outbox_sender.hpp"
 #include "otpgate/core/delivery/program_sender.hpp"
 #include "otpgate/core/delivery/smtp_email.hpp"
-#include "otpgate/core/primitives/text.hpp"
 #include "otpgate/core/delivery/twilio_sms.hpp"
+#include "otpgate/core/primitives/text.hpp"
+#include "otpgate/core/system/credentials.hpp"
+#include "otpgate/core/system/host_name.hpp"
+#include "otpgate/core/transport/curl_library.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -60,8 +60,8 @@ void warn_about_sms_length(const DeliveryConfig& config, Logger& logger) {
         sample.kind = kind;
         const SmsSize size = sms_size(compose_sms_text(config, sample).view());
         if (size.units > size.single_sms_limit()) {
-            logger.warning(std::string(key) +
-                           " makes messages of about " + std::to_string(size.units) +
+            logger.warning(std::string(key) + " makes messages of about " +
+                           std::to_string(size.units) +
                            (size.gsm7 ? " GSM characters" : " UCS-2 characters") + ", over the " +
                            std::to_string(size.single_sms_limit()) +
                            " of one SMS: they will be split and billed as several");

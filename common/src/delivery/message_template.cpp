@@ -87,15 +87,9 @@ std::string form_encode(std::string_view value) {
 
 void append_escaped(SecretString& out, std::string_view value, Escaping escaping) {
     switch (escaping) {
-        case Escaping::none:
-            append_text(out, value);
-            break;
-        case Escaping::form:
-            form_encode_into(out, value);
-            break;
-        case Escaping::json:
-            append_json_escaped(out, value);
-            break;
+        case Escaping::none: append_text(out, value); break;
+        case Escaping::form: form_encode_into(out, value); break;
+        case Escaping::json: append_json_escaped(out, value); break;
     }
 }
 

@@ -61,14 +61,10 @@ std::string_view channel_name(Channel channel) {
 
 std::string_view message_kind_name(MessageKind kind) {
     switch (kind) {
-        case MessageKind::login_code:
-            return "login_code";
-        case MessageKind::verification_code:
-            return "verification_code";
-        case MessageKind::change_code:
-            return "change_code";
-        case MessageKind::notice:
-            return "notice";
+        case MessageKind::login_code: return "login_code";
+        case MessageKind::verification_code: return "verification_code";
+        case MessageKind::change_code: return "change_code";
+        case MessageKind::notice: return "notice";
     }
     return "unknown";
 }
@@ -97,8 +93,7 @@ SecretString compose_sms_text(const DeliveryConfig& config, const OutgoingMessag
             return render_template(config.sms_verify_template, values, Escaping::none);
         case MessageKind::change_code:
             return render_template(config.sms_change_template, values, Escaping::none);
-        case MessageKind::notice:
-            break;
+        case MessageKind::notice: break;
     }
     return SecretString(message.notice_text);
 }

@@ -10,12 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "otpgate/core/system/file_lock.hpp"
-#include "otpgate/core/transport/json_text.hpp"
 #include "otpgate/core/delivery/message_template.hpp"
 #include "otpgate/core/delivery/message_text.hpp"
 #include "otpgate/core/system/descriptor_io.hpp"
+#include "otpgate/core/system/file_lock.hpp"
 #include "otpgate/core/system/unique_fd.hpp"
+#include "otpgate/core/transport/json_text.hpp"
 
 namespace otpgate::core {
 namespace {

@@ -4,10 +4,10 @@
 #include <ctime>
 #include <filesystem>
 
-#include "otpgate/core/system/child_process.hpp"
 #include "otpgate/core/delivery/message_template.hpp"
 #include "otpgate/core/delivery/message_text.hpp"
 #include "otpgate/core/primitives/random.hpp"
+#include "otpgate/core/system/child_process.hpp"
 
 namespace otpgate::core {
 

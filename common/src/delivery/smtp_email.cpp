@@ -5,11 +5,11 @@
 #include <cstring>
 #include <ctime>
 
-#include "otpgate/core/transport/curl_handles.hpp"
-#include "otpgate/core/transport/delivery_url.hpp"
 #include "otpgate/core/delivery/message_text.hpp"
 #include "otpgate/core/delivery/sender_transfer.hpp"
 #include "otpgate/core/primitives/random.hpp"
+#include "otpgate/core/transport/curl_handles.hpp"
+#include "otpgate/core/transport/delivery_url.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -135,9 +135,7 @@ DeliveryResult SmtpEmailSender::send(const OutgoingMessage& message) {
     const std::string code_text = smtp_code > 0 ? " (SMTP " + std::to_string(smtp_code) + ")" : "";
     DeliveryResult result;
     switch (rc) {
-        case CURLE_OK:
-            result = {true, "mail server accepted the message" + code_text};
-            break;
+        case CURLE_OK: result = {true, "mail server accepted the message" + code_text}; break;
         case CURLE_USE_SSL_FAILED:
             result = {false,
                       "the mail server does not offer STARTTLS, which smtp_starttls = "

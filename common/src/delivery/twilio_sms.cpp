@@ -2,10 +2,10 @@
 
 #include <chrono>
 
-#include "otpgate/core/transport/https_client.hpp"
 #include "otpgate/core/delivery/message_template.hpp"
 #include "otpgate/core/delivery/message_text.hpp"
 #include "otpgate/core/delivery/sender_transfer.hpp"
+#include "otpgate/core/transport/https_client.hpp"
 
 namespace otpgate::core {
 namespace {

@@ -97,7 +97,8 @@ BackupCodeHashes hash_backup_codes(RandomSource& random, const std::vector<Secre
     }
     for (const auto& code : codes) {
         const auto view = code.view();
-        if (view.size() != digits || view.find_first_not_of("0123456789") != std::string_view::npos) {
+        if (view.size() != digits ||
+            view.find_first_not_of("0123456789") != std::string_view::npos) {
             throw std::invalid_argument("backup codes: a code is not " + std::to_string(digits) +
                                         " digits");
         }
@@ -117,6 +118,5 @@ std::string format_backup_code(std::string_view digits) {
     const std::size_t half = (digits.size() + 1) / 2;
     return std::string(digits.substr(0, half)) + "-" + std::string(digits.substr(half));
 }
-
 
 }  // namespace otpgate::core

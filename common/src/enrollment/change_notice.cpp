@@ -6,8 +6,8 @@
 
 #include <time.h>
 
-#include "otpgate/core/primitives/destination.hpp"
 #include "otpgate/core/delivery/message.hpp"
+#include "otpgate/core/primitives/destination.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -40,8 +40,8 @@ std::vector<std::string> recipients(const Config& config, const UserAccount& acc
         if (auto derived = normalize_email(account.name + "@" + config.notify_domain)) {
             out.push_back(std::move(*derived));
         } else {
-            logger.warning("no change notice for user " + account.name + ": " + account.name +
-                           "@" + config.notify_domain + " is not an email address");
+            logger.warning("no change notice for user " + account.name + ": " + account.name + "@" +
+                           config.notify_domain + " is not an email address");
         }
     }
     return out;

@@ -90,23 +90,31 @@ Result<std::string_view> verified_body(std::string_view text) {
 // The keys of the format but backup_code (which repeats), in the order
 // their absence is reported.
 enum class Key : std::size_t {
-    backup_iterations, backup_salt, created, id, method, version,  // every file
-    totp_algorithm, totp_digits, totp_period, totp_secret,           // TOTP
-    destination,                                                     // SMS, email
-    backup_digits,                                                   // optional
+    backup_iterations,
+    backup_salt,
+    created,
+    id,
+    method,
+    version,  // every file
+    totp_algorithm,
+    totp_digits,
+    totp_period,
+    totp_secret,    // TOTP
+    destination,    // SMS, email
+    backup_digits,  // optional
 };
 constexpr std::size_t key_count = static_cast<std::size_t>(Key::backup_digits) + 1;
 
 constexpr std::array<std::string_view, key_count> key_names = {
-    "backup_iterations", "backup_salt", "created", "id", "method", "version",
-    "totp_algorithm", "totp_digits", "totp_period", "totp_secret",
-    "destination", "backup_digits"};
+    "backup_iterations", "backup_salt",    "created",     "id",          "method",
+    "version",           "totp_algorithm", "totp_digits", "totp_period", "totp_secret",
+    "destination",       "backup_digits"};
 static_assert(!key_names.back().empty(), "a name for every key");
 
-constexpr std::array<Key, 6> common_keys = {Key::backup_iterations, Key::backup_salt,
-                                            Key::created, Key::id, Key::method, Key::version};
-constexpr std::array<Key, 4> totp_keys = {Key::totp_algorithm, Key::totp_digits,
-                                          Key::totp_period, Key::totp_secret};
+constexpr std::array<Key, 6> common_keys = {
+    Key::backup_iterations, Key::backup_salt, Key::created, Key::id, Key::method, Key::version};
+constexpr std::array<Key, 4> totp_keys = {Key::totp_algorithm, Key::totp_digits, Key::totp_period,
+                                          Key::totp_secret};
 constexpr std::array<Key, 1> delivered_keys = {Key::destination};
 
 std::string_view name_of(Key key) {
@@ -273,10 +281,10 @@ Result<Enrollment> parse_enrollment(std::string_view file_text) {
         return corrupt("unknown method '" + std::string(values[Key::method]) + "'");
     }
     const bool is_totp = *parsed_method == Method::totp;
-    const std::span<const Key> method_keys = is_totp ? std::span<const Key>(totp_keys)
-                                                     : std::span<const Key>(delivered_keys);
-    const std::span<const Key> foreign_keys = is_totp ? std::span<const Key>(delivered_keys)
-                                                      : std::span<const Key>(totp_keys);
+    const std::span<const Key> method_keys =
+        is_totp ? std::span<const Key>(totp_keys) : std::span<const Key>(delivered_keys);
+    const std::span<const Key> foreign_keys =
+        is_totp ? std::span<const Key>(delivered_keys) : std::span<const Key>(totp_keys);
     for (const auto required : {std::span<const Key>(common_keys), method_keys}) {
         for (const Key key : required) {
             if (!values.has(key)) {

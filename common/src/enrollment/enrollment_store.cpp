@@ -43,16 +43,16 @@ Result<std::filesystem::path> enrollment_path_for(const std::string& path_templa
                 break;
             case '%': out.push_back('%'); break;
             default:
-                return make_error(ErrorKind::invalid_input,
-                                  std::string("enrollment_path has unknown escape %") +
-                                      path_template[i]);
+                return make_error(
+                    ErrorKind::invalid_input,
+                    std::string("enrollment_path has unknown escape %") + path_template[i]);
         }
     }
     const std::filesystem::path path(out);
     if (!path.is_absolute() || !path.has_filename()) {
-        return make_error(ErrorKind::invalid_input,
-                          "enrollment path '" + out + "' for user " + account.name +
-                              " is not an absolute file path");
+        return make_error(ErrorKind::invalid_input, "enrollment path '" + out + "' for user " +
+                                                        account.name +
+                                                        " is not an absolute file path");
     }
     return path.lexically_normal();
 }

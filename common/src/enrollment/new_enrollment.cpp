@@ -14,9 +14,8 @@ NewEnrollment make_totp_enrollment(const Config& config, RandomSource& random, s
 
 std::vector<SecretString> renew_backup_codes(Enrollment& enrollment, const Config& config,
                                              RandomSource& random) {
-    NewBackupCodes codes =
-        make_backup_codes(random, config.backup_code_count, config.backup_code_digits,
-                          config.backup_code_iterations);
+    NewBackupCodes codes = make_backup_codes(
+        random, config.backup_code_count, config.backup_code_digits, config.backup_code_iterations);
     enrollment.backup = std::move(codes.stored);
     enrollment.id = random_hex(random, 16);
     return std::move(codes.codes);

@@ -49,5 +49,4 @@ SecretString totp_uri(std::string_view issuer, std::string_view account_name,
     return uri;
 }
 
-
 }  // namespace otpgate::core

@@ -3,10 +3,10 @@
 #include "otpgate/core/enrollment/backup_codes.hpp"
 #include "otpgate/core/login/code_dispatch.hpp"
 #include "otpgate/core/login/login_dialogue.hpp"
-#include "otpgate/core/primitives/destination.hpp"
 #include "otpgate/core/login/recorded_check.hpp"
-#include "otpgate/core/state/sent_code.hpp"
+#include "otpgate/core/primitives/destination.hpp"
 #include "otpgate/core/primitives/text.hpp"
+#include "otpgate/core/state/sent_code.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -51,7 +51,9 @@ private:
     SendOutcome send_code();
     SendOutcome reserve_send();
     std::string prompt() const;
-    std::string who() const { return "user " + m_user + " (" + std::string(to_string(m_channel)) + " " + m_masked + ")"; }
+    std::string who() const {
+        return "user " + m_user + " (" + std::string(to_string(m_channel)) + " " + m_masked + ")";
+    }
     Logger& log() { return m_services.logger; }
 
     const std::string& m_user;
@@ -161,7 +163,8 @@ LoginOutcome DeliveredCodeDialogue::run() {
             if (m_config.failmode == Config::FailMode::safe) {
                 log().warning("FAILMODE SAFE: letting " + who() +
                               " in WITHOUT a second factor because the code could not be "
-                              "delivered (" + first.detail + ")");
+                              "delivered (" +
+                              first.detail + ")");
                 return LoginOutcome::success;
             }
             m_note = "The code could not be sent. " + help;

@@ -2,16 +2,15 @@
 
 #include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/login/delivered_code_login.hpp"
-#include "otpgate/core/system/host_name.hpp"
-#include "otpgate/core/policy/login_policy.hpp"
 #include "otpgate/core/login/recorded_check.hpp"
+#include "otpgate/core/policy/login_policy.hpp"
 #include "otpgate/core/storage/open_storage.hpp"
+#include "otpgate/core/system/host_name.hpp"
 #include "otpgate/core/system/safe_text.hpp"
 #include "otpgate/core/system/user_account.hpp"
 
 namespace otpgate::core {
 namespace {
-
 
 // What we know about the user before asking. Unenrolled, unknown, refused
 // and locked users are asked just like enrolled ones, so that the dialogue
@@ -34,11 +33,12 @@ void warn_if_backup_codes_refused(const std::string& user_name, const BackupCode
                    " PBKDF2 iterations, not this host's backup_code_iterations (" +
                    std::to_string(config.backup_code_iterations) +
                    "): they are refused until new ones are made with `otpgate backup-codes "
-                   "--user " + user_name + "`; other codes still work");
+                   "--user " +
+                   user_name + "`; other codes still work");
 }
 
-Standing find_standing(const std::string& user_name, const Config& config,
-                       Storage& storage, Logger& logger) {
+Standing find_standing(const std::string& user_name, const Config& config, Storage& storage,
+                       Logger& logger) {
     auto account = lookup_user(user_name);
     if (!account) {
         if (account.error().kind == ErrorKind::not_found) {
@@ -126,16 +126,16 @@ LoginOutcome run_code_prompts(const std::string& user_name, const Standing& stan
     }
     const char* why = found_locked ? " (locked after repeated wrong codes)"
                       : standing.kind == Standing::Kind::enrolled ? ""
-                                                                   : " (not enrolled or refused)";
+                                                                  : " (not enrolled or refused)";
     services.logger.notice("second factor failed for user " + printable_name(user_name) +
                            " after " + std::to_string(config.max_attempts) + " attempts" + why);
     return LoginOutcome::denied;
 }
 
 // The tag of the remote host, when a success from it is to be remembered.
-std::optional<HostTag> host_to_remember(const std::string& user_name,
-                                        const Enrollment& enrollment, const Config& config,
-                                        LoginServices& services, const LoginContext& context) {
+std::optional<HostTag> host_to_remember(const std::string& user_name, const Enrollment& enrollment,
+                                        const Config& config, LoginServices& services,
+                                        const LoginContext& context) {
     if (config.policy.remember_host == 0 || context.remote_host.empty()) {
         return std::nullopt;  // never for local logins
     }
@@ -193,12 +193,12 @@ LoginOutcome run_enrolled_login(const std::string& user_name, Standing& standing
 
 }  // namespace
 
-LoginOutcome run_login(const std::string& user_name, const Config& config,
-                       LoginServices& services, const LoginContext& context) {
+LoginOutcome run_login(const std::string& user_name, const Config& config, LoginServices& services,
+                       const LoginContext& context) {
     Standing standing{Standing::Kind::refused, std::nullopt, std::nullopt};
     if (auto valid = validate_user_name(user_name); !valid) {
-        services.logger.error("refusing user name '" + printable_name(user_name) + "': " +
-                              valid.error().message);
+        services.logger.error("refusing user name '" + printable_name(user_name) +
+                              "': " + valid.error().message);
     } else if (remote_host_exempt(config.policy, context.remote_host, services.logger)) {
         services.logger.info("second factor skipped for user " + user_name +
                              ": the remote host is in exempt_networks");
@@ -224,8 +224,7 @@ LoginOutcome run_login(const std::string& user_name, const Config& config,
         return run_enrolled_login(user_name, standing, config, services, context);
     }
     // Asked like an enrolled user; no code is ever checked or recorded.
-    AttemptRecorder never_used(services.storage, user_name, config, services.logger,
-                               std::nullopt);
+    AttemptRecorder never_used(services.storage, user_name, config, services.logger, std::nullopt);
     return run_code_prompts(user_name, standing, config, services, never_used);
 }
 
@@ -244,11 +243,16 @@ LoginOutcome run_login(const std::string& user_name, const Config& config, Stora
                        Conversation& conversation, Logger& logger, const Clock& clock,
                        const LoginContext& context) {
     OpenSslRandom random;
-    LoginServices services{conversation, logger, clock, random, storage,
+    LoginServices services{conversation,
+                           logger,
+                           clock,
+                           random,
+                           storage,
                            [&config, &logger](Channel channel) {
                                return make_message_sender(config.delivery, channel, logger);
                            },
-                           host_name(), CheckPrimitives{}};
+                           host_name(),
+                           CheckPrimitives{}};
     return run_login(user_name, config, services, context);
 }
 

@@ -1,8 +1,8 @@
 #include "otpgate/core/login/recorded_check.hpp"
 
 #include "otpgate/core/login/code_check.hpp"
-#include "otpgate/core/state/lockout.hpp"
 #include "otpgate/core/primitives/otp.hpp"
+#include "otpgate/core/state/lockout.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -18,11 +18,11 @@ void record_success_in(UserState& state, std::int64_t now, const std::optional<H
 
 std::optional<StepAdmission> AttemptRecorder::admit_totp_step(UserTransaction& transaction,
                                                               const Enrollment& enrollment,
-                                                              std::int64_t step,
-                                                              std::int64_t now) {
+                                                              std::int64_t step, std::int64_t now) {
     const std::int64_t period = enrollment.totp.period;
-    const std::int64_t window_end = (totp_step(now, enrollment.totp.period) +
-                                     static_cast<std::int64_t>(m_config.totp_window)) * period;
+    const std::int64_t window_end =
+        (totp_step(now, enrollment.totp.period) + static_cast<std::int64_t>(m_config.totp_window)) *
+        period;
     auto admission = transaction.admit_spent_step(step * period, window_end);
     if (!admission) {
         m_logger.error("refusing a valid code of user " + m_user + ": " +
@@ -70,8 +70,8 @@ void AttemptRecorder::record_failure_and_commit(UserTransaction& transaction, st
     const bool lock_started = record_failure(transaction.state(), policy, now);
     // A crash may forget a wrong code (a fresh attempt after a restart),
     // never a lock that began.
-    if (auto saved = transaction.commit(lock_started ? Durability::durable
-                                                     : Durability::loss_harmless);
+    if (auto saved =
+            transaction.commit(lock_started ? Durability::durable : Durability::loss_harmless);
         !saved) {
         m_logger.error("cannot record a wrong code of user " + m_user + ": " +
                        saved.error().message);

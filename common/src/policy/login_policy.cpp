@@ -47,8 +47,7 @@ bool name_exempt(const PolicyConfig& policy, const std::string& name, Logger& lo
     const int rc = getaddrinfo(name.c_str(), nullptr, &hints, &raw);
     const AddrInfoList list(raw);
     if (rc != 0 || !list) {
-        logger.debug("PAM_RHOST " + one_line(name, 255) +
-                     " does not resolve: " + gai_strerror(rc));
+        logger.debug("PAM_RHOST " + one_line(name, 255) + " does not resolve: " + gai_strerror(rc));
         return false;
     }
     bool any = false;
@@ -81,12 +80,9 @@ bool remote_host_exempt(const PolicyConfig& policy, std::string_view remote_host
 
 bool enforced_for(const PolicyConfig& policy, const UserAccount* account, Logger& logger) {
     switch (policy.enforce) {
-        case PolicyConfig::Enforce::all:
-            return true;
-        case PolicyConfig::Enforce::enrolled:
-            return false;
-        case PolicyConfig::Enforce::groups:
-            break;
+        case PolicyConfig::Enforce::all: return true;
+        case PolicyConfig::Enforce::enrolled: return false;
+        case PolicyConfig::Enforce::groups: break;
     }
     if (account == nullptr) {
         return false;

@@ -28,9 +28,9 @@ bool valid_domain(std::string_view domain) {
     std::size_t label_start = 0;
     while (label_start <= domain.size()) {
         const auto dot = domain.find('.', label_start);
-        const auto label = domain.substr(label_start, dot == std::string_view::npos
-                                                          ? std::string_view::npos
-                                                          : dot - label_start);
+        const auto label =
+            domain.substr(label_start, dot == std::string_view::npos ? std::string_view::npos
+                                                                     : dot - label_start);
         if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
             return false;
         }

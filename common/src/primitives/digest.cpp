@@ -102,13 +102,12 @@ Hmac::Hmac(HashAlgorithm algorithm, std::span<const std::uint8_t> key)
     // The digest goes by name: OpenSSL 3.0 has no way to hand an HMAC
     // context a fetched digest. One look-up per key, not per message.
     char* digest = const_cast<char*>(name_of(algorithm));
-    const OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_end()};
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_construct_end()};
     // An empty key is legal HMAC input, but data() may be null for it.
     static const std::uint8_t empty_key = 0;
-    if (EVP_MAC_init(m_context.get(), key.empty() ? &empty_key : key.data(), key.size(),
-                     params) != 1) {
+    if (EVP_MAC_init(m_context.get(), key.empty() ? &empty_key : key.data(), key.size(), params) !=
+        1) {
         throw std::runtime_error("HMAC set-up failed");
     }
     m_size = EVP_MAC_CTX_get_mac_size(m_context.get());

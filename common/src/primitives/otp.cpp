@@ -9,8 +9,8 @@
 namespace otpgate::core {
 namespace {
 
-constexpr std::array<std::uint32_t, 9> powers_of_ten = {
-    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+constexpr std::array<std::uint32_t, 9> powers_of_ten = {1,      10,      100,      1000,     10000,
+                                                        100000, 1000000, 10000000, 100000000};
 
 // The code for one counter value, under a key already set up in `mac`.
 SecretString hotp_with(Hmac& mac, std::uint64_t counter, unsigned digits) {
@@ -91,8 +91,8 @@ std::int64_t totp_step(std::int64_t unix_time, unsigned period) {
 }
 
 SecretString totp(const SecretBytes& key, std::int64_t unix_time, const TotpParameters& params) {
-    return hotp(key, static_cast<std::uint64_t>(totp_step(unix_time, params.period)),
-                params.digits, params.algorithm);
+    return hotp(key, static_cast<std::uint64_t>(totp_step(unix_time, params.period)), params.digits,
+                params.algorithm);
 }
 
 TotpVerdict verify_totp(const SecretBytes& key, std::string_view code, std::int64_t unix_time,
@@ -122,7 +122,8 @@ TotpVerdict verify_totp(const SecretBytes& key, std::string_view code, std::int6
             verdict.step = step;
         }
     }
-    verdict.match = accepted ? TotpMatch::accepted : (replayed ? TotpMatch::replayed : TotpMatch::wrong);
+    verdict.match =
+        accepted ? TotpMatch::accepted : (replayed ? TotpMatch::replayed : TotpMatch::wrong);
     return verdict;
 }
 

@@ -8,11 +8,11 @@
 #include <cerrno>
 #include <vector>
 
+#include "little_endian.hpp"
+#include "otpgate/core/state/state_store.hpp"
 #include "otpgate/core/system/descriptor_io.hpp"
 #include "otpgate/core/system/unique_fd.hpp"
-#include "little_endian.hpp"
 #include "sealed_record.hpp"
-#include "otpgate/core/state/state_store.hpp"
 
 namespace otpgate::core {
 namespace {

@@ -24,9 +24,17 @@ Unsigned get(const std::uint8_t* at) {
     return value;
 }
 
-inline void put_u32(std::uint8_t* at, std::uint32_t value) { put(at, value); }
-inline void put_u64(std::uint8_t* at, std::uint64_t value) { put(at, value); }
-inline std::uint32_t get_u32(const std::uint8_t* at) { return get<std::uint32_t>(at); }
-inline std::uint64_t get_u64(const std::uint8_t* at) { return get<std::uint64_t>(at); }
+inline void put_u32(std::uint8_t* at, std::uint32_t value) {
+    put(at, value);
+}
+inline void put_u64(std::uint8_t* at, std::uint64_t value) {
+    put(at, value);
+}
+inline std::uint32_t get_u32(const std::uint8_t* at) {
+    return get<std::uint32_t>(at);
+}
+inline std::uint64_t get_u64(const std::uint8_t* at) {
+    return get<std::uint64_t>(at);
+}
 
 }  // namespace otpgate::core::little_endian

@@ -8,12 +8,11 @@
 #include <cerrno>
 #include <stdexcept>
 
-
 #include "otpgate/core/primitives/digest.hpp"
 #include "otpgate/core/primitives/ip_network.hpp"
+#include "otpgate/core/primitives/text.hpp"
 #include "otpgate/core/system/descriptor_io.hpp"
 #include "otpgate/core/system/safe_file.hpp"
-#include "otpgate/core/primitives/text.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -87,8 +86,8 @@ std::string canonical_remote_host(std::string_view remote_host) {
     return name;
 }
 
-HostTag host_tag(const SecretBytes& key, std::string_view user_name,
-                 std::string_view enrollment_id, std::string_view remote_host) {
+HostTag host_tag(const SecretBytes& key, std::string_view user_name, std::string_view enrollment_id,
+                 std::string_view remote_host) {
     // Domain-separated, and no field can run into the next.
     std::string message = "otpgate remembered host\n";
     message += user_name;

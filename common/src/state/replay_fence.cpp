@@ -10,10 +10,10 @@
 #include <cstring>
 
 #include "little_endian.hpp"
-#include "sealed_record.hpp"
+#include "otpgate/core/state/state_store.hpp"
 #include "otpgate/core/system/descriptor_io.hpp"
 #include "otpgate/core/system/unique_fd.hpp"
-#include "otpgate/core/state/state_store.hpp"
+#include "sealed_record.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -61,7 +61,8 @@ Result<FenceRead> read_fence(int fd, const std::filesystem::path& path) {
     if (got < 0) {
         return fence_error(ErrorKind::io, path, "cannot read: " + errno_text(errno));
     }
-    auto decoded = decode_replay_fence_file(std::string_view(bytes.data(), static_cast<std::size_t>(got)));
+    auto decoded =
+        decode_replay_fence_file(std::string_view(bytes.data(), static_cast<std::size_t>(got)));
     if (!decoded) {
         read.damaged = true;
         return read;
@@ -92,8 +93,8 @@ std::string withdraw_record(int fd, bool was_new, off_t offset, std::size_t size
     if (withdrawn == 0) {
         return {};
     }
-    const int damaged = was_new ? zero(0, replay_fence_file_size)
-                                : cut(static_cast<off_t>(replay_fence_slot_size));
+    const int damaged =
+        was_new ? zero(0, replay_fence_file_size) : cut(static_cast<off_t>(replay_fence_slot_size));
     if (damaged == 0) {
         return {};
     }
@@ -159,8 +160,8 @@ ReplayFenceRecord advanced(const ReplayFenceRecord& record, std::string_view boo
     ReplayFenceRecord next;
     next.boot_id = std::string(boot_id);
     next.refused_through = fence_refuses_through(record, boot_id);
-    next.newest_start = record.boot_id == boot_id ? std::max(record.newest_start, step_start)
-                                                  : step_start;
+    next.newest_start =
+        record.boot_id == boot_id ? std::max(record.newest_start, step_start) : step_start;
     return next;
 }
 
@@ -178,7 +179,8 @@ Result<std::string> read_boot_id() {
         id.pop_back();
     }
     if (id.empty() || id.size() > max_boot_id_size) {
-        return make_error(ErrorKind::unavailable, std::string("cannot read a boot id from ") + path);
+        return make_error(ErrorKind::unavailable,
+                          std::string("cannot read a boot id from ") + path);
     }
     return id;
 }
@@ -276,13 +278,13 @@ Result<FenceAdmission> admit_unflushed_step(const std::filesystem::path& state_d
             errno == ENOENT) {
             // No fence yet (a full or read-only disk): nothing relies on
             // one, and the user's file is flushed instead.
-            return FenceAdmission{FenceVerdict::uncovered, no_fence_time,
-                                  "replay fence " + path.string() +
-                                      ": cannot create: " + errno_text(open_errno)};
+            return FenceAdmission{
+                FenceVerdict::uncovered, no_fence_time,
+                "replay fence " + path.string() + ": cannot create: " + errno_text(open_errno)};
         }
-        return fence_error(open_errno == ELOOP ? ErrorKind::unsafe : ErrorKind::unavailable, path,
-                           open_errno == ELOOP ? "is a symbolic link"
-                                               : "cannot open: " + errno_text(open_errno));
+        return fence_error(
+            open_errno == ELOOP ? ErrorKind::unsafe : ErrorKind::unavailable, path,
+            open_errno == ELOOP ? "is a symbolic link" : "cannot open: " + errno_text(open_errno));
     }
     // Shared while only reading: a writer holds the lock exclusively until
     // its record is on disk, so what is read here is durable.
@@ -319,7 +321,8 @@ Result<FenceAdmission> admit_unflushed_step(const std::filesystem::path& state_d
     if (auto settled = settled_without_writing(read->record, boot_id, step_start)) {
         return *settled;
     }
-    if (auto written = write_fence(fd.get(), path, *read, advanced(read->record, boot_id, step_start));
+    if (auto written =
+            write_fence(fd.get(), path, *read, advanced(read->record, boot_id, step_start));
         !written) {
         if (written.error().kind == ErrorKind::unsafe) {
             return written.error();  // the caller refuses the code

@@ -12,9 +12,9 @@
 #include <cstring>
 #include <limits>
 
+#include "little_endian.hpp"
 #include "otpgate/core/primitives/hex.hpp"
 #include "otpgate/core/state/state_store.hpp"
-#include "little_endian.hpp"
 #include "sealed_record.hpp"
 
 namespace otpgate::core {

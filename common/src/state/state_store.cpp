@@ -1,19 +1,19 @@
 #include "otpgate/core/state/state_store.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "little_endian.hpp"
 #include "otpgate/core/primitives/random.hpp"
 #include "otpgate/core/system/descriptor_io.hpp"
 #include "otpgate/core/system/safe_file.hpp"
 #include "otpgate/core/system/user_account.hpp"
-#include "little_endian.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -32,26 +32,25 @@ Result<UniqueFd> open_state_directory(const std::filesystem::path& directory) {
     UniqueFd dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!dir.valid() && errno == ENOENT) {
         if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
-            return make_error(ErrorKind::unavailable, "cannot create state directory " +
-                                                          directory.string() + ": " +
-                                                          errno_text(errno));
+            return make_error(
+                ErrorKind::unavailable,
+                "cannot create state directory " + directory.string() + ": " + errno_text(errno));
         }
         dir.reset(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     }
     if (!dir.valid()) {
-        return make_error(errno == ELOOP || errno == ENOTDIR ? ErrorKind::unsafe : ErrorKind::unavailable,
-                          "cannot open state directory " + directory.string() + ": " +
-                              errno_text(errno));
+        return make_error(
+            errno == ELOOP || errno == ENOTDIR ? ErrorKind::unsafe : ErrorKind::unavailable,
+            "cannot open state directory " + directory.string() + ": " + errno_text(errno));
     }
     struct stat info {};
     if (fstat(dir.get(), &info) != 0) {
         return make_error(ErrorKind::unavailable, "cannot stat " + directory.string());
     }
     if (!check_mode(info, 0022)) {
-        return make_error(ErrorKind::unsafe, "state directory " + directory.string() +
-                                                 " must be owned by uid " +
-                                                 std::to_string(geteuid()) +
-                                                 " and not writable by group or others");
+        return make_error(ErrorKind::unsafe,
+                          "state directory " + directory.string() + " must be owned by uid " +
+                              std::to_string(geteuid()) + " and not writable by group or others");
     }
     return dir;
 }
@@ -76,7 +75,8 @@ std::string temporary_name_prefix(const std::string& user_name) {
 // Makes the file appear complete or not at all: written and synced under a
 // temporary name, then linked into place. If another login linked first,
 // theirs is kept.
-Result<void> create_state_file(int dir_fd, const std::string& name, const std::filesystem::path& path,
+Result<void> create_state_file(int dir_fd, const std::string& name,
+                               const std::filesystem::path& path,
                                std::chrono::milliseconds lock_timeout) {
     OpenSslRandom random;
     std::array<std::uint8_t, state_file_size> initial{};
@@ -123,8 +123,9 @@ Result<void> LockedState::commit(Flush flush) {
     const ssize_t written = ::pwrite(m_fd.get(), slot.data(), slot.size(), offset);
     if (written != static_cast<ssize_t>(slot.size())) {
         const int error_number = written < 0 ? errno : EIO;
-        return state_error(ErrorKind::io, m_path,
-                           "cannot write: " + errno_text(error_number) + "; the last record is kept");
+        return state_error(
+            ErrorKind::io, m_path,
+            "cannot write: " + errno_text(error_number) + "; the last record is kept");
     }
     if (flush == Flush::now && fdatasync(m_fd.get()) != 0) {
         return state_error(ErrorKind::io, m_path, "cannot sync: " + errno_text(errno));
@@ -221,19 +222,19 @@ Result<LockedState> lock_and_read(UniqueFd fd, int dir_fd, const std::filesystem
     const std::size_t preferred = claimed(0) > claimed(1) ? 0 : 1;
     for (const std::size_t slot : {preferred, 1 - preferred}) {
         if (auto record = decode_state_slot(bytes.data() + slot * state_slot_size)) {
-            return LockedState(std::move(fd), path, std::move(record->first), record->second,
-                               slot);
+            return LockedState(std::move(fd), path, std::move(record->first), record->second, slot);
         }
     }
     return state_error(ErrorKind::corrupt, path,
                        "no valid record; refusing logins rather than forgetting spent codes "
-                       "(`otpgate disable --user " + user_name + "` as root resets the user)");
+                       "(`otpgate disable --user " +
+                           user_name + "` as root resets the user)");
 }
 
 Error open_error(const std::filesystem::path& path, int error_number) {
-    return state_error(error_number == ELOOP ? ErrorKind::unsafe : ErrorKind::unavailable, path,
-                       error_number == ELOOP ? "is a symbolic link"
-                                             : "cannot open: " + errno_text(error_number));
+    return state_error(
+        error_number == ELOOP ? ErrorKind::unsafe : ErrorKind::unavailable, path,
+        error_number == ELOOP ? "is a symbolic link" : "cannot open: " + errno_text(error_number));
 }
 
 constexpr int state_open_flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
@@ -337,8 +338,8 @@ Result<std::optional<UserState>> StateStore::read_existing(const std::string& us
     return read_existing(user_name, *account_uid);
 }
 
-Result<std::optional<UserState>> StateStore::read_existing(
-    const std::string& user_name, std::optional<uid_t> account_uid) const {
+Result<std::optional<UserState>> StateStore::read_existing(const std::string& user_name,
+                                                           std::optional<uid_t> account_uid) const {
     if (auto valid = validate_user_name(user_name); !valid) {
         return valid.error();
     }
@@ -357,8 +358,8 @@ Result<std::optional<UserState>> StateStore::read_existing(
     if (!fd.valid()) {
         return open_error(path, errno);
     }
-    auto locked = lock_and_read(std::move(fd), dir.get(), m_directory, path, user_name,
-                                m_lock_timeout);
+    auto locked =
+        lock_and_read(std::move(fd), dir.get(), m_directory, path, user_name, m_lock_timeout);
     if (!locked) {
         return locked.error();
     }
@@ -386,8 +387,8 @@ Result<std::vector<std::string>> StateStore::user_names() const {
         // Temporary files and host-wide records start with a dot, which no
         // user name may.
         std::error_code kind_error;
-        if (validate_user_name(name) && entries->symlink_status(kind_error).type() ==
-                                            std::filesystem::file_type::regular) {
+        if (validate_user_name(name) &&
+            entries->symlink_status(kind_error).type() == std::filesystem::file_type::regular) {
             names.push_back(name);
         }
     }

@@ -60,8 +60,8 @@ public:
                     "code of user " + m_user +
                     " refused: the host restarted, and a code of its step may have been "
                     "accepted before without reaching the disk; codes of steps that "
-                    "begin after " + std::to_string(admission->refused_through) +
-                    " (Unix time) are accepted");
+                    "begin after " +
+                    std::to_string(admission->refused_through) + " (Unix time) are accepted");
                 return StepAdmission::refused;
             case FenceVerdict::refused_damaged:
                 m_logger.error("code of user " + m_user + " refused: the replay fence in " +
@@ -126,8 +126,8 @@ Result<std::unique_ptr<UserTransaction>> FileStorage::begin(const std::string& u
         std::move(locked.value()), user_name, m_state_dir, m_lock_timeout, m_logger));
 }
 
-Result<std::unique_ptr<UserTransaction>> FileStorage::begin(
-    const std::string& user_name, std::optional<uid_t> account_uid) {
+Result<std::unique_ptr<UserTransaction>> FileStorage::begin(const std::string& user_name,
+                                                            std::optional<uid_t> account_uid) {
     auto locked = StateStore(m_state_dir, m_lock_timeout, &m_logger).lock(user_name, account_uid);
     if (!locked) {
         return locked.error();

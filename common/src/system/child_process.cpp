@@ -239,8 +239,7 @@ std::string describe_child_outcome(const ChildOutcome& outcome, std::chrono::mil
         case ChildOutcome::Kind::timed_out:
             return "did not finish within " + std::to_string(timeout.count()) +
                    " ms and was killed";
-        case ChildOutcome::Kind::spawn_failed:
-            return outcome.failure;
+        case ChildOutcome::Kind::spawn_failed: return outcome.failure;
     }
     return "unknown outcome";
 }

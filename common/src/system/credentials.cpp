@@ -2,8 +2,8 @@
 
 #include <array>
 
-#include "otpgate/core/system/safe_file.hpp"
 #include "otpgate/core/primitives/text.hpp"
+#include "otpgate/core/system/safe_file.hpp"
 
 namespace otpgate::core {
 namespace {

@@ -89,8 +89,7 @@ Result<void> lock_file(int fd, LockMode mode, milliseconds timeout,
         if (now >= deadline) {
             break;
         }
-        std::this_thread::sleep_for(
-            std::min<steady_clock::duration>(pause, deadline - now));
+        std::this_thread::sleep_for(std::min<steady_clock::duration>(pause, deadline - now));
         pause = std::min(pause * 2, longest_pause);
     }
     const std::string holders = flock_holders(fd);

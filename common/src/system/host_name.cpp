@@ -1,7 +1,7 @@
 #include "otpgate/core/system/host_name.hpp"
 
-#include <climits>
 #include <unistd.h>
+#include <climits>
 
 #include "otpgate/core/system/safe_text.hpp"
 

@@ -1,10 +1,10 @@
 #include "otpgate/core/system/privilege_drop.hpp"
 
 #include <grp.h>
-#include <stdexcept>
-#include <string>
 #include <sys/fsuid.h>
 #include <unistd.h>
+#include <stdexcept>
+#include <string>
 
 namespace otpgate::core {
 namespace {
@@ -29,8 +29,7 @@ FileSystemIdentity::FileSystemIdentity(const UserAccount& account, GroupScope sc
         throw std::runtime_error("getgroups failed");
     }
     m_saved_groups.resize(static_cast<std::size_t>(saved_count));
-    if (saved_count > 0 &&
-        getgroups(saved_count, m_saved_groups.data()) != saved_count) {
+    if (saved_count > 0 && getgroups(saved_count, m_saved_groups.data()) != saved_count) {
         throw std::runtime_error("getgroups failed");
     }
     m_saved_fsuid = current_fsuid();

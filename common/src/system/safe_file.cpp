@@ -1,15 +1,15 @@
 #include "otpgate/core/system/safe_file.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 
+#include "otpgate/core/primitives/random.hpp"
 #include "otpgate/core/system/descriptor_io.hpp"
 #include "otpgate/core/system/file_lock.hpp"
-#include "otpgate/core/primitives/random.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -23,10 +23,8 @@ std::string octal_mode(mode_t mode) {
 Error open_error(const std::filesystem::path& path, int error_number) {
     switch (error_number) {
         case ENOENT:
-        case ENOTDIR:
-            return make_error(ErrorKind::not_found, path.string() + " does not exist");
-        case ELOOP:
-            return make_error(ErrorKind::unsafe, path.string() + " is a symbolic link");
+        case ENOTDIR: return make_error(ErrorKind::not_found, path.string() + " does not exist");
+        case ELOOP: return make_error(ErrorKind::unsafe, path.string() + " is a symbolic link");
         default:
             return make_error(ErrorKind::unavailable,
                               "cannot open " + path.string() + ": " + errno_text(error_number));
@@ -38,9 +36,9 @@ Result<UniqueFd> open_locked_directory(const std::filesystem::path& directory,
     UniqueFd dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir.valid()) {
         const int error_number = errno;
-        return make_error(error_number == ENOENT ? ErrorKind::not_found : ErrorKind::io,
-                          "cannot open directory " + directory.string() + ": " +
-                              errno_text(error_number));
+        return make_error(
+            error_number == ENOENT ? ErrorKind::not_found : ErrorKind::io,
+            "cannot open directory " + directory.string() + ": " + errno_text(error_number));
     }
     if (auto locked = lock_file(dir.get(), LockMode::exclusive, lock_timeout, directory); !locked) {
         return locked.error();
@@ -100,7 +98,8 @@ Result<SecretString> read_checked(const std::filesystem::path& path, const FileR
             if (errno == EINTR) {
                 continue;
             }
-            return make_error(ErrorKind::io, "cannot read " + path.string() + ": " + errno_text(errno));
+            return make_error(ErrorKind::io,
+                              "cannot read " + path.string() + ": " + errno_text(errno));
         }
         if (got == 0) {
             break;
@@ -135,7 +134,8 @@ Result<void> replace_file_atomically(const std::filesystem::path& path, std::str
         temp.reset();
         ::unlinkat(dir->get(), temp_name.c_str(), 0);
         return make_error(ErrorKind::io, "cannot " + what + " " + path.string() + ": " +
-                                             errno_text(error_number) + "; the old file is unchanged");
+                                             errno_text(error_number) +
+                                             "; the old file is unchanged");
     };
     if (fchmod(temp.get(), mode) != 0) {  // the umask must not loosen or tighten it
         return fail("set the mode of");
@@ -153,8 +153,9 @@ Result<void> replace_file_atomically(const std::filesystem::path& path, std::str
         return fail("replace");
     }
     if (fsync(dir->get()) != 0) {
-        return make_error(ErrorKind::io, "wrote " + path.string() +
-                                             " but could not sync its directory: " + errno_text(errno));
+        return make_error(
+            ErrorKind::io,
+            "wrote " + path.string() + " but could not sync its directory: " + errno_text(errno));
     }
     return {};
 }
@@ -171,8 +172,9 @@ Result<void> remove_file_locked(const std::filesystem::path& path,
                           "cannot remove " + path.string() + ": " + errno_text(error_number));
     }
     if (fsync(dir->get()) != 0) {
-        return make_error(ErrorKind::io, "removed " + path.string() +
-                                             " but could not sync its directory: " + errno_text(errno));
+        return make_error(
+            ErrorKind::io,
+            "removed " + path.string() + " but could not sync its directory: " + errno_text(errno));
     }
     return {};
 }
@@ -184,8 +186,8 @@ Result<Creation> create_file_by_link(const NewFile& file, std::string_view conte
         return make_error(ErrorKind::io, file.kind + " " + file.path.string() + ": " + what + ": " +
                                              errno_text(error_number));
     };
-    UniqueFd temp(
-        ::openat(dir_fd, temp_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, file.mode));
+    UniqueFd temp(::openat(dir_fd, temp_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                           file.mode));
     if (!temp.valid()) {
         return failure("cannot create", errno);
     }

@@ -1,9 +1,9 @@
 #include "otpgate/core/system/user_account.hpp"
 
-#include <cerrno>
-#include <pwd.h>
 #include <grp.h>
+#include <pwd.h>
 #include <unistd.h>
+#include <cerrno>
 
 #include "otpgate/core/system/descriptor_io.hpp"
 
@@ -78,11 +78,9 @@ Result<UserAccount> lookup_user(std::string_view name) {
 }
 
 Result<UserAccount> lookup_user(uid_t uid) {
-    return lookup_with(
-        [&](passwd* entry, char* buffer, std::size_t size, passwd** found) {
-            return getpwuid_r(uid, entry, buffer, size, found);
-        },
-        "with uid " + std::to_string(uid));
+    return lookup_with([&](passwd* entry, char* buffer, std::size_t size,
+                           passwd** found) { return getpwuid_r(uid, entry, buffer, size, found); },
+                       "with uid " + std::to_string(uid));
 }
 
 std::vector<gid_t> group_ids_of(const UserAccount& account) {

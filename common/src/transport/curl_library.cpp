@@ -16,7 +16,7 @@ std::string last_load_error() {
 // Fills function pointers from a loaded library; remembers the first name
 // the library does not have.
 class SymbolResolver {
-  public:
+public:
     explicit SymbolResolver(void* library) : m_library(library) {}
 
     template <typename Function>
@@ -35,7 +35,7 @@ class SymbolResolver {
 
     [[nodiscard]] const std::string& missing() const noexcept { return m_missing; }
 
-  private:
+private:
     void* m_library;
     std::string m_missing;
 };

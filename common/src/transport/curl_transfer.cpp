@@ -5,8 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "otpgate/core/system/safe_text.hpp"
 #include "otpgate/core/primitives/text.hpp"
+#include "otpgate/core/system/safe_text.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -133,8 +133,7 @@ std::string describe_transfer_failure(const CurlLibrary& libcurl, CURLcode code,
                    std::to_string(settings.timeout_ms) + " ms, connect limit " +
                    std::to_string(std::min(settings.connect_timeout_ms, settings.timeout_ms)) +
                    " ms)";
-        case CURLE_COULDNT_RESOLVE_HOST:
-            return "cannot resolve the " + who + "'s host name";
+        case CURLE_COULDNT_RESOLVE_HOST: return "cannot resolve the " + who + "'s host name";
         case CURLE_COULDNT_CONNECT:
             return "cannot connect to the " + who + ": " + reason(libcurl, code, errors);
         case CURLE_PEER_FAILED_VERIFICATION:
@@ -145,15 +144,13 @@ std::string describe_transfer_failure(const CurlLibrary& libcurl, CURLcode code,
         case CURLE_SSL_CACERT_BADFILE:
             return "cannot load the trusted TLS certificates (tls_ca_file, tls_ca_path): " +
                    reason(libcurl, code, errors);
-        case CURLE_GOT_NOTHING:
-            return "the " + who + " closed the connection without an answer";
+        case CURLE_GOT_NOTHING: return "the " + who + " closed the connection without an answer";
         case CURLE_SEND_ERROR:
         case CURLE_RECV_ERROR:
             return "connection to the " + who + " failed: " + reason(libcurl, code, errors);
         case CURLE_UNSUPPORTED_PROTOCOL:
             return "protocol not allowed for the " + who + ": " + reason(libcurl, code, errors);
-        default:
-            return who + " transfer failed: " + reason(libcurl, code, errors);
+        default: return who + " transfer failed: " + reason(libcurl, code, errors);
     }
 }
 

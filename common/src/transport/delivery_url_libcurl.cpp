@@ -3,9 +3,9 @@
 // never needs libcurl.
 #include <new>
 
+#include "otpgate/core/primitives/text.hpp"
 #include "otpgate/core/transport/curl_handles.hpp"
 #include "otpgate/core/transport/delivery_url.hpp"
-#include "otpgate/core/primitives/text.hpp"
 
 namespace otpgate::core {
 namespace {

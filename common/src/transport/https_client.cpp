@@ -2,9 +2,9 @@
 
 #include <chrono>
 
+#include "otpgate/core/primitives/secret.hpp"
 #include "otpgate/core/transport/curl_handles.hpp"
 #include "otpgate/core/transport/delivery_url.hpp"
-#include "otpgate/core/primitives/secret.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -97,8 +97,7 @@ HttpOutcome perform_http_request(const HttpRequest& request, const TransferSetti
     set(CURLOPT_WRITEFUNCTION, &collect_body);
     set(CURLOPT_WRITEDATA, static_cast<void*>(&sink));
     switch (request.auth) {
-        case HttpAuth::none:
-            break;
+        case HttpAuth::none: break;
         case HttpAuth::basic:
             set(CURLOPT_HTTPAUTH, static_cast<unsigned long>(CURLAUTH_BASIC));
             set(CURLOPT_USERNAME, request.username.c_str());

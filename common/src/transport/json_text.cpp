@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "otpgate/core/system/safe_text.hpp"
 #include "otpgate/core/primitives/text.hpp"
+#include "otpgate/core/system/safe_text.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -60,8 +60,7 @@ void escape_into(Out& out, std::string_view value) {
                 append_all(out, "\\f");
                 ++i;
                 continue;
-            default:
-                break;
+            default: break;
         }
         if (byte < 0x20 || byte == 0x7F) {
             append_all(out, "\\u00");

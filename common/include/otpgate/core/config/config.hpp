@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "otpgate/core/delivery/delivery_config.hpp"
+#include "otpgate/core/policy/policy_config.hpp"
+#include "otpgate/core/primitives/otp.hpp"
+#include "otpgate/core/primitives/result.hpp"
 #include "otpgate/core/system/file_lock.hpp"
 #include "otpgate/core/system/logger.hpp"
-#include "otpgate/core/primitives/otp.hpp"
-#include "otpgate/core/policy/policy_config.hpp"
-#include "otpgate/core/primitives/result.hpp"
 
 namespace otpgate::core {
 
@@ -36,8 +36,8 @@ struct Config {
     // process holds (file_lock.hpp); past it, it fails closed.
     std::chrono::milliseconds lock_timeout = default_lock_timeout;
 
-    std::string issuer;  // empty: the host name
-    TotpParameters totp;  // for new enrollments
+    std::string issuer;        // empty: the host name
+    TotpParameters totp;       // for new enrollments
     unsigned totp_window = 1;  // steps accepted before and after now
     unsigned secret_bits = 160;
 

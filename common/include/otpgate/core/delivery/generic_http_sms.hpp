@@ -7,21 +7,21 @@
 #include <optional>
 
 #include "otpgate/core/delivery/delivery_config.hpp"
-#include "otpgate/core/transport/curl_transfer.hpp"
-#include "otpgate/core/system/logger.hpp"
 #include "otpgate/core/delivery/message.hpp"
 #include "otpgate/core/primitives/secret.hpp"
+#include "otpgate/core/system/logger.hpp"
+#include "otpgate/core/transport/curl_transfer.hpp"
 
 namespace otpgate::core {
 
 class GenericHttpSmsSender final : public MessageSender {
-  public:
+public:
     // `secret`: http_password for basic auth, http_bearer_token for bearer.
     GenericHttpSmsSender(const DeliveryConfig& config, std::optional<SecretString> secret,
                          Logger& logger);
     DeliveryResult send(const OutgoingMessage& message) override;
 
-  private:
+private:
     DeliveryConfig m_config;
     TransferSettings m_transfer;
     std::optional<SecretString> m_secret;

@@ -5,9 +5,9 @@
 #include <string>
 
 #include "otpgate/core/primitives/destination.hpp"
-#include "otpgate/core/system/logger.hpp"
 #include "otpgate/core/primitives/result.hpp"
 #include "otpgate/core/primitives/secret.hpp"
+#include "otpgate/core/system/logger.hpp"
 
 namespace otpgate::core {
 

@@ -16,18 +16,18 @@
 #include <filesystem>
 
 #include "otpgate/core/delivery/delivery_config.hpp"
-#include "otpgate/core/system/logger.hpp"
 #include "otpgate/core/delivery/message.hpp"
+#include "otpgate/core/system/logger.hpp"
 
 namespace otpgate::core {
 
 class OutboxSender final : public MessageSender {
-  public:
+public:
     OutboxSender(const DeliveryConfig& config, Channel channel, std::filesystem::path outbox,
                  Logger& logger);
     DeliveryResult send(const OutgoingMessage& message) override;
 
-  private:
+private:
     DeliveryConfig m_config;
     Channel m_channel;
     std::filesystem::path m_outbox;

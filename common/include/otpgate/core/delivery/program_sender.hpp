@@ -14,13 +14,13 @@
 
 #include "otpgate/core/delivery/delivery_config.hpp"
 #include "otpgate/core/delivery/email_format.hpp"
-#include "otpgate/core/system/logger.hpp"
 #include "otpgate/core/delivery/message.hpp"
+#include "otpgate/core/system/logger.hpp"
 
 namespace otpgate::core {
 
 class ProgramSender final : public MessageSender {
-  public:
+public:
     enum class Style { sendmail, command };
     // `argv_prefix`: the program and its fixed arguments; the destination
     // is appended (after "-i --" for sendmail).
@@ -28,7 +28,7 @@ class ProgramSender final : public MessageSender {
                   std::vector<std::string> argv_prefix, Logger& logger);
     DeliveryResult send(const OutgoingMessage& message) override;
 
-  private:
+private:
     DeliveryConfig m_config;
     Channel m_channel;
     Style m_style;

@@ -6,21 +6,21 @@
 #include <optional>
 
 #include "otpgate/core/delivery/delivery_config.hpp"
-#include "otpgate/core/transport/curl_transfer.hpp"
 #include "otpgate/core/delivery/email_format.hpp"
-#include "otpgate/core/system/logger.hpp"
 #include "otpgate/core/delivery/message.hpp"
 #include "otpgate/core/primitives/secret.hpp"
+#include "otpgate/core/system/logger.hpp"
+#include "otpgate/core/transport/curl_transfer.hpp"
 
 namespace otpgate::core {
 
 class SmtpEmailSender final : public MessageSender {
-  public:
+public:
     SmtpEmailSender(const DeliveryConfig& config, MailAddress from,
                     std::optional<SecretString> password, Logger& logger);
     DeliveryResult send(const OutgoingMessage& message) override;
 
-  private:
+private:
     DeliveryConfig m_config;
     TransferSettings m_transfer;
     MailAddress m_from;

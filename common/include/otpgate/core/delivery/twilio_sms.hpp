@@ -7,19 +7,19 @@
 #pragma once
 
 #include "otpgate/core/delivery/delivery_config.hpp"
-#include "otpgate/core/transport/curl_transfer.hpp"
-#include "otpgate/core/system/logger.hpp"
 #include "otpgate/core/delivery/message.hpp"
 #include "otpgate/core/primitives/secret.hpp"
+#include "otpgate/core/system/logger.hpp"
+#include "otpgate/core/transport/curl_transfer.hpp"
 
 namespace otpgate::core {
 
 class TwilioSmsSender final : public MessageSender {
-  public:
+public:
     TwilioSmsSender(const DeliveryConfig& config, SecretString auth_token, Logger& logger);
     DeliveryResult send(const OutgoingMessage& message) override;
 
-  private:
+private:
     DeliveryConfig m_config;
     TransferSettings m_transfer;
     SecretString m_auth_token;

@@ -13,12 +13,12 @@
 
 namespace otpgate::core {
 
-inline constexpr unsigned max_backup_codes = 64;  // one bit each in the state record
+inline constexpr unsigned max_backup_codes = 64;       // one bit each in the state record
 inline constexpr unsigned min_backup_code_digits = 9;  // longer than any TOTP code (check_code)
 inline constexpr unsigned max_backup_code_digits = 16;
 
 struct BackupCodeHashes {
-    std::string salt_hex;           // one random salt for the set
+    std::string salt_hex;  // one random salt for the set
     // PBKDF2-HMAC-SHA256 rounds the set was hashed with. Recorded in a file
     // the user can write, so never what a check costs: checks derive at the
     // host's count (backup_code_iterations), and a set hashed at another

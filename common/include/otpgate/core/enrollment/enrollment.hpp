@@ -9,8 +9,8 @@
 
 #include <optional>
 
-#include "otpgate/core/enrollment/backup_codes.hpp"
 #include "otpgate/core/delivery/message.hpp"
+#include "otpgate/core/enrollment/backup_codes.hpp"
 #include "otpgate/core/primitives/otp.hpp"
 #include "otpgate/core/primitives/result.hpp"
 #include "otpgate/core/primitives/secret.hpp"

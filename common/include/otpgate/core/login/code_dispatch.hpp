@@ -10,13 +10,13 @@
 #include <string>
 
 #include "otpgate/core/config/config.hpp"
-#include "otpgate/core/system/logger.hpp"
 #include "otpgate/core/delivery/message.hpp"
 #include "otpgate/core/primitives/random.hpp"
 #include "otpgate/core/primitives/result.hpp"
 #include "otpgate/core/state/sent_code.hpp"
 #include "otpgate/core/state/user_state.hpp"
 #include "otpgate/core/storage/storage.hpp"
+#include "otpgate/core/system/logger.hpp"
 
 namespace otpgate::core {
 
@@ -39,8 +39,8 @@ enum class Cooldown { applies, waived_after_proof };
 // An SMS also counts toward host_max_sms_per_hour, checked after the
 // user's own limits (a user at their limit spends nothing of the host's).
 Result<SendReservation> reserve_code_send(Storage& storage, const Config& config,
-                                          const std::string& user_name,
-                                          Channel channel, std::int64_t now, Logger& logger,
+                                          const std::string& user_name, Channel channel,
+                                          std::int64_t now, Logger& logger,
                                           const SendRefusal& refusal = {},
                                           Cooldown cooldown = Cooldown::applies);
 

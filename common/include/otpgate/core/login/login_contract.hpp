@@ -29,11 +29,11 @@ public:
 };
 
 enum class LoginOutcome {
-    success,             // a valid, unused code was given
-    denied,              // wrong or replayed codes, unenrolled, refused files
-    not_applicable,      // unenrolled and nullok: let the rest of the stack decide
-    conversation_failed, // the application could not ask
-    unavailable,         // state or enrollment could not be read or written
+    success,              // a valid, unused code was given
+    denied,               // wrong or replayed codes, unenrolled, refused files
+    not_applicable,       // unenrolled and nullok: let the rest of the stack decide
+    conversation_failed,  // the application could not ask
+    unavailable,          // state or enrollment could not be read or written
 };
 
 std::string_view to_string(LoginOutcome outcome);
@@ -46,9 +46,9 @@ struct LoginServices {
     Logger& logger;
     const Clock& clock;
     RandomSource& random;
-    Storage& storage;     // enrollments and login state (open_storage.hpp)
-    SenderFactory make_sender;  // for SMS and email codes
-    std::string host_name;      // {host} in messages
+    Storage& storage;                  // enrollments and login state (open_storage.hpp)
+    SenderFactory make_sender;         // for SMS and email codes
+    std::string host_name;             // {host} in messages
     CheckPrimitives check_primitives;  // what checking a typed code does
 };
 

@@ -21,8 +21,8 @@ namespace otpgate::core {
 // nothing (nullok off), and a code sent is a change_code, with its own text.
 Config proof_config(Config config);
 
-LoginOutcome run_login(const std::string& user_name, const Config& config,
-                       LoginServices& services, const LoginContext& context = {});
+LoginOutcome run_login(const std::string& user_name, const Config& config, LoginServices& services,
+                       const LoginContext& context = {});
 
 // The same with the system's randomness and the configured senders, in
 // `storage`, or in the configured one (open_storage.hpp).

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <utility>
 
-#include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/config/config.hpp"
 #include "otpgate/core/enrollment/enrollment.hpp"
+#include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/state/host_tag.hpp"
 #include "otpgate/core/storage/storage.hpp"
 #include "otpgate/core/system/logger.hpp"
@@ -38,7 +38,7 @@ struct RecordedStanding {
 // code exactly one sees it unused; never held while prompting. Logs
 // verdicts (never codes).
 class AttemptRecorder {
-  public:
+public:
     // `remember`: the tag of the remote host, when remember_host is on and
     // the login came from one; recorded with a success.
     AttemptRecorder(Storage& storage, const std::string& user_name, const Config& config,
@@ -82,7 +82,7 @@ class AttemptRecorder {
     AttemptResult confirm_new_totp(const Enrollment& enrollment, std::string_view digits,
                                    std::int64_t now);
 
-  private:
+private:
     // Whether the storage lets the accepted TOTP step be spent; nullopt
     // when it cannot tell (logged), and the code is refused.
     std::optional<StepAdmission> admit_totp_step(UserTransaction& transaction,

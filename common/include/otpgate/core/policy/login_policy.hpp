@@ -5,8 +5,8 @@
 
 #include <string_view>
 
-#include "otpgate/core/system/logger.hpp"
 #include "otpgate/core/policy/policy_config.hpp"
+#include "otpgate/core/system/logger.hpp"
 #include "otpgate/core/system/user_account.hpp"
 
 namespace otpgate::core {

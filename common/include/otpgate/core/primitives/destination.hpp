@@ -8,7 +8,6 @@
 #include <string_view>
 #include <vector>
 
-
 namespace otpgate::core {
 
 // How a code reaches a person who does not use an app.

@@ -18,8 +18,8 @@ std::optional<HashAlgorithm> parse_hash_algorithm(std::string_view text);  // an
 
 struct TotpParameters {
     HashAlgorithm algorithm = HashAlgorithm::sha1;
-    unsigned digits = 6;      // 6 to 8
-    unsigned period = 30;     // seconds per step
+    unsigned digits = 6;   // 6 to 8
+    unsigned period = 30;  // seconds per step
 };
 
 inline constexpr unsigned min_otp_digits = 6;

@@ -12,16 +12,16 @@
 #include <filesystem>
 #include <optional>
 
+#include "otpgate/core/primitives/result.hpp"
 #include "otpgate/core/system/file_lock.hpp"
 #include "otpgate/core/system/logger.hpp"
-#include "otpgate/core/primitives/result.hpp"
 
 namespace otpgate::core {
 
 inline constexpr const char* host_send_file_name = ".host-sms-sends";
 
 class HostSendLog {
-  public:
+public:
     static constexpr std::size_t bucket_count = 60;
     static constexpr std::size_t encoded_size = 8 + bucket_count * 8 + 32;
 
@@ -35,7 +35,7 @@ class HostSendLog {
     // nullopt when the magic or checksum is wrong (a torn write).
     static std::optional<HostSendLog> decode(const std::uint8_t* in);
 
-  private:
+private:
     struct Bucket {
         std::uint32_t minute = 0;  // Unix time / 60
         std::uint32_t count = 0;

@@ -29,8 +29,8 @@ std::string canonical_remote_host(std::string_view remote_host);
 // Bound to the enrollment too: a new enrollment (a new phone, a new
 // secret, a reset after a loss) starts with no remembered host, so a host
 // that passed with the old factor must pass again with the new one.
-HostTag host_tag(const SecretBytes& key, std::string_view user_name,
-                 std::string_view enrollment_id, std::string_view remote_host);
+HostTag host_tag(const SecretBytes& key, std::string_view user_name, std::string_view enrollment_id,
+                 std::string_view remote_host);
 
 // True when the tag was remembered less than `period` seconds before `now`.
 bool host_remembered(const UserState& state, const HostTag& tag, std::int64_t now, unsigned period);

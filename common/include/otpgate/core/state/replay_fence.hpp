@@ -32,8 +32,8 @@
 #include <string>
 #include <string_view>
 
-#include "otpgate/core/system/file_lock.hpp"
 #include "otpgate/core/primitives/result.hpp"
+#include "otpgate/core/system/file_lock.hpp"
 
 namespace otpgate::core {
 

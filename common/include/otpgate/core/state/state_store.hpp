@@ -23,11 +23,11 @@
 #include <string>
 #include <vector>
 
+#include "otpgate/core/primitives/result.hpp"
+#include "otpgate/core/state/user_state.hpp"
 #include "otpgate/core/system/file_lock.hpp"
 #include "otpgate/core/system/logger.hpp"
-#include "otpgate/core/primitives/result.hpp"
 #include "otpgate/core/system/unique_fd.hpp"
-#include "otpgate/core/state/user_state.hpp"
 
 namespace otpgate::core {
 

@@ -22,12 +22,12 @@
 namespace otpgate::core {
 
 class Credentials {
-  public:
+public:
     // nullptr when the file does not set `key`.
     [[nodiscard]] const SecretString* find(std::string_view key) const;
     [[nodiscard]] std::size_t size() const noexcept { return m_values.size(); }
 
-  private:
+private:
     friend Result<Credentials> parse_credentials(std::string_view text, const std::string& source);
     std::vector<std::pair<std::string, SecretString>> m_values;
 };

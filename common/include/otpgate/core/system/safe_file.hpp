@@ -10,9 +10,9 @@
 
 #include <sys/types.h>
 
-#include "otpgate/core/system/file_lock.hpp"
 #include "otpgate/core/primitives/result.hpp"
 #include "otpgate/core/primitives/secret.hpp"
+#include "otpgate/core/system/file_lock.hpp"
 #include "otpgate/core/system/unique_fd.hpp"
 
 namespace otpgate::core {

@@ -9,8 +9,8 @@
 
 #include <curl/curl.h>
 
-#include "otpgate/core/transport/curl_library.hpp"
 #include "otpgate/core/primitives/result.hpp"
+#include "otpgate/core/transport/curl_library.hpp"
 
 namespace otpgate::core {
 
