@@ -3,20 +3,12 @@
 #include <cstring>
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 #include "otpgate/core/primitives/digest.hpp"
 
 namespace otpgate::core {
-namespace {
 
-static_assert(SealedRecordFormat::checksum_size == SHA256_DIGEST_LENGTH);
-
-void hash(const std::uint8_t* bytes, std::size_t size, std::uint8_t* out) {
-    sha256(bytes, size, out);  // throws when it fails
-}
-
-}  // namespace
+static_assert(SealedRecordFormat::checksum_size == sha256_size);
 
 void SealedRecordFormat::start(std::uint8_t* record) const noexcept {
     std::memset(record, 0, m_size);
@@ -24,7 +16,7 @@ void SealedRecordFormat::start(std::uint8_t* record) const noexcept {
 }
 
 void SealedRecordFormat::seal(std::uint8_t* record) const {
-    hash(record, checksum_offset(), record + checksum_offset());
+    sha256(record, checksum_offset(), record + checksum_offset());  // throws when it fails
 }
 
 bool SealedRecordFormat::check(const std::uint8_t* record) const {
@@ -33,7 +25,7 @@ bool SealedRecordFormat::check(const std::uint8_t* record) const {
         return false;
     }
     std::array<std::uint8_t, checksum_size> checksum{};
-    hash(record, checksum_offset(), checksum.data());
+    sha256(record, checksum_offset(), checksum.data());
     return CRYPTO_memcmp(checksum.data(), record + checksum_offset(), checksum.size()) == 0;
 }
 

@@ -1,10 +1,8 @@
 #include "file_storage.hpp"
 
-#include "otpgate/core/enrollment/enrollment_store.hpp"
 #include "otpgate/core/state/host_send_cap.hpp"
 #include "otpgate/core/state/remembered_host.hpp"
 #include "otpgate/core/state/replay_fence.hpp"
-#include "otpgate/core/state/state_store.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -97,55 +95,54 @@ private:
 }  // namespace
 
 Result<Enrollment> FileStorage::load_enrollment(const UserAccount& account) {
-    return EnrollmentStore(m_enrollment_path, m_lock_timeout).load(account);
+    return m_enrollments.load(account);
 }
 
 Result<void> FileStorage::save_enrollment(const UserAccount& account,
                                           const Enrollment& enrollment) {
-    return EnrollmentStore(m_enrollment_path, m_lock_timeout).save(account, enrollment);
+    return m_enrollments.save(account, enrollment);
 }
 
 Result<void> FileStorage::remove_enrollment(const UserAccount& account) {
-    return EnrollmentStore(m_enrollment_path, m_lock_timeout).remove(account);
+    return m_enrollments.remove(account);
 }
 
 std::optional<std::string> FileStorage::enrollment_location(const UserAccount& account) {
-    const auto path = EnrollmentStore(m_enrollment_path, m_lock_timeout).path_of(account);
+    const auto path = m_enrollments.path_of(account);
     if (!path) {
         return std::nullopt;
     }
     return path->string();
 }
 
-Result<std::unique_ptr<UserTransaction>> FileStorage::begin(const std::string& user_name) {
-    auto locked = StateStore(m_state_dir, m_lock_timeout, &m_logger).lock(user_name);
+Result<std::unique_ptr<UserTransaction>> FileStorage::transaction(Result<LockedState> locked,
+                                                                  const std::string& user_name) {
     if (!locked) {
         return locked.error();
     }
     return std::unique_ptr<UserTransaction>(std::make_unique<FileUserTransaction>(
         std::move(locked.value()), user_name, m_state_dir, m_lock_timeout, m_logger));
+}
+
+Result<std::unique_ptr<UserTransaction>> FileStorage::begin(const std::string& user_name) {
+    return transaction(m_states.lock(user_name), user_name);
 }
 
 Result<std::unique_ptr<UserTransaction>> FileStorage::begin(const std::string& user_name,
                                                             std::optional<uid_t> account_uid) {
-    auto locked = StateStore(m_state_dir, m_lock_timeout, &m_logger).lock(user_name, account_uid);
-    if (!locked) {
-        return locked.error();
-    }
-    return std::unique_ptr<UserTransaction>(std::make_unique<FileUserTransaction>(
-        std::move(locked.value()), user_name, m_state_dir, m_lock_timeout, m_logger));
+    return transaction(m_states.lock(user_name, account_uid), user_name);
 }
 
 Result<std::optional<UserState>> FileStorage::read_state(const std::string& user_name) {
-    return StateStore(m_state_dir, m_lock_timeout, &m_logger).read_existing(user_name);
+    return m_states.read_existing(user_name);
 }
 
 Result<void> FileStorage::remove_state(const std::string& user_name) {
-    return StateStore(m_state_dir, m_lock_timeout, &m_logger).remove(user_name);
+    return m_states.remove(user_name);
 }
 
 Result<std::vector<std::string>> FileStorage::users_with_state() {
-    return StateStore(m_state_dir, m_lock_timeout, &m_logger).user_names();
+    return m_states.user_names();
 }
 
 Result<SecretBytes> FileStorage::remembered_host_key(RandomSource& random) {

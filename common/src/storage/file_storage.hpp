@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <string>
 
+#include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/state/state_store.hpp"
 #include "otpgate/core/storage/storage.hpp"
 #include "otpgate/core/system/logger.hpp"
 
@@ -25,7 +27,8 @@ public:
     // (a record dropped, a damaged fence).
     FileStorage(std::string enrollment_path, std::filesystem::path state_dir,
                 std::chrono::milliseconds lock_timeout, Logger& logger)
-        : m_enrollment_path(std::move(enrollment_path)),
+        : m_enrollments(std::move(enrollment_path), lock_timeout),
+          m_states(state_dir, lock_timeout, &logger),
           m_state_dir(std::move(state_dir)),
           m_lock_timeout(lock_timeout),
           m_logger(logger) {}
@@ -49,7 +52,11 @@ public:
     [[nodiscard]] Result<SecretBytes> remembered_host_key(RandomSource& random) override;
 
 private:
-    std::string m_enrollment_path;
+    Result<std::unique_ptr<UserTransaction>> transaction(Result<LockedState> locked,
+                                                         const std::string& user_name);
+
+    EnrollmentStore m_enrollments;
+    StateStore m_states;
     std::filesystem::path m_state_dir;
     std::chrono::milliseconds m_lock_timeout;
     Logger& m_logger;
