@@ -68,8 +68,8 @@ TEST(ConfigSections, BadHeadersAreErrors) {
 }
 
 TEST(ConfigSections, WhereFilesLiveIsGlobalOnly) {
-    for (const char* key :
-         {"state_dir = /tmp/x", "enrollment_path = /tmp/%u", "verify_helper = /tmp/v"}) {
+    for (const char* key : {"state_dir = /tmp/x", "enrollment_path = /tmp/%u",
+                            "verify_helper = /tmp/v", "store = local"}) {
         Config config;
         CapturingLogger logger;
         EXPECT_FALSE(parse_config_text(config, std::string("[service sudo]\n") + key + "\n", "c",

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -18,9 +19,9 @@
 #include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/primitives/otp.hpp"
 #include "otpgate/core/state/host_tag.hpp"
+#include "otpgate/core/storage/open_storage.hpp"
 #include "otpgate/core/storage/storage.hpp"
 #include "otpgate/core/system/logger.hpp"
-#include "storage/file_storage.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {
@@ -29,21 +30,33 @@ namespace {
 using namespace std::chrono_literals;
 
 // Today's files, in a temporary folder (enrollment beside the state).
-class FileStoreWorld {
+// One store kind of this host, opened through open_storage as every
+// program opens it.
+template <StoreKind kind>
+class HostStoreWorld {
 public:
-    static constexpr const char* name = "files";
-    explicit FileStoreWorld(const test::TempDir& dir) : m_config(test::login_config_in(dir)) {}
+    static constexpr std::string_view name = kind == StoreKind::files ? "files" : "local";
+    explicit HostStoreWorld(const test::TempDir& dir) : m_config(test::login_config_in(dir)) {
+        m_config.store = kind;
+    }
     [[nodiscard]] const Config& config() const noexcept { return m_config; }
     // A handle of its own on the same data, as another process would open.
     [[nodiscard]] std::unique_ptr<Storage> open(Logger& logger,
                                                 std::chrono::milliseconds lock_timeout) const {
-        return std::make_unique<FileStorage>(m_config.enrollment_path, m_config.state_dir,
-                                             lock_timeout, logger);
+        Config config = m_config;
+        config.lock_timeout = lock_timeout;
+        auto storage = open_storage(config, logger);
+        if (!storage) {
+            throw std::runtime_error(storage.error().message);
+        }
+        return std::move(*storage);
     }
 
 private:
     Config m_config;
 };
+using FileStoreWorld = HostStoreWorld<StoreKind::files>;
+using LocalStoreWorld = HostStoreWorld<StoreKind::local>;
 
 constexpr std::int64_t now = 1'700'000'015;  // 15 s into a 30 s step
 constexpr auto patient = 10s;                // long enough for every racer to get its turn
@@ -90,11 +103,11 @@ protected:
     }
 };
 
-using StoreWorlds = ::testing::Types<FileStoreWorld>;
+using StoreWorlds = ::testing::Types<FileStoreWorld, LocalStoreWorld>;
 struct StoreName {
     template <typename World>
     static std::string GetName(int) {
-        return World::name;
+        return std::string(World::name);
     }
 };
 TYPED_TEST_SUITE(StorageContract, StoreWorlds, StoreName);

@@ -107,6 +107,14 @@ bool load_module_config(Config& config, const ModuleArguments& arguments, Logger
     return all_good;
 }
 
+std::string_view to_string(StoreKind kind) {
+    switch (kind) {
+        case StoreKind::files: return "files";
+        case StoreKind::local: return "local";
+    }
+    return "?";
+}
+
 std::vector<std::string_view> known_config_keys() {
     std::vector<std::string_view> keys;
     for (const auto table : {general_key_setters(), delivery_key_setters(), policy_key_setters()}) {

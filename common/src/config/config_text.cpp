@@ -25,7 +25,8 @@ std::optional<std::string_view> unquote(std::string_view value) {
 // Where every login and the otpgate command must agree: a service section
 // cannot move them.
 bool global_only(std::string_view key) {
-    return key == "state_dir" || key == "enrollment_path" || key == "verify_helper";
+    return key == "state_dir" || key == "enrollment_path" || key == "verify_helper" ||
+           key == "store";
 }
 
 // `[service sshd sudo]`: the service names, or what is wrong.

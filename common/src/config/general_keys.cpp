@@ -129,9 +129,20 @@ std::string set_sms_allowed_countries(Config& config, std::string_view value) {
     return {};
 }
 
+std::string set_store(Config& config, std::string_view value) {
+    if (value == "files") {
+        config.store = StoreKind::files;
+    } else if (value == "local") {
+        config.store = StoreKind::local;
+    } else {
+        return "expected files or local";
+    }
+    return {};
+}
+
 using V = std::string_view;
 
-constexpr std::array<KeySetter, 30> general_keys = {{
+constexpr std::array<KeySetter, 31> general_keys = {{
     {"backup_code_count",
      [](Config& c, V v) { return set_unsigned(c.backup_code_count, v, 0, 64); }},
     {"backup_code_digits",
@@ -163,6 +174,7 @@ constexpr std::array<KeySetter, 30> general_keys = {{
     {"sms_code_lifetime",
      [](Config& c, V v) { return set_unsigned(c.sms_code_lifetime, v, 60, 3600); }},
     {"state_dir", &set_state_dir},
+    {"store", &set_store},
     {"totp_algorithm", &set_totp_algorithm},
     {"totp_digits", &set_totp_digits},
     {"totp_period", &set_totp_period},

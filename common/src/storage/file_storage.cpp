@@ -95,20 +95,22 @@ private:
 }  // namespace
 
 Result<Enrollment> FileStorage::load_enrollment(const UserAccount& account) {
-    return m_enrollments.load(account);
+    return std::visit([&](const auto& store) { return store.load(account); }, m_enrollments);
 }
 
 Result<void> FileStorage::save_enrollment(const UserAccount& account,
                                           const Enrollment& enrollment) {
-    return m_enrollments.save(account, enrollment);
+    return std::visit([&](const auto& store) { return store.save(account, enrollment); },
+                      m_enrollments);
 }
 
 Result<void> FileStorage::remove_enrollment(const UserAccount& account) {
-    return m_enrollments.remove(account);
+    return std::visit([&](const auto& store) { return store.remove(account); }, m_enrollments);
 }
 
 std::optional<std::string> FileStorage::enrollment_location(const UserAccount& account) {
-    const auto path = m_enrollments.path_of(account);
+    const auto path =
+        std::visit([&](const auto& store) { return store.path_of(account); }, m_enrollments);
     if (!path) {
         return std::nullopt;
     }

@@ -1,6 +1,8 @@
-// The storage of today's files: each user's enrollment in a file of theirs
-// (enrollment_path, written with the user's own rights, enrollment_store.hpp)
-// and root's state directory for the rest: one state file per user
+// The storage of files on this host, in one of two kinds (`store`): each
+// user's enrollment in a file of theirs (`files`: enrollment_path, written
+// with the user's own rights, enrollment_store.hpp) or in root's state
+// directory (`local`: root_enrollment_store.hpp); and root's state
+// directory for the rest: one state file per user
 // (state_store.hpp), the replay fence (replay_fence.hpp), the host send log
 // (host_send_cap.hpp) and the remembered-host key (remembered_host.hpp).
 //
@@ -12,8 +14,10 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <variant>
 
 #include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/enrollment/root_enrollment_store.hpp"
 #include "otpgate/core/state/state_store.hpp"
 #include "otpgate/core/storage/storage.hpp"
 #include "otpgate/core/system/logger.hpp"
@@ -22,12 +26,14 @@ namespace otpgate::core {
 
 class FileStorage final : public Storage {
 public:
-    // `enrollment_path`: the config's template (%u, %h). `lock_timeout`:
-    // how long any lock is waited for. `logger` hears what the files say
-    // (a record dropped, a damaged fence).
-    FileStorage(std::string enrollment_path, std::filesystem::path state_dir,
+    // Where enrollments live: the users' files, or root's.
+    using Enrollments = std::variant<EnrollmentStore, RootEnrollmentStore>;
+
+    // `lock_timeout`: how long any lock is waited for. `logger` hears what
+    // the files say (a record dropped, a damaged fence).
+    FileStorage(Enrollments enrollments, std::filesystem::path state_dir,
                 std::chrono::milliseconds lock_timeout, Logger& logger)
-        : m_enrollments(std::move(enrollment_path), lock_timeout),
+        : m_enrollments(std::move(enrollments)),
           m_states(state_dir, lock_timeout, &logger),
           m_state_dir(std::move(state_dir)),
           m_lock_timeout(lock_timeout),
@@ -55,7 +61,7 @@ private:
     Result<std::unique_ptr<UserTransaction>> transaction(Result<LockedState> locked,
                                                          const std::string& user_name);
 
-    EnrollmentStore m_enrollments;
+    Enrollments m_enrollments;
     StateStore m_states;
     std::filesystem::path m_state_dir;
     std::chrono::milliseconds m_lock_timeout;

@@ -22,8 +22,16 @@ namespace otpgate::core {
 // PBKDF2 rounds of a backup code hash unless the config says otherwise.
 inline constexpr unsigned default_backup_iterations = 20000;
 
+// Where enrollments are kept (`store`): `files` in a file of each user's
+// (enrollment_path), `local` in root's state directory, where the user can
+// read none of it and changes it only through the set-uid helper.
+enum class StoreKind { files, local };
+
+std::string_view to_string(StoreKind kind);
+
 struct Config {
-    // Where each user's enrollment lives; %u is the user name, %h the home
+    StoreKind store = StoreKind::files;
+    // Where each user's enrollment lives in the `files` store; %u is the user name, %h the home
     // directory, %% a percent sign. Read and written with the user's rights.
     std::string enrollment_path = "%h/.otpgate";
     // Root-owned directory holding what the module changes at every login.

@@ -1,6 +1,7 @@
-// The store the configuration names. Only the files exist today; each new
-// store is one more case here, and nothing else changes for the login
-// flows, the otpgate command or otpgate-verify.
+// The store the configuration names (`store`): today the files of this
+// host, with enrollments in the users' files or in root's state directory.
+// Each new store is one more case here, and nothing else changes for the
+// login flows, the otpgate command or otpgate-verify.
 #pragma once
 
 #include <memory>
