@@ -85,8 +85,10 @@ BenchUser make_user(const fs::path& root, std::string name, uid_t uid) {
     return user;
 }
 
-void run_enroll_tool(const std::string& tool, const fs::path& state_dir, const std::string& lines) {
-    const std::string command = "'" + tool + "' '" + state_dir.string() + "'";
+void run_enroll_tool(const std::string& tool, const fs::path& state_dir,
+                     const fs::path& local_state_dir, const std::string& lines) {
+    const std::string command =
+        "'" + tool + "' '" + state_dir.string() + "' '" + local_state_dir.string() + "'";
     std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "w"), pclose);
     if (!pipe) {
         fail("popen " + tool);
@@ -187,6 +189,7 @@ void World::create(const ModulePaths& modules, const std::string& enroll_tool, i
     make_dir(m_root, 0755);
     make_dir(m_root / "home", 0755);
     make_dir(m_root / "state", 0700);
+    make_dir(m_root / "state-local", 0700);
     make_dir(m_root / "oath", 0700);
     make_dir(m_root / "pam.d", 0755);
 
@@ -195,6 +198,13 @@ void World::create(const ModulePaths& modules, const std::string& enroll_tool, i
     // The backup codes' count is that of enroll_users (never typed here).
     write_file(config,
                "state_dir = " + (m_root / "state").string() + "\nbackup_code_iterations = 1000\n",
+               0600);
+    // store = local: the same users, their enrollments held by root, with
+    // a state directory of its own (its logins spend their own steps).
+    const fs::path local_config = m_root / "otpgate-local.conf";
+    write_file(local_config,
+               "store = local\nstate_dir = " + (m_root / "state-local").string() +
+                   "\nbackup_code_iterations = 1000\n",
                0600);
     const fs::path sms_config = m_root / "otpgate-sms.conf";
     write_file(sms_config,
@@ -217,6 +227,8 @@ void World::create(const ModulePaths& modules, const std::string& enroll_tool, i
     // is refused unread because the user got locked out.
     write_file(services / "otpgate-nolock",
                "auth required " + ours + config.string() + " lockout_failures=0\n", 0644);
+    write_file(services / "otpgate-local", "auth required " + ours + local_config.string() + "\n",
+               0644);
     write_file(services / "otpgate-sms", "auth required " + ours + sms_config.string() + "\n",
                0644);
     if (!modules.google.empty()) {
@@ -249,7 +261,7 @@ void World::create(const ModulePaths& modules, const std::string& enroll_tool, i
         make_dir(user.home, 0700, user.uid, bench_group_id);
         lines += user.name + " sms +447700900123\n";
     }
-    run_enroll_tool(enroll_tool, m_root / "state", lines);
+    run_enroll_tool(enroll_tool, m_root / "state", m_root / "state-local", lines);
 }
 
 pid_t enter_private_namespace(const fs::path& scratch, const std::vector<const World*>& worlds,

@@ -3,7 +3,9 @@
 // program so that the harness itself links nothing of ours: every module
 // is then loaded by libpam into the same bare process.
 //
-// Usage: otpgate_bench_enroll STATE_DIR < lines
+// Usage: otpgate_bench_enroll STATE_DIR LOCAL_STATE_DIR < lines
+// Each user's enrollment goes both to ~/.otpgate (store = files, with
+// STATE_DIR) and to LOCAL_STATE_DIR/enrollments (store = local).
 //   USER totp HEX_SECRET      TOTP, SHA1, 6 digits, 30 s
 //   USER sms +447700900123    SMS, the destination recorded as verified
 #include <cstdio>
@@ -14,6 +16,7 @@
 
 #include "otpgate/core/enrollment/backup_codes.hpp"
 #include "otpgate/core/enrollment/enrollment_store.hpp"
+#include "otpgate/core/enrollment/root_enrollment_store.hpp"
 #include "otpgate/core/primitives/destination.hpp"
 #include "otpgate/core/primitives/hex.hpp"
 #include "otpgate/core/primitives/random.hpp"
@@ -32,7 +35,25 @@ otpgate::core::SecretBytes from_hex(const std::string& hex) {
     return bytes;
 }
 
-bool enroll_one(const std::string& line, const StateStore& states, OpenSslRandom& random) {
+bool record_verified(const StateStore& states, const std::string& user,
+                     const Enrollment& enrollment) {
+    auto locked = states.lock(user);
+    if (!locked) {
+        std::cerr << user << ": " << locked.error().message << "\n";
+        return false;
+    }
+    locked->state().verified_destination =
+        destination_fingerprint(Channel::sms, enrollment.destination);
+    locked->state().verified_at = enrollment.created;
+    if (auto committed = locked->commit(); !committed) {
+        std::cerr << user << ": " << committed.error().message << "\n";
+        return false;
+    }
+    return true;
+}
+
+bool enroll_one(const std::string& line, const StateStore& states, const StateStore& local_states,
+                const RootEnrollmentStore& local_store, OpenSslRandom& random) {
     std::istringstream fields(line);
     std::string user;
     std::string method;
@@ -59,15 +80,8 @@ bool enroll_one(const std::string& line, const StateStore& states, OpenSslRandom
     } else {
         enrollment.method = Method::sms;
         enrollment.destination = value;
-        auto locked = states.lock(user);
-        if (!locked) {
-            std::cerr << user << ": " << locked.error().message << "\n";
-            return false;
-        }
-        locked->state().verified_destination = destination_fingerprint(Channel::sms, value);
-        locked->state().verified_at = enrollment.created;
-        if (auto committed = locked->commit(); !committed) {
-            std::cerr << user << ": " << committed.error().message << "\n";
+        if (!record_verified(states, user, enrollment) ||
+            !record_verified(local_states, user, enrollment)) {
             return false;
         }
     }
@@ -76,22 +90,28 @@ bool enroll_one(const std::string& line, const StateStore& states, OpenSslRandom
         std::cerr << user << ": " << saved.error().message << "\n";
         return false;
     }
+    if (auto saved = local_store.save(*account, enrollment); !saved) {
+        std::cerr << user << " (local): " << saved.error().message << "\n";
+        return false;
+    }
     return true;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::cerr << "usage: otpgate_bench_enroll STATE_DIR < lines\n";
+    if (argc != 3) {
+        std::cerr << "usage: otpgate_bench_enroll STATE_DIR LOCAL_STATE_DIR < lines\n";
         return 2;
     }
     const StateStore states(argv[1]);
+    const StateStore local_states(argv[2]);
+    const RootEnrollmentStore local_store(argv[2]);
     OpenSslRandom random;
     std::string line;
     int failures = 0;
     while (std::getline(std::cin, line)) {
-        if (!line.empty() && !enroll_one(line, states, random)) {
+        if (!line.empty() && !enroll_one(line, states, local_states, local_store, random)) {
             ++failures;
         }
     }

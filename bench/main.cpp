@@ -174,8 +174,10 @@ bool maps_library(const std::string& name) {
     return false;
 }
 
+// Ours first, with store = files; then ours with store = local (the same
+// users and module, the enrollments held by root), then the others.
 std::vector<Target> targets_of(const ModulePaths& modules, bool ours_only) {
-    std::vector<Target> targets = {{"otpgate", "otpgate"}};
+    std::vector<Target> targets = {{"otpgate", "otpgate"}, {"otpgate local", "otpgate-local"}};
     if (!ours_only && !modules.google.empty()) {
         targets.push_back({"google-authenticator", "google"});
     }
@@ -185,13 +187,41 @@ std::vector<Target> targets_of(const ModulePaths& modules, bool ours_only) {
     return targets;
 }
 
+bool is_local_store(const Target& target) {
+    return target.service == "otpgate-local";
+}
+
 std::vector<std::string> header_of(const std::vector<Target>& targets) {
     std::vector<std::string> header;
     for (const auto& target : targets) {
         header.push_back(target.label);
     }
     header.emplace_back("faster other / ours");
+    if (targets.size() > 1 && is_local_store(targets[1])) {
+        header.emplace_back("local / files");
+    }
     return header;
+}
+
+// The figures ratio() compares: ours with store = files, then the others.
+std::vector<double> without_local_store(const std::vector<Target>& targets,
+                                        const std::vector<double>& values) {
+    std::vector<double> kept;
+    for (std::size_t t = 0; t < values.size() && t < targets.size(); ++t) {
+        if (!is_local_store(targets[t])) {
+            kept.push_back(values[t]);
+        }
+    }
+    return kept;
+}
+
+// How much longer a login takes with store = local than with files.
+std::string local_over_files(const std::vector<Target>& targets,
+                             const std::vector<double>& values) {
+    if (targets.size() < 2 || !is_local_store(targets[1]) || values.size() < 2 || values[0] <= 0) {
+        return "-";
+    }
+    return fixed(values[1] / values[0], 2) + "x";
 }
 
 void print_paths(const std::string& where, const std::vector<Target>& targets,
@@ -210,7 +240,8 @@ void print_paths(const std::string& where, const std::vector<Target>& targets,
             cells.push_back(cell(figure.*member));
             values.push_back(figure.*member);
         }
-        cells.push_back(ratio(values));
+        cells.push_back(ratio(without_local_store(targets, values)));
+        cells.push_back(local_over_files(targets, values));
         print_row(label, cells);
     }
     // The same success figures minus what pam_permit.so alone costs.
@@ -220,7 +251,8 @@ void print_paths(const std::string& where, const std::vector<Target>& targets,
         values.push_back(std::max(figure.success_us - libpam_us, 1.0));
         cells.push_back(fixed(values.back()) + " µs");
     }
-    cells.push_back(ratio(values));
+    cells.push_back(ratio(without_local_store(targets, values)));
+    cells.push_back(local_over_files(targets, values));
     print_row("success, minus libpam alone", cells);
     print_row("(libpam alone: pam_permit.so)", {fixed(libpam_us) + " µs"});
     // Ours when each login must flush the replay fence (the others flush at
@@ -231,7 +263,7 @@ void print_paths(const std::string& where, const std::vector<Target>& targets,
         cells.emplace_back("-");
         values.push_back(figures[t].success_us);
     }
-    cells.push_back(ratio(values));
+    cells.push_back(ratio(without_local_store(targets, values)));
     print_row("success, each login flushing", cells);
     for (std::size_t t = 0; t < targets.size(); ++t) {
         if (figures[t].unexpected > 0) {
@@ -257,7 +289,13 @@ void print_module_loads(const Options& options, const std::vector<Target>& targe
         }
     }
     cells.push_back(ratio(values));
-    print_row("", header_of(targets));
+    std::vector<Target> modules;
+    for (const auto& target : targets) {
+        if (!is_local_store(target)) {
+            modules.push_back(target);
+        }
+    }
+    print_row("", header_of(modules));
     print_row("module load", cells);
 }
 
@@ -287,7 +325,8 @@ bool print_races(const World& world, const std::vector<Target>& targets, std::si
             text.back() = ')';
         }
         cells.push_back(text);
-        ours_exact = ours_exact && (target.service != "otpgate" || exact == trials);
+        const bool ours = target.service == "otpgate" || is_local_store(target);
+        ours_exact = ours_exact && (!ours || exact == trials);
     }
     print_row("", header_of(targets));
     print_row("exactly one success", cells);
