@@ -330,6 +330,30 @@ class StoreMigrate(unittest.TestCase):
         self.assertEqual((users["alice"]["store"], users["bob"]["store"]), ("local", "files"))
         self.assertIn("Enrollment file:  %s\n" % world.local_file("alice"), self.status("alice"))
 
+    def test_root_enrolls_and_disables_in_root_store_and_nothing_comes_back(self):
+        world, sandbox = self.world, self.sandbox
+        world.set_store("files")
+        world.enroll_totp("alice")
+        old_copy = read_bytes(world.files_file("alice"))
+        world.set_store("local")
+        world.enroll_totp("alice")  # replaces the copy in her files, which goes
+        world.assert_in_local("alice")
+        world.log_in_now("alice")
+        # An old copy back in her files (restored from a backup, say): a
+        # disabled enrollment must not come back from there either.
+        with open(world.files_file("alice"), "wb") as f:
+            f.write(old_copy)
+        os.chmod(world.files_file("alice"), 0o600)
+        os.chown(world.files_file("alice"), world.uids["alice"], world.uids["alice"])
+        disabled = sandbox.run(["disable", "--user", "alice"])
+        self.assertEqual(disabled.returncode, 0, disabled.stderr)
+        for kind in ("local", "files"):
+            world.set_store(kind)
+            status = sandbox.run(["status", "--user", "alice"])
+            self.assertEqual(status.returncode, 3, status.stderr)
+        self.assertFalse(os.path.exists(world.local_file("alice")))
+        self.assertFalse(os.path.exists(world.files_file("alice")))
+
     def test_only_root_migrates_and_the_command_line_is_checked(self):
         world, sandbox = self.world, self.sandbox
         as_alice = sandbox.run(["store", "migrate", "--to", "local", "--user", "alice"],
