@@ -156,6 +156,22 @@ TEST_P(StoreMoveTest, ASaveGoesToTheConfiguredPlaceAndRemovesTheOldCopy) {
     EXPECT_EQ(loaded->id, renewed.id);
 }
 
+// Only with files configured: root may remove any file of a user's, but
+// root's own folder refuses when it is not root's alone.
+class OldCopyTest : public StoreMoveTest {};
+INSTANTIATE_TEST_SUITE_P(Configured, OldCopyTest, ::testing::Values(StoreKind::files),
+                         [](const auto& kind) { return std::string(to_string(kind.param)); });
+
+TEST_P(OldCopyTest, AnOldCopyThatCannotBeRemovedIsLoggedButTheSaveStands) {
+    save_in(there, new_totp());
+    ASSERT_EQ(::chmod(file_in(there).parent_path().c_str(), 0755), 0);  // not root's alone
+    const Enrollment renewed = new_totp();
+    ASSERT_TRUE(open(here)->save_enrollment(account, renewed).ok());
+    EXPECT_EQ(places.load(here, account)->id, renewed.id);
+    EXPECT_TRUE(fs::exists(file_in(there)));
+    EXPECT_TRUE(logger.contains("cannot remove its old copy in " + file_in(there).string()));
+}
+
 TEST_P(StoreMoveTest, ARemovedEnrollmentIsGoneFromBothPlacesAndNeverComesBack) {
     save_in(here, new_totp());
     save_in(there, new_totp());
