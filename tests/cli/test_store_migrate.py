@@ -56,14 +56,15 @@ class StoreWorld:
         self.secrets = {}  # user -> (secret, uri)
         self.spent = {}  # user -> the last code a login accepted (its step is spent)
 
-    def add_user(self, name, uid):
+    def add_user(self, name, uid, home=None):
         sandbox = self.sandbox
+        home = home or sandbox.home(name)
         with open(sandbox.passwd, "a", encoding="utf-8") as passwd:
-            passwd.write("%s:x:%d:%d:%s:%s:/bin/sh\n" % (name, uid, uid, name, sandbox.home(name)))
+            passwd.write("%s:x:%d:%d:%s:%s:/bin/sh\n" % (name, uid, uid, name, home))
         with open(sandbox.group, "a", encoding="utf-8") as group:
             group.write("%s:x:%d:\n" % (name, uid))
-        os.makedirs(sandbox.home(name), mode=0o755)
-        os.chown(sandbox.home(name), uid, uid)
+        os.makedirs(home, mode=0o755)
+        os.chown(home, uid, uid)
         self.uids[name] = uid
 
     def set_store(self, kind):
@@ -353,6 +354,22 @@ class StoreMigrate(unittest.TestCase):
             self.assertEqual(status.returncode, 3, status.stderr)
         self.assertFalse(os.path.exists(world.local_file("alice")))
         self.assertFalse(os.path.exists(world.files_file("alice")))
+
+    def test_paths_from_the_password_database_reach_terminal_and_log_escaped(self):
+        world, sandbox = self.world, self.sandbox
+        # A home whose name would retitle the terminal and colour the rest.
+        home = os.path.join(sandbox.root, "home", "mallory\x1b]0;pwned\x07\x1b[31m")
+        world.add_user("mallory", 4309, home)
+        world.set_store("files")
+        world.enroll_totp("mallory")
+        for args in (["--dry-run"], []):
+            result = world.migrate("--to", "local", "--user", "mallory", *args)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            for stream in (result.stdout, result.stderr):
+                self.assertNotIn(b"\x1b", stream)
+                self.assertNotIn(b"\x07", stream)
+            self.assertIn(b"mallory\\x1b]0;pwned\\x07\\x1b[31m/.otpgate", result.stdout)
+        world.assert_in_local("mallory")
 
     def test_only_root_migrates_and_the_command_line_is_checked(self):
         world, sandbox = self.world, self.sandbox
