@@ -4,6 +4,7 @@
 // runs with either place configured.
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -12,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fs_faults.hpp"
 #include "otpgate/core/enrollment/new_enrollment.hpp"
 #include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/primitives/otp.hpp"
@@ -293,6 +295,24 @@ TEST_P(StoreMoveTest, AnUnreadableSourceIsAnErrorAndNothingIsWritten) {
         << moved.error().message;
     EXPECT_TRUE(fs::exists(file_in(from)));
     EXPECT_FALSE(fs::exists(file_in(to)));
+}
+
+TEST_P(StoreMoveTest, ANewCopyThatCannotBeWrittenLeavesTheOldOneAlone) {
+    const StoreKind to = GetParam();
+    const StoreKind from = other_store(to);
+    const Enrollment enrollment = new_totp();
+    save_in(from, enrollment);
+    {
+        test::FsFaults faults;
+        faults.plan(test::FsCall::fsync, EIO);
+        const auto moved = move_enrollment(places, account, to, false);
+        ASSERT_FALSE(moved.ok());
+        EXPECT_NE(moved.error().message.find("the old copy was kept"), std::string::npos)
+            << moved.error().message;
+    }
+    EXPECT_EQ(places.load(from, account)->id, enrollment.id);
+    EXPECT_EQ(places.load(to, account).error().kind, ErrorKind::not_found);
+    EXPECT_EQ(*move_enrollment(places, account, to, false), MoveOutcome::moved);
 }
 
 }  // namespace

@@ -87,7 +87,18 @@ Result<MoveOutcome> move_enrollment(const EnrollmentPlaces& places, const UserAc
         }
     }
     if (!dry_run) {
-        // Gone already is fine: a login's save removes the other copy too.
+        // Changed meanwhile (the user enrolled again in their own file):
+        // the newer one must not be lost. Gone already is fine: a save
+        // through Storage removes the other copy itself.
+        auto again = read_place(places, from, account);
+        if (!again) {
+            return again.error();
+        }
+        if (*again && !same_enrollment(**source, **again)) {
+            return make_error(
+                ErrorKind::unavailable,
+                places.describe(from, account) + " changed during the move; both copies were kept");
+        }
         if (auto removed = places.remove(from, account);
             !removed && removed.error().kind != ErrorKind::not_found) {
             return make_error(removed.error().kind,
