@@ -36,4 +36,13 @@ struct ImportOptions {
 
 ExitCode import_google_authenticator(const CommandContext& context, const ImportOptions& options);
 
+// otpgate store migrate (root only).
+struct StoreMigrateOptions {
+    core::StoreKind to = core::StoreKind::local;
+    bool all = false;      // every account; else the target user
+    bool dry_run = false;  // say what would be done, change nothing
+};
+
+ExitCode migrate_store(const CommandContext& context, const StoreMigrateOptions& options);
+
 }  // namespace otpgate::cli

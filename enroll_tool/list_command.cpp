@@ -1,9 +1,12 @@
 // otpgate list [--json]: every enrolled user, for root. Users come from
 // the password database (getpwent: local users, and directory users when
 // the name service enumerates them) and from the state directory (everyone
-// who ever logged in with otpgate or was enrolled by root), so that
-// neither a directory that does not enumerate nor a user who never logged
-// in is missed. Enrollments are read with each user's own rights.
+// who ever logged in with otpgate or was enrolled by root) and root's
+// enrollment store (store = local), so that neither a directory that does
+// not enumerate nor a user who never logged in is missed. Enrollments are
+// read as logins read them (the configured store, then the other one), the
+// users' files with each user's own rights; one still in the other store
+// (a move not finished) is marked.
 #include <pwd.h>
 
 #include <set>
@@ -12,6 +15,7 @@
 #include "login_record_text.hpp"
 #include "otpgate/core/primitives/destination.hpp"
 #include "otpgate/core/state/lockout.hpp"
+#include "otpgate/core/storage/enrollment_places.hpp"
 #include "otpgate/core/system/user_account.hpp"
 #include "otpgate/core/transport/json_text.hpp"
 #include "output.hpp"
@@ -25,9 +29,12 @@ struct ListedUser {
     std::string destination;  // masked; empty for TOTP
     std::optional<core::UserState> state;
     std::string problem;  // why the enrollment or state could not be read
+    // The store holding the enrollment, when it is not the configured one.
+    std::string unmoved_in;
 };
 
-std::set<std::string> candidate_names(const CommandContext& context) {
+std::set<std::string> candidate_names(const CommandContext& context,
+                                      const core::EnrollmentPlaces& places) {
     std::set<std::string> names;
     setpwent();
     while (const passwd* entry = getpwent()) {
@@ -41,11 +48,18 @@ std::set<std::string> candidate_names(const CommandContext& context) {
     } else if (with_state.error().kind != core::ErrorKind::not_found) {
         print_warning(with_state.error().message);
     }
+    if (auto enrolled = places.local_user_names()) {
+        names.insert(enrolled->begin(), enrolled->end());
+    } else {
+        print_warning(enrolled.error().message);
+    }
     return names;
 }
 
 // nullopt for a user who is not enrolled (or no longer exists).
-std::optional<ListedUser> describe_user(const CommandContext& context, const std::string& name) {
+std::optional<ListedUser> describe_user(const CommandContext& context,
+                                        const core::EnrollmentPlaces& places,
+                                        const std::string& name) {
     const auto account = core::lookup_user(name);
     if (!account) {
         return std::nullopt;  // a state file left by a deleted user
@@ -56,6 +70,11 @@ std::optional<ListedUser> describe_user(const CommandContext& context, const std
     }
     ListedUser user;
     user.name = name;
+    const core::StoreKind configured = context.config.store;
+    if (const auto here = places.load(configured, *account);
+        !here && core::holds_nothing(configured, here.error())) {
+        user.unmoved_in = std::string(core::to_string(core::other_store(configured)));
+    }
     if (!enrollment) {
         user.problem = enrollment.error().message;
     } else {
@@ -109,6 +128,9 @@ void print_json(const CommandContext& context, const std::vector<ListedUser>& us
         out += ", \"recent_failures\": ";
         out +=
             std::to_string(state != nullptr ? core::failures_in_window(*state, policy, now) : 0U);
+        out += ", \"store\": ";
+        append_json_text(out, user.unmoved_in.empty() ? core::to_string(context.config.store)
+                                                      : std::string_view(user.unmoved_in));
         out += ", \"error\": ";
         append_json_text(out, user.problem);
         out += "}";
@@ -152,6 +174,10 @@ void print_table(const CommandContext& context, const std::vector<ListedUser>& u
         if (!user.problem.empty()) {
             line += " (state unreadable: " + as_field(user.problem) + ")";
         }
+        if (!user.unmoved_in.empty()) {
+            line += " [still in the " + user.unmoved_in + " store: `otpgate store migrate --to " +
+                    std::string(core::to_string(context.config.store)) + "`]";
+        }
         print(line + "\n");
     }
 }
@@ -162,9 +188,10 @@ ExitCode list_users(const CommandContext& context, bool json) {
     if (!context.may_use_state) {
         return report({ExitCode::not_permitted, "only root can list users"});
     }
+    const core::EnrollmentPlaces places(context.config);
     std::vector<ListedUser> users;
-    for (const auto& name : candidate_names(context)) {
-        if (auto user = describe_user(context, name)) {
+    for (const auto& name : candidate_names(context, places)) {
+        if (auto user = describe_user(context, places, name)) {
             users.push_back(std::move(*user));
         }
     }

@@ -31,6 +31,9 @@ struct ParsedCommandLine {
     bool json = false;
     std::string import_file;
     bool force = false;
+    std::string store_to;
+    bool all = false;
+    bool dry_run = false;
 };
 
 // Only the command that was chosen matters; CLI11 records which.
@@ -45,6 +48,7 @@ struct Subcommands {
     CLI::App* unlock = nullptr;
     CLI::App* forget_hosts = nullptr;
     CLI::App* import_google_authenticator = nullptr;
+    CLI::App* store_migrate = nullptr;
     // To tell "not given" from "given empty".
     std::vector<const CLI::Option*> user_options;
     const CLI::Option* config_option = nullptr;
@@ -161,6 +165,22 @@ Subcommands define_command_line(CLI::App& app, ParsedCommandLine& parsed) {
     commands.import_google_authenticator->add_flag(
         "--force", parsed.force,
         "Replace an existing otpgate enrollment (a user is asked for a current code first)");
+
+    CLI::App* store = app.add_subcommand(
+        "store", "Root only: where enrollments are kept (store = files | local in the config)");
+    store->require_subcommand(1);
+    commands.store_migrate = store->add_subcommand(
+        "migrate",
+        "Move enrollments to the users' files or to root's store, keeping spent codes, verified "
+        "destinations and lockouts; safe to stop and to run again (--user or --all required)");
+    commands.store_migrate->add_option("--to", parsed.store_to, "Where to: local or files")
+        ->required()
+        ->check(CLI::IsMember(std::vector<std::string>{"local", "files"}))
+        ->type_name("STORE");
+    add_user_option(*commands.store_migrate, parsed, commands);
+    commands.store_migrate->add_flag("--all", parsed.all, "Every user with an enrollment");
+    commands.store_migrate->add_flag("--dry-run", parsed.dry_run,
+                                     "Say what would be done for each user, change nothing");
     return commands;
 }
 
@@ -215,6 +235,17 @@ ExitCode run_chosen(const CommandContext& context, const Subcommands& commands,
         }
         options.force = parsed.force;
         return import_google_authenticator(context, options);
+    }
+    if (commands.store_migrate->parsed()) {
+        if (commands.user_given() == parsed.all) {
+            return report({ExitCode::usage,
+                           "store migrate: give either --user NAME or --all (see otpgate --help)"});
+        }
+        StoreMigrateOptions options;
+        options.to = parsed.store_to == "files" ? core::StoreKind::files : core::StoreKind::local;
+        options.all = parsed.all;
+        options.dry_run = parsed.dry_run;
+        return migrate_store(context, options);
     }
     return report({ExitCode::usage, "no command given (see otpgate --help)"});
 }

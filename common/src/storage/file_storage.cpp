@@ -1,5 +1,7 @@
 #include "file_storage.hpp"
 
+#include <unistd.h>
+
 #include "otpgate/core/state/host_send_cap.hpp"
 #include "otpgate/core/state/remembered_host.hpp"
 #include "otpgate/core/state/replay_fence.hpp"
@@ -94,23 +96,96 @@ private:
 
 }  // namespace
 
+std::optional<StoreKind> FileStorage::fallback() const {
+    const StoreKind other = other_store(m_configured);
+    if (other == StoreKind::local && ::geteuid() != 0) {
+        return std::nullopt;
+    }
+    return other;
+}
+
+Result<void> FileStorage::remove_from(StoreKind place, const UserAccount& account) const {
+    if (place != m_configured) {
+        // No file can exist where no path can be made (no usable home).
+        if (auto path = m_places.path_of(place, account); !path) {
+            return make_error(ErrorKind::not_found, path.error().message);
+        }
+    }
+    return m_places.remove(place, account);
+}
+
 Result<Enrollment> FileStorage::load_enrollment(const UserAccount& account) {
-    return std::visit([&](const auto& store) { return store.load(account); }, m_enrollments);
+    auto enrollment = m_places.load(m_configured, account);
+    const auto other = fallback();
+    if (enrollment || !holds_nothing(m_configured, enrollment.error()) || !other) {
+        return enrollment;
+    }
+    auto elsewhere = m_places.load(*other, account);
+    if (!elsewhere) {
+        // Fails closed: an enrollment there that cannot be read is not "none".
+        if (holds_nothing(*other, elsewhere.error())) {
+            return enrollment;
+        }
+        return elsewhere;
+    }
+    m_logger.notice("the enrollment of user " + account.name + " was read from " +
+                    m_places.describe(*other, account) + " (the " + std::string(to_string(*other)) +
+                    " store), not from the configured " + std::string(to_string(m_configured)) +
+                    " store; `otpgate store migrate --to " + std::string(to_string(m_configured)) +
+                    "` moves it");
+    return elsewhere;
 }
 
 Result<void> FileStorage::save_enrollment(const UserAccount& account,
                                           const Enrollment& enrollment) {
-    return std::visit([&](const auto& store) { return store.save(account, enrollment); },
-                      m_enrollments);
+    if (auto saved = m_places.save(m_configured, account, enrollment); !saved) {
+        return saved;
+    }
+    const auto other = fallback();
+    if (!other) {
+        return {};
+    }
+    // The new one is in place: an old secret must not stay readable elsewhere.
+    if (auto removed = remove_from(*other, account);
+        !removed && removed.error().kind != ErrorKind::not_found) {
+        m_logger.error("saved the enrollment of user " + account.name + " in " +
+                       m_places.describe(m_configured, account) +
+                       ", but cannot remove its old copy in " + m_places.describe(*other, account) +
+                       ": " + removed.error().message + "; remove that file");
+    }
+    return {};
 }
 
 Result<void> FileStorage::remove_enrollment(const UserAccount& account) {
-    return std::visit([&](const auto& store) { return store.remove(account); }, m_enrollments);
+    const auto configured = m_places.remove(m_configured, account);
+    const auto other = fallback();
+    const Result<void> elsewhere =
+        other ? remove_from(*other, account) : make_error(ErrorKind::not_found, "not looked at");
+    if (!configured && configured.error().kind != ErrorKind::not_found) {
+        return configured;
+    }
+    if (!elsewhere && elsewhere.error().kind != ErrorKind::not_found) {
+        return elsewhere;
+    }
+    if (configured || elsewhere) {
+        return {};
+    }
+    return configured;  // not_found: neither place held one
 }
 
 std::optional<std::string> FileStorage::enrollment_location(const UserAccount& account) {
-    const auto path =
-        std::visit([&](const auto& store) { return store.path_of(account); }, m_enrollments);
+    const auto here = m_places.load(m_configured, account);
+    const auto other = fallback();
+    if (!here && holds_nothing(m_configured, here.error()) && other) {
+        const auto elsewhere = m_places.load(*other, account);
+        if (elsewhere || !holds_nothing(*other, elsewhere.error())) {
+            return m_places.describe(*other, account) + " (the " + std::string(to_string(*other)) +
+                   " store, not yet moved to the configured " +
+                   std::string(to_string(m_configured)) + " store: `otpgate store migrate --to " +
+                   std::string(to_string(m_configured)) + "`)";
+        }
+    }
+    const auto path = m_places.path_of(m_configured, account);
     if (!path) {
         return std::nullopt;
     }

@@ -9,16 +9,26 @@
 // A UserTransaction holds the user's state file locked (flock) from begin
 // to end. A spent TOTP step is written without a flush of its own only
 // when the replay fence, flushed first, covers it.
+//
+// Enrollments are read from the configured place first, then from the
+// other one (enrollment_places.hpp), so that every user logs in with their
+// one enrollment before, during and after `otpgate store migrate`, whatever
+// the configuration says; one found in the other place is used and logged
+// (a notice naming the command that moves it). A save goes to the
+// configured place and then removes the other place's copy, so no stale
+// secret stays readable; a removal removes both, so that a disabled
+// enrollment cannot come back from the other place. Root's place is only
+// looked at by root (the module, the helper, root's otpgate): for anyone
+// else it holds nothing they could read.
 #pragma once
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
-#include <variant>
 
-#include "otpgate/core/enrollment/enrollment_store.hpp"
-#include "otpgate/core/enrollment/root_enrollment_store.hpp"
 #include "otpgate/core/state/state_store.hpp"
+#include "otpgate/core/storage/enrollment_places.hpp"
 #include "otpgate/core/storage/storage.hpp"
 #include "otpgate/core/system/logger.hpp"
 
@@ -26,14 +36,14 @@ namespace otpgate::core {
 
 class FileStorage final : public Storage {
 public:
-    // Where enrollments live: the users' files, or root's.
-    using Enrollments = std::variant<EnrollmentStore, RootEnrollmentStore>;
-
+    // `configured`: the place enrollments are saved in and read from first.
     // `lock_timeout`: how long any lock is waited for. `logger` hears what
-    // the files say (a record dropped, a damaged fence).
-    FileStorage(Enrollments enrollments, std::filesystem::path state_dir,
+    // the files say (a record dropped, a damaged fence, an enrollment found
+    // in the other place).
+    FileStorage(EnrollmentPlaces places, StoreKind configured, std::filesystem::path state_dir,
                 std::chrono::milliseconds lock_timeout, Logger& logger)
-        : m_enrollments(std::move(enrollments)),
+        : m_places(std::move(places)),
+          m_configured(configured),
           m_states(state_dir, lock_timeout, &logger),
           m_state_dir(std::move(state_dir)),
           m_lock_timeout(lock_timeout),
@@ -61,7 +71,13 @@ private:
     Result<std::unique_ptr<UserTransaction>> transaction(Result<LockedState> locked,
                                                          const std::string& user_name);
 
-    Enrollments m_enrollments;
+    // The other place, when this process may look there (root's: only root).
+    [[nodiscard]] std::optional<StoreKind> fallback() const;
+    // Removes the account's copy in `place`; not_found when it holds none.
+    [[nodiscard]] Result<void> remove_from(StoreKind place, const UserAccount& account) const;
+
+    EnrollmentPlaces m_places;
+    StoreKind m_configured;
     StateStore m_states;
     std::filesystem::path m_state_dir;
     std::chrono::milliseconds m_lock_timeout;
