@@ -120,13 +120,12 @@ class Commands(unittest.TestCase):
         self.assert_fails(["status", "--user", "alice"], 4, "unsafe permissions")
 
     def test_corrupt_enrollment_is_a_storage_error(self):
-        path = self.sandbox.enrollment_file("alice")
-        cli_sandbox.Sandbox.write_file(path, "version = 99\n", 0o600)
-        os.chown(path, 4301, 4301)
+        self.sandbox.plant_enrollment("alice", b"version = 99\n")
         self.assert_fails(["status", "--user", "alice"], 6, "enrollment of user alice")
 
     def test_escape_sequences_in_a_users_file_never_reach_roots_terminal(self):
-        # alice owns her enrollment file and can write anything into it. Its
+        # alice owns her enrollment file and can write anything into it (with
+        # store = local, root's file holds what she once had enrolled). Its
         # parse error quotes her bad line; root reads that error in `status`
         # and `list`, where her terminal codes (a title change, a screen
         # clear, a cursor move, a carriage return, an 8-bit CSI, a bidi
@@ -135,11 +134,7 @@ class Commands(unittest.TestCase):
                        + "\u202e".encode() + b"x")
         body = b"version = 1\nmethod = totp\n" + hostile_key + b" = 1\n"
         text = body + b"checksum = " + hashlib.sha256(body).hexdigest().encode() + b"\n"
-        path = self.sandbox.enrollment_file("alice")
-        with open(path, "wb") as f:
-            f.write(text)
-        os.chmod(path, 0o600)
-        os.chown(path, cli_sandbox.USERS["alice"], cli_sandbox.USERS["alice"])
+        self.sandbox.plant_enrollment("alice", text)
         shown = r"unknown key '\x1b]0;pwned\x07\x1b[2J\x1b[1;1Hev\ril\xc2\x9b[31m\xe2\x80\xaex'"
         raw = (b"\x1b", b"\r", b"\x07", b"\x9b", "\u202e".encode())
 
@@ -224,7 +219,8 @@ class Commands(unittest.TestCase):
         self.assertFalse(set(before) & set(after))
         self.assertIn("shown\nonly once", result.stdout.decode())
         info = os.stat(self.sandbox.enrollment_file("alice"))
-        self.assertEqual((info.st_uid, info.st_mode & 0o777), (4301, 0o600))
+        self.assertEqual((info.st_uid, info.st_mode & 0o777),
+                         (self.sandbox.enrollment_owner("alice"), 0o600))
         status = self.sandbox.run(["status", "--user", "alice"]).stdout.decode()
         self.assertRegex(status, r"Backup codes:\s+10 issued, 10 unused")
 

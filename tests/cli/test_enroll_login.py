@@ -78,7 +78,8 @@ class EnrollThenLogIn(unittest.TestCase):
         self.assertEqual(len(backup_codes), 10, rest)
         self.assertIn("shown\nonly once", rest)
         enrollment = os.stat(self.sandbox.enrollment_file("alice"))
-        self.assertEqual((enrollment.st_uid, enrollment.st_mode & 0o777), (4301, 0o600))
+        self.assertEqual((enrollment.st_uid, enrollment.st_mode & 0o777),
+                         (self.sandbox.enrollment_owner("alice"), 0o600))
 
         # The code that confirmed the enrollment was recorded: no login with it.
         self.assertNotEqual(self.log_in("alice", confirming_code)[0], 0)

@@ -53,7 +53,8 @@ class ImportAsRoot(unittest.TestCase):
         self.assertEqual((after.st_uid, after.st_mode, after.st_mtime),
                          (before[1].st_uid, before[1].st_mode, before[1].st_mtime))
         info = os.stat(self.sandbox.enrollment_file("alice"))
-        self.assertEqual((info.st_uid, info.st_mode & 0o777), (ALICE, 0o600))
+        self.assertEqual((info.st_uid, info.st_mode & 0o777),
+                         (self.sandbox.enrollment_owner("alice"), 0o600))
 
         self.sandbox.advance(30)
         code = ga.code_at(secret, self.sandbox.now)

@@ -35,7 +35,10 @@ class Provisioning(unittest.TestCase):
         self.assertNotIn("\u2588", printed)  # --qr none
         self.assertIn("Enter the 6-digit code from your app: \n", result.stderr.decode())
         info = os.stat(self.sandbox.enrollment_file("alice"))
-        self.assertEqual((info.st_uid, info.st_mode & 0o777), (4301, 0o600))
+        self.assertEqual((info.st_uid, info.st_mode & 0o777),
+                         (self.sandbox.enrollment_owner("alice"), 0o600))
+        # store = local: root's file names alice's uid on its first line.
+        self.assertTrue(self.sandbox.read_enrollment("alice").startswith(b"# otpgate enrollment"))
         # Root records the confirming step in the root-only state directory.
         state = os.stat(self.sandbox.state_file("alice"))
         self.assertEqual((state.st_uid, state.st_mode & 0o777), (0, 0o600))

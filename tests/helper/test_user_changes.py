@@ -24,6 +24,7 @@ import pexpect
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_verify_helper as helper_test  # noqa: E402  (World, journeys)
+cli_sandbox = helper_test.cli_sandbox
 
 NUMBER, NUMBER_2 = helper_test.NUMBER, helper_test.NUMBER_2
 MASKED = helper_test.MASKED
@@ -140,6 +141,7 @@ class UserChanges(helper_test.HelperJourneys):
 
     # --- C: notices only to proven addresses ------------------------------------
 
+    @cli_sandbox.files_store_only("the user writes their own file")
     def test_a_notice_never_goes_to_an_address_the_user_wrote_themselves(self):
         world = helper_test.WORLD
         self.announce_to()
@@ -190,11 +192,10 @@ class UserChanges(helper_test.HelperJourneys):
         for damage in ("corrupt", "missing"):
             with self.subTest(damage=damage):
                 if damage == "corrupt":
-                    with open(self.enrollment_file(), "w", encoding="utf-8") as f:
-                        f.write("this is not an enrollment\n")
-                    os.chown(self.enrollment_file(), world.users["otpgvh1"].pw_uid,
-                             world.users["otpgvh1"].pw_gid)
-                    os.chmod(self.enrollment_file(), 0o600)
+                    entry = world.users["otpgvh1"]
+                    cli_sandbox.plant_enrollment(self.enrollment_file(),
+                                                 b"this is not an enrollment\n",
+                                                 entry.pw_uid, entry.pw_gid)
                 else:
                     os.unlink(self.enrollment_file())
                 sent = len(world.messages())

@@ -84,6 +84,7 @@ class World:
 
     def configure(self, extra=()):
         lines = ["state_dir = " + self.state_dir,
+                 cli_sandbox.store_config_line(),
                  "sms_backend = file",
                  "sms_outbox = " + self.outbox,
                  "email_backend = file",
@@ -264,7 +265,16 @@ class HelperJourneys(unittest.TestCase):
         return WORLD.messages()[count - 1]
 
     def enrollment_file(self, user="otpgvh1"):
-        return os.path.join(WORLD.users[user].pw_dir, ".otpgate")
+        """Where the store under test keeps the user's enrollment."""
+        return cli_sandbox.enrollment_location(WORLD.state_dir, WORLD.users[user].pw_dir, user)
+
+    def enroll_sms_as_root(self, user, number=NUMBER):
+        """Root provisions the number as verified (no helper, no code)."""
+        result = subprocess.run([os.path.abspath(ARGS.otpgate), "--config", WORLD.user_config,
+                                 "enroll", "sms", number, "--user", user, "--verified"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30,
+                                check=False)
+        self.assertEqual(result.returncode, 0, result.stderr)
 
     def assert_spent(self, user, code):
         """The TOTP code cannot log in (the configuration is reset to one
@@ -300,7 +310,7 @@ class HelperTest(HelperJourneys):
         self.assertEqual((verification["kind"], verification["to"]), ("verification_code", NUMBER))
         info = os.lstat(self.enrollment_file())
         self.assertEqual((info.st_uid, stat.S_IMODE(info.st_mode)),
-                         (WORLD.users["otpgvh1"].pw_uid, 0o600))
+                         (cli_sandbox.enrollment_owner(WORLD.users["otpgvh1"].pw_uid), 0o600))
         state = os.lstat(os.path.join(WORLD.state_dir, "otpgvh1"))
         self.assertEqual((state.st_uid, state.st_gid, stat.S_IMODE(state.st_mode)), (0, 0, 0o600))
         login = self.log_in("otpgvh1")
@@ -441,6 +451,7 @@ class HelperTest(HelperJourneys):
         # Recorded in the root-owned state: the same code cannot log in.
         self.assert_spent("otpgvh1", code)
 
+    @cli_sandbox.files_store_only("the new account's own file names the old number")
     def test_a_recreated_account_inherits_no_verified_number_and_no_lock(self):
         # userdel leaves root's state of the name behind; useradd gives the
         # name to a new uid. The new account's own file may name the old
@@ -476,6 +487,29 @@ class HelperTest(HelperJourneys):
         login.sendline("000000")
         login.expect_exact("Authentication failure")
         self.assertEqual(len(WORLD.messages()), before, WORLD.messages()[before:])
+
+    @cli_sandbox.local_store_only("root's file names the account it was made for")
+    def test_a_recreated_account_is_not_enrolled_by_the_file_of_the_old_one(self):
+        # userdel leaves root's file of the name behind; useradd gives the
+        # name to a new uid, which must count as not enrolled: asked for a
+        # code like anyone (no code sent), refused, and nothing to prove.
+        user = "otpgvh2"
+        self.enroll_sms_as_root(user)
+        old = WORLD.recreate_user(user)
+        self.assertNotEqual(WORLD.users[user].pw_uid, old.pw_uid)
+        self.assertTrue(os.path.exists(self.enrollment_file(user)))
+        WORLD.configure(["max_attempts = 1"])
+        before = len(WORLD.messages())
+        login = self.track(WORLD.pamtester(user))
+        login.expect_exact("Verification code: ")
+        self.assertNotIn("No code can be sent", login.before)  # as an SMS user would be
+        login.sendline("000000")
+        login.expect_exact("Authentication failure")
+        self.assertEqual(len(WORLD.messages()), before, WORLD.messages()[before:])
+        result = WORLD.run_helper(user, ["prove"], stdin=b"123456\n")
+        self.assertEqual(result.returncode, 3, result.stderr)
+        self.assertIn(b"you are not enrolled", result.stderr)
+        self.assertEqual(len(WORLD.messages()), before)
 
     # --- limits -----------------------------------------------------------------
 
@@ -597,6 +631,8 @@ class HelperTest(HelperJourneys):
         self.assertEqual(result.stderr.count(b"That code is not valid"), 3)
 
     def test_a_symlinked_enrollment_is_refused_not_followed(self):
+        # In the user's home, or (store = local) in root's folder of them.
+        os.makedirs(os.path.dirname(self.enrollment_file()), mode=0o700, exist_ok=True)
         os.symlink("/etc/shadow", self.enrollment_file())
         before = os.stat("/etc/shadow")
         for args in (["prove"], ["sms", NUMBER]):

@@ -8,10 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "otpgate/core/enrollment/enrollment_store.hpp"
 #include "otpgate/core/state/lockout.hpp"
-#include "otpgate/core/state/state_store.hpp"
-#include "otpgate/core/system/user_account.hpp"
 #include "pam_fixture.hpp"
 
 namespace otpgate::pam_tests {
@@ -48,19 +45,18 @@ protected:
     }
 
     void save(const std::string& user, const core::Enrollment& enrollment) {
-        const auto account = core::lookup_user(user);
-        ASSERT_TRUE(account.ok());
-        ASSERT_TRUE(core::EnrollmentStore("%h/.otpgate").save(*account, enrollment).ok());
+        sandbox().save_enrollment(user, enrollment);
     }
 
     void lock(const std::string& user) {
         const core::LockoutPolicy policy;  // the defaults the sandbox's config keeps
-        auto locked = core::StateStore(sandbox().state_dir()).lock(user);
+        const auto storage = sandbox().storage();
+        auto locked = storage->begin(user);
         ASSERT_TRUE(locked.ok()) << locked.error().message;
         for (unsigned i = 0; i < policy.max_failures; ++i) {
-            core::record_failure(locked->state(), policy, sandbox().time() - 10);
+            core::record_failure((*locked)->state(), policy, sandbox().time() - 10);
         }
-        ASSERT_TRUE(locked->commit().ok());
+        ASSERT_TRUE((*locked)->commit().ok());
     }
 
     LoginResult m_last;
@@ -73,9 +69,7 @@ TEST_F(AnswerCostTest, EveryUserCostsOneDerivationAtTheHostsCount) {
     carol.enrollment.backup.iterations = 10'000'000;
     save("carol", carol.enrollment);
     // dave: not enrolled; "nosuchuser": no such user
-    write_file(sandbox().enrollment_file("erin"), "version = 1\n", 0600);  // refused
-    change_owner(sandbox().enrollment_file("erin"), sandbox().user("erin").uid,
-                 sandbox().user("erin").gid);
+    sandbox().plant_enrollment("erin", "version = 1\n");  // refused
     enroll("frank");
     lock("frank");
 

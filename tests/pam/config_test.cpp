@@ -37,20 +37,20 @@ TEST_F(ConfigTest, RelativeConfigPath) {
 TEST_F(ConfigTest, BadValueInTheFile) {
     sandbox().write_config("max_attempts = lots");
     // Line 1 is a comment, 2 the state directory, 3 debug, 4 the backup
-    // code count.
+    // code count, 5 the store.
     expect_service_error(login_alice(), test_config_path().string() +
-                                            ":5: bad value for max_attempts: expected a whole "
+                                            ":6: bad value for max_attempts: expected a whole "
                                             "number from 1 to 10");
 }
 
 TEST_F(ConfigTest, OutOfRangeValueInTheFile) {
     sandbox().write_config("totp_window = 11");
-    expect_service_error(login_alice(), ":5: bad value for totp_window");
+    expect_service_error(login_alice(), ":6: bad value for totp_window");
 }
 
 TEST_F(ConfigTest, LineWithoutValue) {
     sandbox().write_config("nullok");
-    expect_service_error(login_alice(), ":5: expected 'key = value'");
+    expect_service_error(login_alice(), ":6: expected 'key = value'");
 }
 
 TEST_F(ConfigTest, BadValueAsModuleArgument) {
@@ -78,7 +78,7 @@ TEST_F(ConfigTest, UnknownKeyIsOnlyAWarning) {
     sandbox().write_config("colour = blue");
     const auto result = login_alice();
     EXPECT_EQ(result.auth_rc, PAM_SUCCESS) << result.describe();
-    EXPECT_TRUE(result.logged(":5: unknown key 'colour' ignored")) << result.describe();
+    EXPECT_TRUE(result.logged(":6: unknown key 'colour' ignored")) << result.describe();
 }
 
 }  // namespace

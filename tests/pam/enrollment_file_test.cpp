@@ -1,6 +1,9 @@
 // Enrollment files that must be refused. In each case alice enrolled
 // properly and her file was then damaged or replaced; she types the code
-// that her real secret gives, and it must not let her in.
+// that her real secret gives, and it must not let her in. The file is
+// where the store under test keeps it (her ~/.otpgate, or root's
+// <state_dir>/enrollments/alice with store = local); what only one store
+// has is tested under that store alone.
 #include <openssl/sha.h>
 #include <security/pam_appl.h>
 #include <sys/stat.h>
@@ -30,7 +33,7 @@ protected:
         PamTest::SetUp();
         if (!HasFatalFailure()) {
             m_alice = enroll("alice");
-            m_file = sandbox().enrollment_file("alice");
+            m_file = sandbox().enrollment_location("alice");
             m_text = std::string(core::serialize_enrollment(m_alice.enrollment).view());
         }
     }
@@ -39,12 +42,16 @@ protected:
     [[nodiscard]] const std::string& valid_text() const { return m_text; }
     [[nodiscard]] const KnownEnrollment& enrolled() const { return m_alice; }
 
-    // Replaces alice's file with `content`, owned by alice with `mode`.
+    // Replaces alice's file with `content`, owned as the store wants (by
+    // alice, or by root after the line naming her uid), with `mode`.
     void replace_file(std::string_view content, mode_t mode = 0600) {
-        std::filesystem::remove(file());
-        write_file(file(), content, mode);
-        const TestUser& alice = sandbox().user("alice");
-        change_owner(file(), alice.uid, alice.gid);
+        sandbox().plant_enrollment("alice", content, mode);
+    }
+
+    // Gives `path` the owner the store wants of alice's file.
+    void own(const std::filesystem::path& path) {
+        const uid_t owner = sandbox().enrollment_owner("alice");
+        change_owner(path, owner, owner == 0 ? 0 : sandbox().user("alice").gid);
     }
 
     LoginResult login_with_valid_code() {
@@ -134,11 +141,10 @@ TEST_F(EnrollmentFileTest, ControlBytesOfABadLineAreEscapedInTheLog) {
 }
 
 TEST_F(EnrollmentFileTest, SymlinkToAValidFile) {
-    const TestUser& alice = sandbox().user("alice");
-    const auto target = alice.home / "elsewhere";
+    const auto target = file().parent_path() / "elsewhere";
     std::filesystem::rename(file(), target);
     std::filesystem::create_symlink(target, file());
-    change_owner(file(), alice.uid, alice.gid);
+    own(file());
     expect_refused(login_with_valid_code(), file().string() + " is a symbolic link");
 }
 
@@ -158,6 +164,7 @@ TEST_F(EnrollmentFileTest, GroupReadable) {
 }
 
 TEST_F(EnrollmentFileTest, OwnedByAnotherUser) {
+    OTPGATE_FILES_STORE_ONLY("a user's own file (LocalFileOwnedByTheUser is root's)");
     const TestUser& bob = sandbox().user("bob");
     // Readable by alice, so that only the owner check can refuse it.
     ASSERT_EQ(chmod(file().c_str(), 0644), 0);
@@ -168,6 +175,7 @@ TEST_F(EnrollmentFileTest, OwnedByAnotherUser) {
 }
 
 TEST_F(EnrollmentFileTest, OwnedByRootAndPrivate) {
+    OTPGATE_FILES_STORE_ONLY("read with the user's identity; root's files are the local store");
     change_owner(file(), 0, 0);
     // Read with alice's file-system identity: root's private file is closed to her.
     expect_refused(login_with_valid_code(),
@@ -177,8 +185,7 @@ TEST_F(EnrollmentFileTest, OwnedByRootAndPrivate) {
 TEST_F(EnrollmentFileTest, Directory) {
     std::filesystem::remove(file());
     std::filesystem::create_directory(file());
-    const TestUser& alice = sandbox().user("alice");
-    change_owner(file(), alice.uid, alice.gid);
+    own(file());
     ASSERT_EQ(chmod(file().c_str(), 0700), 0);
     expect_refused(login_with_valid_code(), file().string() + " is not a regular file");
 }
@@ -186,8 +193,7 @@ TEST_F(EnrollmentFileTest, Directory) {
 TEST_F(EnrollmentFileTest, FifoDoesNotHang) {
     std::filesystem::remove(file());
     ASSERT_EQ(mkfifo(file().c_str(), 0600), 0);
-    const TestUser& alice = sandbox().user("alice");
-    change_owner(file(), alice.uid, alice.gid);
+    own(file());
     const auto result = login_with_valid_code();
     expect_refused(result, file().string() + " is not a regular file");
     EXPECT_LT(result.seconds, 5.0) << result.describe();
@@ -203,6 +209,7 @@ TEST_F(EnrollmentFileTest, Oversized) {
 }
 
 TEST_F(EnrollmentFileTest, HomeClosedToTheUser) {
+    OTPGATE_FILES_STORE_ONLY("the file in the user's home");
     const TestUser& alice = sandbox().user("alice");
     change_owner(alice.home, 0, 0);  // root's 0700 directory now
     expect_refused(login_with_valid_code(),
@@ -210,6 +217,7 @@ TEST_F(EnrollmentFileTest, HomeClosedToTheUser) {
 }
 
 TEST_F(EnrollmentFileTest, ConfiguredPathWithUserName) {
+    OTPGATE_FILES_STORE_ONLY("enrollment_path is the files store's");
     const TestUser& alice = sandbox().user("alice");
     const auto directory = sandbox().root() / "keys" / "alice";
     std::filesystem::create_directories(directory);
@@ -218,6 +226,64 @@ TEST_F(EnrollmentFileTest, ConfiguredPathWithUserName) {
     sandbox().write_config("enrollment_path = " + (sandbox().root() / "keys/%u/otpgate").string());
     const auto result = login_with_valid_code();
     EXPECT_EQ(result.auth_rc, PAM_SUCCESS) << result.describe();
+}
+
+// --- root's files (store = local) -------------------------------------------
+
+TEST_F(EnrollmentFileTest, LocalFileOwnedByTheUser) {
+    OTPGATE_LOCAL_STORE_ONLY("root's file of alice's enrollment");
+    const TestUser& alice = sandbox().user("alice");
+    change_owner(file(), alice.uid, alice.gid);
+    expect_refused(login_with_valid_code(), file().string() + " is owned by uid " +
+                                                std::to_string(alice.uid) + ", expected uid 0");
+}
+
+TEST_F(EnrollmentFileTest, LocalFileWithoutTheLineNamingTheAccount) {
+    OTPGATE_LOCAL_STORE_ONLY("the line naming the account is the local store's");
+    write_file(file(), valid_text(), 0600);  // alice's text as a files-mode file holds it
+    expect_refused(login_with_valid_code(),
+                   file().string() + ": the first line does not name the account");
+}
+
+// userdel left root's file of the name behind; useradd gave the name to a
+// new uid. The file is no enrollment of the new account: exactly as if
+// there were none (asked and refused; with nullok, let through unasked).
+TEST_F(EnrollmentFileTest, LocalFileOfAnEarlierAccountOfTheSameName) {
+    OTPGATE_LOCAL_STORE_ONLY("the line naming the account is the local store's");
+    const uid_t earlier = sandbox().user("alice").uid + 1000;
+    write_file(file(),
+               "otpgate-local-enrollment uid=" + std::to_string(earlier) + "\n" + valid_text(),
+               0600);
+    const auto result = login_with_valid_code();
+    EXPECT_EQ(result.auth_rc, PAM_AUTH_ERR) << result.describe();
+    EXPECT_EQ(result.prompt_count(), 3U) << result.describe();
+    EXPECT_TRUE(result.logged("user alice is not enrolled")) << result.describe();
+    EXPECT_FALSE(result.logged("authenticated")) << result.describe();
+
+    const auto nullok = login("alice", {}, "otpgate-nullok-stack");
+    EXPECT_EQ(nullok.auth_rc, PAM_SUCCESS) << nullok.describe();
+    EXPECT_TRUE(nullok.prompts.empty()) << nullok.describe();
+    EXPECT_TRUE(
+        nullok.logged("user alice is not enrolled; nullok leaves the decision to the stack"))
+        << nullok.describe();
+}
+
+TEST_F(EnrollmentFileTest, LocalFolderOpenToOthers) {
+    OTPGATE_LOCAL_STORE_ONLY("root's folder of enrollments");
+    const auto folder = file().parent_path();
+    ASSERT_EQ(chmod(folder.c_str(), 0750), 0);
+    expect_refused(login_with_valid_code(),
+                   folder.string() + " must be a directory owned by uid 0 with mode 0700");
+}
+
+TEST_F(EnrollmentFileTest, LocalFolderReplacedByASymlink) {
+    OTPGATE_LOCAL_STORE_ONLY("root's folder of enrollments");
+    const auto folder = file().parent_path();
+    const auto real = sandbox().root() / "elsewhere";
+    std::filesystem::rename(folder, real);
+    std::filesystem::create_symlink(real, folder);
+    expect_refused(login_with_valid_code(),
+                   folder.string() + " must be a directory owned by uid 0 with mode 0700");
 }
 
 }  // namespace

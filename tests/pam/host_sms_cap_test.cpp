@@ -4,11 +4,8 @@
 #include <security/pam_appl.h>
 
 #include "otpgate/core/enrollment/backup_codes.hpp"
-#include "otpgate/core/enrollment/enrollment_store.hpp"
 #include "otpgate/core/primitives/destination.hpp"
 #include "otpgate/core/primitives/random.hpp"
-#include "otpgate/core/state/state_store.hpp"
-#include "otpgate/core/system/user_account.hpp"
 #include "policy_fixture.hpp"
 
 namespace otpgate::pam_tests {
@@ -43,8 +40,6 @@ protected:
 
     // Enrolled by SMS with the number verified, as `otpgate enroll sms` leaves it.
     void enroll_sms(const std::string& user, const std::string& number) {
-        const auto account = core::lookup_user(user);
-        ASSERT_TRUE(account.ok());
         core::OpenSslRandom random;
         core::Enrollment enrollment;
         enrollment.id = core::random_hex(random, 16);
@@ -53,12 +48,13 @@ protected:
         enrollment.created = sandbox().time();
         enrollment.backup =
             core::make_backup_codes(random, 2, 10, sandbox_backup_iterations).stored;
-        ASSERT_TRUE(core::EnrollmentStore("%h/.otpgate").save(*account, enrollment).ok());
-        auto locked = core::StateStore(sandbox().state_dir()).lock(user);
+        sandbox().save_enrollment(user, enrollment);
+        const auto storage = sandbox().storage();
+        auto locked = storage->begin(user);
         ASSERT_TRUE(locked.ok());
-        locked->state().verified_destination =
+        (*locked)->state().verified_destination =
             core::destination_fingerprint(core::Channel::sms, number);
-        ASSERT_TRUE(locked->commit().ok());
+        ASSERT_TRUE((*locked)->commit().ok());
     }
 
     static bool asked_for_a_sent_code(const LoginResult& result) {

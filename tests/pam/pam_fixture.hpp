@@ -50,6 +50,18 @@ private:
     std::vector<std::string> m_secrets;
 };
 
+// Tests of what one store has and the other has not (the user's own file;
+// root's folder of enrollments): skipped, and saying so, under the other
+// store. Only in a test body or SetUp(), like GTEST_SKIP itself.
+#define OTPGATE_FILES_STORE_ONLY(why)                         \
+    if (sandbox().local_store()) {                            \
+        GTEST_SKIP() << "only with store = files: " << (why); \
+    }
+#define OTPGATE_LOCAL_STORE_ONLY(why)                         \
+    if (!sandbox().local_store()) {                           \
+        GTEST_SKIP() << "only with store = local: " << (why); \
+    }
+
 // A prompt for a code, as the module sends it.
 inline const Prompt code_prompt{PAM_PROMPT_ECHO_OFF, "Verification code: "};
 

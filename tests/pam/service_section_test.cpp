@@ -35,7 +35,7 @@ TEST_F(ServiceSectionTest, AMistakeInAnotherServicesSectionStillFailsClosed) {
     sandbox().write_config("[service elsewhere]\nmax_attempts = lots\n");
     const auto result = login("alice", {}, "policy");
     EXPECT_EQ(result.auth_rc, PAM_SERVICE_ERR) << result.describe();
-    EXPECT_TRUE(result.logged(":6: bad value for max_attempts")) << result.describe();
+    EXPECT_TRUE(result.logged(":7: bad value for max_attempts")) << result.describe();
 }
 
 TEST_F(ServiceSectionTest, WhereStateLivesCannotChangePerService) {

@@ -160,6 +160,7 @@ TEST_F(StateTest, DirectoryOwnedByAUserFailsClosed) {
 }
 
 TEST_F(StateTest, MissingDirectoryIsCreatedPrivate) {
+    OTPGATE_FILES_STORE_ONLY("with store = local the enrollments go with the directory");
     std::filesystem::remove_all(sandbox().state_dir());
     const auto result = login_with_fresh_code();
     EXPECT_EQ(result.auth_rc, PAM_SUCCESS) << result.describe();
@@ -167,6 +168,17 @@ TEST_F(StateTest, MissingDirectoryIsCreatedPrivate) {
     ASSERT_EQ(lstat(sandbox().state_dir().c_str(), &info), 0);
     EXPECT_EQ(info.st_mode & 07777, 0700U);
     EXPECT_EQ(info.st_uid, 0U);
+}
+
+// Root's enrollments live in the state directory: without it, alice is
+// not enrolled (asked, and refused), whatever her code.
+TEST_F(StateTest, MissingDirectoryLeavesNoLocalEnrollment) {
+    OTPGATE_LOCAL_STORE_ONLY("the enrollments in the state directory");
+    std::filesystem::remove_all(sandbox().state_dir());
+    const auto result = login_with_fresh_code();
+    EXPECT_EQ(result.auth_rc, PAM_AUTH_ERR) << result.describe();
+    EXPECT_EQ(result.prompt_count(), 3U) << result.describe();
+    EXPECT_TRUE(result.logged("user alice is not enrolled")) << result.describe();
 }
 
 TEST_F(StateTest, FenceCoversEachAcceptedStepOfThisBoot) {

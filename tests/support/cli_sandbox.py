@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 
 SKIP = 77  # ctest SKIP_RETURN_CODE
 
@@ -39,6 +40,73 @@ def preload(*libraries):
 START_TIME = 1700000020
 
 USERS = {"alice": 4301, "bob": 4302}
+
+# The store the tiers run with (`store`): OTPGATE_TEST_STORE, `files` (also
+# when unset) or `local`; tests/CMakeLists.txt registers each test once per
+# store. With `local`, root keeps each enrollment in
+# <state_dir>/enrollments/<user>, root's 0600, its first line naming the
+# account: LOCAL_OWNER_LINE % uid, then the text a user's file would hold.
+STORE = os.environ.get("OTPGATE_TEST_STORE") or "files"
+if STORE not in ("files", "local"):
+    raise SystemExit("OTPGATE_TEST_STORE must be files or local, not %r" % STORE)
+LOCAL_STORE = STORE == "local"
+LOCAL_OWNER_LINE = "otpgate-local-enrollment uid=%d\n"
+
+
+def store_config_line():
+    return "store = " + STORE
+
+
+def enrollment_location(state_dir, home, user):
+    """Where the store keeps `user`'s enrollment (files: the default
+    enrollment_path, %h/.otpgate)."""
+    if LOCAL_STORE:
+        return os.path.join(state_dir, "enrollments", user)
+    return os.path.join(home, ".otpgate")
+
+
+def enrollment_owner(uid):
+    """The owner the store requires of the enrollment of the user `uid`."""
+    return 0 if LOCAL_STORE else uid
+
+
+def read_enrollment(path, uid):
+    """The enrollment text at `path` (bytes), as a user's file holds it: in
+    the local store, after the first line, which must name `uid`."""
+    with open(path, "rb") as f:
+        text = f.read()
+    if LOCAL_STORE:
+        owner_line, _, text = text.partition(b"\n")
+        expected = (LOCAL_OWNER_LINE % uid).rstrip("\n").encode()
+        if owner_line != expected:
+            raise AssertionError("%s starts with %r, not %r" % (path, owner_line, expected))
+    return text
+
+
+def plant_enrollment(path, text, uid, gid, mode=0o600):
+    """Writes `text` (bytes) at `path`, owned and laid out as the store
+    wants its files, so that only `text` can be refused."""
+    if LOCAL_STORE:
+        for folder in (os.path.dirname(os.path.dirname(path)), os.path.dirname(path)):
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            os.chmod(folder, 0o700)
+        text = (LOCAL_OWNER_LINE % uid).encode() + text
+        uid = gid = 0
+    if os.path.lexists(path):
+        os.unlink(path)
+    with open(path, "wb") as f:
+        f.write(text)
+    os.chmod(path, mode)
+    os.chown(path, uid, gid)
+
+
+def files_store_only(reason):
+    """Skips a test (visibly) with store = local: it is about a user's own file."""
+    return unittest.skipIf(LOCAL_STORE, "only with store = files: " + reason)
+
+
+def local_store_only(reason):
+    return unittest.skipUnless(LOCAL_STORE, "only with store = local: " + reason)
 
 
 def require(*programs):
@@ -70,6 +138,7 @@ class Sandbox:
         lines = [
             "enrollment_path = %h/.otpgate",
             "state_dir = " + self.state_dir,
+            store_config_line(),
             "fail_delay_ms = 0",
             # nss_wrapper users are invisible to a set-uid program: these
             # tests run without otpgate-verify (tests/helper has it).
@@ -101,7 +170,21 @@ class Sandbox:
         return os.path.join(self.root, "home", user)
 
     def enrollment_file(self, user):
-        return os.path.join(self.home(user), ".otpgate")
+        """Where the store under test keeps the user's enrollment."""
+        return enrollment_location(self.state_dir, self.home(user), user)
+
+    def uid(self, user):
+        return 0 if user == "root" else USERS[user]
+
+    def enrollment_owner(self, user):
+        return enrollment_owner(self.uid(user))
+
+    def read_enrollment(self, user):
+        return read_enrollment(self.enrollment_file(user), self.uid(user))
+
+    def plant_enrollment(self, user, text, mode=0o600):
+        uid = self.uid(user)
+        plant_enrollment(self.enrollment_file(user), text, uid, uid, mode)
 
     def state_file(self, user):
         return os.path.join(self.state_dir, user)

@@ -116,6 +116,11 @@ struct Barrier {
     int go_fd = -1;     // the child waits here until the parent closes the other end
 };
 
+// libpam calls this instead of sleeping the delay a module asked for after
+// a failure (pam_unix's 2 s; ours is fail_delay_ms=0 in every test stack):
+// the tests assert what a login decides, never how long it waited.
+extern "C" void skip_fail_delay(int /*status*/, unsigned /*microseconds*/, void* /*data*/) {}
+
 // Runs in the forked child; never returns and never runs the parent's
 // atexit handlers or destructors (pam_wrapper's would remove its folder).
 [[noreturn]] void child_main(const LoginRequest& request, int result_fd, int stderr_fd,
@@ -132,6 +137,10 @@ struct Barrier {
     report += "start " + std::to_string(start_rc) + "\n";
     if (start_rc == PAM_SUCCESS && !request.rhost.empty()) {
         pam_set_item(pamh, PAM_RHOST, request.rhost.c_str());
+    }
+    if (start_rc == PAM_SUCCESS) {
+        void (*const no_delay)(int, unsigned, void*) = skip_fail_delay;
+        pam_set_item(pamh, PAM_FAIL_DELAY, reinterpret_cast<const void*>(no_delay));
     }
     remove_own_pam_wrapper_folder(parent_folder);
     if (barrier.ready_fd >= 0) {

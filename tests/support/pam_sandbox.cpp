@@ -14,11 +14,12 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "otpgate/core/config/config.hpp"
 #include "otpgate/core/enrollment/backup_codes.hpp"
-#include "otpgate/core/enrollment/enrollment_store.hpp"
 #include "otpgate/core/primitives/base32.hpp"
 #include "otpgate/core/primitives/hex.hpp"
 #include "otpgate/core/primitives/random.hpp"
+#include "otpgate/core/storage/open_storage.hpp"
 #include "otpgate/core/system/user_account.hpp"
 
 namespace otpgate::pam_tests {
@@ -91,7 +92,27 @@ std::string hash_name(core::HashAlgorithm algorithm) {
     return "sha1";
 }
 
+core::UserAccount account_of(std::string_view name) {
+    auto account = core::lookup_user(name);  // through nss_wrapper
+    if (!account) {
+        throw std::runtime_error(account.error().message);
+    }
+    return *account;
+}
+
 }  // namespace
+
+TestStore test_store_from_environment() {
+    const char* value = std::getenv("OTPGATE_TEST_STORE");
+    if (value == nullptr || std::string_view(value) == "files") {
+        return TestStore::files;
+    }
+    if (std::string_view(value) == "local") {
+        return TestStore::local;
+    }
+    throw std::invalid_argument("OTPGATE_TEST_STORE must be files or local, not '" +
+                                std::string(value) + "'");
+}
 
 std::filesystem::path test_config_path() {
     return OTPGATE_TEST_CONFIG;
@@ -157,7 +178,9 @@ bool nss_wrapper_active() {
     return enabled();
 }
 
-Sandbox::Sandbox() {
+Sandbox::Sandbox()
+    : m_store(test_store_from_environment()),
+      m_storage_log(std::make_unique<core::StderrLogger>("sandbox storage: ")) {
     char name[] = "/tmp/otpgate-pam.XXXXXX";
     if (mkdtemp(name) == nullptr) {
         fail("mkdtemp");
@@ -216,6 +239,18 @@ std::filesystem::path Sandbox::enrollment_file(std::string_view name) const {
     return user(name).home / ".otpgate";
 }
 
+std::filesystem::path Sandbox::enrollment_location(std::string_view name) const {
+    const auto location = storage()->enrollment_location(account_of(name));
+    if (!location) {
+        throw std::runtime_error("the store names no place for " + std::string(name));
+    }
+    return *location;
+}
+
+uid_t Sandbox::enrollment_owner(std::string_view name) const {
+    return local_store() ? 0 : user(name).uid;
+}
+
 void Sandbox::set_time(std::int64_t unix_time) {
     const auto seconds = static_cast<std::time_t>(unix_time);
     std::tm parts{};
@@ -234,6 +269,7 @@ void Sandbox::write_config(std::string_view extra) const {
     text += "state_dir = " + state_dir().string() + "\n";
     text += "debug = yes\n";
     text += "backup_code_iterations = " + std::to_string(sandbox_backup_iterations) + "\n";
+    text += std::string("store = ") + (local_store() ? "local" : "files") + "\n";
     text += extra;
     text += "\n";
     const auto temporary = test_config_path().string() + ".new";
@@ -241,13 +277,46 @@ void Sandbox::write_config(std::string_view extra) const {
     std::filesystem::rename(temporary, test_config_path());
 }
 
+std::unique_ptr<core::Storage> Sandbox::storage() const {
+    // The lines write_config() always writes, whatever else a test put in
+    // the file (a broken config, an enrollment_path it moves files to).
+    core::Config config;
+    config.state_dir = state_dir();
+    config.store = local_store() ? core::StoreKind::local : core::StoreKind::files;
+    auto opened = core::open_storage(config, *m_storage_log);
+    if (!opened) {
+        throw std::runtime_error("cannot open the store: " + opened.error().message);
+    }
+    return std::move(opened.value());
+}
+
+void Sandbox::save_enrollment(std::string_view name, const core::Enrollment& enrollment) const {
+    if (auto saved = storage()->save_enrollment(account_of(name), enrollment); !saved) {
+        throw std::runtime_error("cannot enroll " + std::string(name) + ": " +
+                                 saved.error().message);
+    }
+}
+
+void Sandbox::plant_enrollment(std::string_view name, std::string_view text, mode_t mode) const {
+    const TestUser& owner = user(name);
+    const auto path = enrollment_location(name);
+    std::string content(text);
+    if (local_store()) {
+        // The state directory and its enrollments/ folder, as the store makes them.
+        for (const auto& directory : {state_dir(), path.parent_path()}) {
+            std::filesystem::create_directories(directory);
+            check(chmod(directory.c_str(), 0700), "chmod " + directory.string());
+        }
+        content = "otpgate-local-enrollment uid=" + std::to_string(owner.uid) + "\n" + content;
+    }
+    std::filesystem::remove(path);
+    write_file(path, content, mode);
+    change_owner(path, enrollment_owner(name), local_store() ? 0 : owner.gid);
+}
+
 KnownEnrollment Sandbox::enroll(std::string_view name, core::TotpParameters params,
                                 unsigned backup_codes) const {
     static_cast<void>(user(name));
-    const auto account = core::lookup_user(name);  // through nss_wrapper
-    if (!account) {
-        throw std::runtime_error(account.error().message);
-    }
     core::OpenSslRandom random;
     KnownEnrollment known;
     known.user = std::string(name);
@@ -265,10 +334,7 @@ KnownEnrollment Sandbox::enroll(std::string_view name, core::TotpParameters para
     known.secret_hex =
         core::hex_encode(enrollment.totp_secret.data(), enrollment.totp_secret.size());
 
-    const core::EnrollmentStore store("%h/.otpgate");
-    if (auto saved = store.save(*account, enrollment); !saved) {
-        throw std::runtime_error("cannot enroll " + known.user + ": " + saved.error().message);
-    }
+    save_enrollment(name, enrollment);
     return known;
 }
 

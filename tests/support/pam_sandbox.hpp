@@ -7,12 +7,15 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "otpgate/core/enrollment/enrollment.hpp"
 #include "otpgate/core/primitives/otp.hpp"
+#include "otpgate/core/storage/storage.hpp"
+#include "otpgate/core/system/logger.hpp"
 
 namespace otpgate::pam_tests {
 
@@ -41,6 +44,12 @@ struct KnownEnrollment {
     std::vector<std::string> backup_codes;  // plain digits
 };
 
+// The store the tiers run with: OTPGATE_TEST_STORE, `files` (also when it
+// is unset) or `local` (tests/CMakeLists.txt registers each test once per
+// store). Any other value throws: a typo must not quietly test `files`.
+enum class TestStore { files, local };
+TestStore test_store_from_environment();
+
 class Sandbox {
 public:
     // Creates /tmp/otpgate-pam.XXXXXX (mode 0755), users alice, bob, carol,
@@ -61,23 +70,45 @@ public:
     // The default enrollment_path, %h/.otpgate.
     [[nodiscard]] std::filesystem::path enrollment_file(std::string_view user) const;
 
+    [[nodiscard]] TestStore store() const noexcept { return m_store; }
+    [[nodiscard]] bool local_store() const noexcept { return m_store == TestStore::local; }
+    // Where the configured store keeps the user's enrollment (files: the
+    // enrollment_path; local: <state_dir>/enrollments/<user>), as the store
+    // itself says.
+    [[nodiscard]] std::filesystem::path enrollment_location(std::string_view user) const;
+    // The owner the store requires of that file: the user, or root (local).
+    [[nodiscard]] uid_t enrollment_owner(std::string_view user) const;
+
     // Freezes the faked clock at `unix_time` (atomically replaces the file).
     void set_time(std::int64_t unix_time);
     [[nodiscard]] std::int64_t time() const noexcept { return m_time; }
 
     // Writes the config file every service names: the state directory in
-    // this sandbox, debug logging, sandbox_backup_iterations (lines 2 to
-    // 4), then `extra` lines from line 5.
+    // this sandbox, debug logging, sandbox_backup_iterations, the store
+    // (lines 2 to 5), then `extra` lines from line 6.
     void write_config(std::string_view extra = {}) const;
 
-    // Writes an enrollment through the core store, as the user would.
+    // The store the module opens with the config's first lines: this
+    // sandbox's state directory and store, the default enrollment_path.
+    [[nodiscard]] std::unique_ptr<core::Storage> storage() const;
+
+    // Writes an enrollment through that store, as `otpgate enroll` would.
     KnownEnrollment enroll(std::string_view user, core::TotpParameters params = {},
                            unsigned backup_codes = 10) const;
+    void save_enrollment(std::string_view user, const core::Enrollment& enrollment) const;
+
+    // Replaces the user's enrollment with `text`, owned and placed as the
+    // store wants its files (local: after the line naming the user's uid),
+    // so that only `text` can be refused.
+    void plant_enrollment(std::string_view user, std::string_view text, mode_t mode = 0600) const;
 
 private:
     std::filesystem::path m_root;
     std::vector<TestUser> m_users;
     std::int64_t m_time = base_time;
+    TestStore m_store = TestStore::files;
+    // Outlives every storage() it serves; says on stderr why a store failed.
+    std::unique_ptr<core::Logger> m_storage_log;
 };
 
 // The code oathtool computes for `enrollment` at `unix_time`.
