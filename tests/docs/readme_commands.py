@@ -24,7 +24,7 @@ SSHD_WORLD = "tests/e2e/sshd_world.py"
 RUN_BY = {
     "./scripts/install-deps": (CI, "./scripts/install-deps"),
     "dpkg-buildpackage -us -uc -b": (CI, "dpkg-buildpackage -us -uc -b"),
-    "dpkg -i ../libpam-otpgate_0.1.0-1_amd64.deb ../otpgate_0.1.0-1_amd64.deb":
+    "dpkg -i ../libpam-otpgate_0.1.0-2_amd64.deb ../otpgate_0.1.0-2_amd64.deb":
         (CI, 'dpkg -i "${debs[@]}"'),
     "otpgate enroll totp --user alice": (CI, 'otpgate enroll totp --user "$test_user"'),
     'otpgate enroll sms "+61 491 570 156" --user alice':
