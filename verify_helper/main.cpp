@@ -19,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "enrollment_requests.hpp"
 #include "helper_exit.hpp"
 #include "otpgate/core/primitives/random.hpp"
 #include "otpgate/core/storage/open_storage.hpp"
@@ -86,6 +87,7 @@ HelperExit run(int argc, char** argv) {
         std::fputs(verify_usage().data(), stderr);
         return fail(HelperExit::usage, refused->message);
     }
+    logger.notice("request of user " + account->name + ": " + describe_request(request));
 
     auto storage = core::open_storage(config, logger);
     if (!storage) {
@@ -120,6 +122,10 @@ HelperExit run(int argc, char** argv) {
                 return disable_enrollment(services);
             } else if constexpr (std::is_same_v<Asked, RenewBackupCodes>) {
                 return renew_backup_codes(services);
+            } else if constexpr (std::is_same_v<Asked, EnrollTotp>) {
+                return enroll_totp(services, asked);
+            } else if constexpr (std::is_same_v<Asked, ImportGoogleAuthenticator>) {
+                return import_google_authenticator(services, asked);
             } else {
                 return {HelperExit::usage, asked.message};  // refused above already
             }
