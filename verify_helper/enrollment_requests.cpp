@@ -145,8 +145,8 @@ void show_new_secret(const HelperServices& services, const core::Enrollment& enr
         core::totp_uri(issuer, services.account.name, enrollment.totp_secret, enrollment.totp);
     // The caller's TERM is gone with the rest of its environment: the
     // otpgate command passes the style it resolved.
-    const cli::QrStyle style = cli::resolve_qr_style(qr_style, cli::is_terminal(STDOUT_FILENO),
-                                                     nullptr);
+    const cli::QrStyle style =
+        cli::resolve_qr_style(qr_style, cli::is_terminal(STDOUT_FILENO), nullptr);
     if (style != cli::QrStyle::none) {
         if (const auto qr = cli::render_qr(uri.view(), style)) {
             cli::print("Scan this QR code with your authenticator app:\n\n");
@@ -184,9 +184,9 @@ std::variant<core::GoogleAuthenticatorFile, HelperOutcome> read_google_authentic
     auto text = core::read_google_authenticator_text(services.account, path);
     if (!text) {
         if (text.error().kind == ErrorKind::not_found) {
-            return HelperOutcome{HelperExit::not_enrolled,
-                                 path.string() +
-                                     " does not exist (have you set up google-authenticator?)"};
+            return HelperOutcome{
+                HelperExit::not_enrolled,
+                path.string() + " does not exist (have you set up google-authenticator?)"};
         }
         HelperOutcome refused = storage_outcome(text.error(), what);
         if (text.error().kind == ErrorKind::unsafe &&
@@ -199,9 +199,9 @@ std::variant<core::GoogleAuthenticatorFile, HelperOutcome> read_google_authentic
     }
     auto parsed = core::parse_google_authenticator_file(text->view());
     if (!parsed) {
-        return HelperOutcome{HelperExit::storage, what + " cannot be read: " +
-                                                      parsed.error().message +
-                                                      "; nothing was changed"};
+        return HelperOutcome{
+            HelperExit::storage,
+            what + " cannot be read: " + parsed.error().message + "; nothing was changed"};
     }
     return std::move(parsed.value());
 }
@@ -232,7 +232,7 @@ void record_used_step(const HelperServices& services, core::GoogleAuthenticatorI
 
 HelperOutcome enroll_totp(const HelperServices& services, const EnrollTotp& request) {
     const std::string& user = services.account.name;
-    const std::string issuer = request.issuer                ? *request.issuer
+    const std::string issuer = request.issuer                   ? *request.issuer
                                : services.config.issuer.empty() ? services.login.host_name
                                                                 : services.config.issuer;
     if (auto problem = core::issuer_problem(issuer)) {

@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 
+#include "helper_services.hpp"
 #include "otpgate/core/enrollment/change_notice.hpp"
 #include "otpgate/core/enrollment/enrollment.hpp"
-#include "helper_services.hpp"
 
 namespace otpgate::verify {
 
