@@ -1,11 +1,11 @@
 // otpgate-verify: the set-uid root helper through which an ordinary user
 // proves a code of their second factor, or verifies a new phone number or
 // address, without ever reading provider credentials or writing the
-// root-owned state themselves. It acts only for the user who runs it (the
-// real uid), reads only the configuration file fixed at build time, sends
-// at most one code per run under the user's send limits, and the message
-// text comes from that configuration: it can never relay what the caller
-// writes. Everything it is given (arguments, input, environment,
+// root-owned state themselves; and, when root keeps the enrollments
+// (store = local), makes their changes of enrollment whole. It acts only for the user who runs it
+// (the real uid), reads only the configuration file fixed at build time, sends at most one code per
+// run under the user's send limits, and the message text comes from that configuration: it can
+// never relay what the caller writes. Everything it is given (arguments, input, environment,
 // descriptors, limits) is treated as hostile; see process_hygiene.hpp.
 #include <grp.h>
 #include <unistd.h>
