@@ -1,13 +1,14 @@
 #include "enrollment_requests.hpp"
 
+#include <algorithm>
 #include <filesystem>
-#include <functional>
 
 #include "helper_records.hpp"
 #include "import_report.hpp"
 #include "otpgate/core/enrollment/google_authenticator_import.hpp"
 #include "otpgate/core/enrollment/new_enrollment.hpp"
 #include "otpgate/core/enrollment/otpauth_uri.hpp"
+#include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/login/login_dialogue.hpp"
 #include "otpgate/core/login/recorded_check.hpp"
 #include "otpgate/core/primitives/base32.hpp"
@@ -65,9 +66,10 @@ Existing prove_existing(const HelperServices& services, const std::string& repla
 }
 
 // Up to max_confirming_tries codes of `enrollment`'s secret, checked here
-// only (it is not saved yet); the accepted one, to be recorded as spent.
-std::optional<core::SecretString> confirming_code(const HelperServices& services,
-                                                  const core::Enrollment& enrollment) {
+// only (it is not saved yet); the step of the accepted one, to be recorded
+// as spent.
+std::optional<std::int64_t> confirmed_step(const HelperServices& services,
+                                           const core::Enrollment& enrollment) {
     core::LoginServices& login = services.login;
     const std::string prompt =
         "Enter the " + std::to_string(enrollment.totp.digits) + "-digit code from your app: ";
@@ -76,11 +78,14 @@ std::optional<core::SecretString> confirming_code(const HelperServices& services
         if (!answer) {
             return std::nullopt;
         }
-        auto digits = core::normalize_typed_code(answer->view());
-        if (digits && core::verify_totp(enrollment.totp_secret, digits->view(), login.clock.now(),
-                                        enrollment.totp, services.config.totp_window, std::nullopt)
-                              .match == core::TotpMatch::accepted) {
-            return std::move(*digits);
+        const auto digits = core::normalize_typed_code(answer->view());
+        if (digits) {
+            const core::TotpVerdict verdict =
+                core::verify_totp(enrollment.totp_secret, digits->view(), login.clock.now(),
+                                  enrollment.totp, services.config.totp_window, std::nullopt);
+            if (verdict.match == core::TotpMatch::accepted) {
+                return verdict.step;
+            }
         }
         cli::tell(attempt < max_confirming_tries ? "That code is not valid. Try again."
                                                  : "That code is not valid.");
@@ -88,45 +93,60 @@ std::optional<core::SecretString> confirming_code(const HelperServices& services
     return std::nullopt;
 }
 
-// Saves `enrollment`, then records the confirming code's step as spent
-// exactly as `confirm-totp` does (so the code cannot log in again). When
-// that is refused, `previous` is put back (or the new one removed).
+// Saves `enrollment` while the user's state is locked, and in the same
+// transaction adopts it and records the confirming step as spent, as
+// confirm-totp does: no login sees the new secret with its confirming code
+// still unspent. Refused while the user is locked out. Should the state not
+// take the change, `previous` is put back (or the new one removed).
 HelperOutcome save_confirmed(const HelperServices& services, const core::Enrollment& enrollment,
-                             const core::SecretString& code,
-                             const std::optional<core::Enrollment>& previous) {
+                             std::int64_t step, const std::optional<core::Enrollment>& previous) {
     core::LoginServices& login = services.login;
+    const std::string& user = services.account.name;
+    core::AttemptRecorder recorder(login.storage, user, services.config, login.logger,
+                                   std::nullopt);
+    const auto standing = recorder.standing(login.clock.now());
+    if (!standing) {
+        return {HelperExit::storage,
+                "your login state cannot be read or written; nothing was changed"};
+    }
+    if (standing->lock_remaining) {
+        return {HelperExit::not_verified,
+                "your second factor is locked after wrong codes; nothing was changed"};
+    }
+    auto opened = login.storage.begin(user);
+    if (!opened) {
+        HelperOutcome failed = storage_outcome(opened.error(), "the login state of user " + user);
+        failed.message += "; nothing was changed";
+        return failed;
+    }
     if (auto saved = login.storage.save_enrollment(services.account, enrollment); !saved) {
         HelperOutcome failed = storage_outcome(saved.error(), "your enrollment");
         failed.message += "; nothing was changed";
         return failed;
     }
-    core::AttemptRecorder recorder(login.storage, services.account.name, services.config,
-                                   login.logger, std::nullopt);
-    const core::AttemptResult result =
-        recorder.confirm_new_totp(enrollment, code.view(), login.clock.now());
-    if (result == core::AttemptResult::accepted) {
-        return {HelperExit::ok, {}};
+    core::UserState& state = (*opened)->state();
+    core::adopt_enrollment(state, enrollment);
+    if (!state.last_totp_step || *state.last_totp_step < step) {
+        state.last_totp_step = step;
     }
-    const auto restored = previous ? login.storage.save_enrollment(services.account, *previous)
-                                   : login.storage.remove_enrollment(services.account);
-    if (!restored) {
-        login.logger.error("cannot put back the enrollment of user " + services.account.name +
-                           ": " + restored.error().message);
-        return {HelperExit::storage,
-                "the new enrollment was not confirmed and the old one cannot be put back; "
-                "ask an administrator"};
-    }
-    switch (result) {
-        case core::AttemptResult::unavailable:
+    if (auto committed = (*opened)->commit(); !committed) {
+        login.logger.error("cannot record the confirming code of user " + user + ": " +
+                           committed.error().message);
+        opened->reset();
+        const auto restored = previous ? login.storage.save_enrollment(services.account, *previous)
+                                       : login.storage.remove_enrollment(services.account);
+        if (!restored) {
+            login.logger.error("cannot put back the enrollment of user " + user + ": " +
+                               restored.error().message);
             return {HelperExit::storage,
-                    "your login state cannot be read or written; nothing was changed"};
-        case core::AttemptResult::locked:
-            return {HelperExit::not_verified,
-                    "your second factor is locked after wrong codes; nothing was changed"};
-        default:
-            return {HelperExit::not_verified,
-                    "that code does not confirm your new enrollment; nothing was changed"};
+                    "the confirming code cannot be recorded and the old enrollment cannot be "
+                    "put back; ask an administrator"};
+        }
+        return {HelperExit::storage,
+                "your login state cannot be read or written; nothing was changed"};
     }
+    login.logger.info("user " + user + " confirmed a new TOTP enrollment; its code is spent");
+    return {HelperExit::ok, {}};
 }
 
 void announce_totp(const HelperServices& services, const std::optional<core::Enrollment>& previous,
@@ -206,28 +226,6 @@ std::variant<core::GoogleAuthenticatorFile, HelperOutcome> read_google_authentic
     return std::move(parsed.value());
 }
 
-// The steps google-authenticator saw used stay used (the confirming code's
-// step, recorded already, is usually newer).
-void record_used_step(const HelperServices& services, core::GoogleAuthenticatorImport& imported) {
-    if (!imported.used_step) {
-        return;
-    }
-    auto opened = services.login.storage.begin(services.account.name);
-    if (!opened) {
-        return;
-    }
-    core::UserState& state = (*opened)->state();
-    if (!state.last_totp_step || *state.last_totp_step < *imported.used_step) {
-        state.last_totp_step = imported.used_step;
-        if (!(*opened)->commit()) {
-            cli::tell("The last code used with google-authenticator may log in once more.");
-            return;
-        }
-    }
-    imported.carried.emplace_back(
-        "the last code used with google-authenticator, which cannot log in again");
-}
-
 }  // namespace
 
 HelperOutcome enroll_totp(const HelperServices& services, const EnrollTotp& request) {
@@ -248,12 +246,12 @@ HelperOutcome enroll_totp(const HelperServices& services, const EnrollTotp& requ
     const core::NewEnrollment fresh = core::make_totp_enrollment(
         services.config, services.login.random, services.login.clock.now());
     show_new_secret(services, fresh.enrollment, issuer, request.qr);
-    const auto code = confirming_code(services, fresh.enrollment);
-    if (!code) {
+    const auto step = confirmed_step(services, fresh.enrollment);
+    if (!step) {
         services.login.logger.notice("user " + user + " did not confirm a new TOTP secret");
         return {HelperExit::not_verified, "code not verified; nothing was changed"};
     }
-    if (HelperOutcome saved = save_confirmed(services, fresh.enrollment, *code, previous);
+    if (HelperOutcome saved = save_confirmed(services, fresh.enrollment, *step, previous);
         saved.exit != HelperExit::ok) {
         return saved;
     }
@@ -314,15 +312,20 @@ HelperOutcome import_google_authenticator(const HelperServices& services,
         }
     }
     cli::print("To finish, a code from the app that holds this secret.\n");
-    const auto code = confirming_code(services, imported->enrollment);
-    if (!code) {
+    const auto step = confirmed_step(services, imported->enrollment);
+    if (!step) {
         return {HelperExit::not_verified, "code not verified; nothing was changed"};
     }
-    if (HelperOutcome saved = save_confirmed(services, imported->enrollment, *code, previous);
+    // The step google-authenticator saw used last stays used too.
+    const std::int64_t spent = imported->used_step ? std::max(*step, *imported->used_step) : *step;
+    if (HelperOutcome saved = save_confirmed(services, imported->enrollment, spent, previous);
         saved.exit != HelperExit::ok) {
         return saved;
     }
-    record_used_step(services, *imported);
+    if (imported->used_step) {
+        imported->carried.emplace_back(
+            "the last code used with google-authenticator, which cannot log in again");
+    }
     login.logger.notice("user " + user + " imported the google-authenticator file " +
                         path.string() + " as their TOTP enrollment (" +
                         std::to_string(imported->enrollment.backup.hashes_hex.size()) +
