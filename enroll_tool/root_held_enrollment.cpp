@@ -27,6 +27,12 @@ ExitCode change_through_helper(const CommandContext& context,
 }
 
 ExitCode show_root_held_status(const CommandContext& context) {
+    if (verify_helper_installed(context.config)) {
+        if (auto refused = run_verify_helper(context.config, {"status"})) {
+            return report(*refused);
+        }
+        return ExitCode::ok;
+    }
     print("User " + context.user_name() +
           ": the enrollment is kept by root on this host (store = local), out of reach of your "
           "account.\n"

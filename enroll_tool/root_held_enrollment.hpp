@@ -24,7 +24,8 @@ bool enrollment_held_by_root(const CommandContext& context);
 ExitCode change_through_helper(const CommandContext& context,
                                const std::vector<std::string>& request);
 
-// What `otpgate status` can tell an ordinary user whose enrollment root keeps.
+// `otpgate status` for an ordinary user whose enrollment root keeps: the
+// helper's summary (no secret), or, without a helper, where to ask.
 ExitCode show_root_held_status(const CommandContext& context);
 
 }  // namespace otpgate::cli

@@ -47,6 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(arguments.size() == 1 && arguments[0] == "disable");
     } else if (std::holds_alternative<verify::RenewBackupCodes>(request)) {
         FUZZ_CHECK(arguments.size() == 1 && arguments[0] == "backup-codes");
+    } else if (std::holds_alternative<verify::ShowStatus>(request)) {
+        FUZZ_CHECK(arguments.size() == 1 && arguments[0] == "status");
     } else if (const auto* enroll = std::get_if<verify::EnrollTotp>(&request)) {
         FUZZ_CHECK(!arguments.empty() && arguments.size() % 2 == 1 && arguments.size() <= 5 &&
                    arguments[0] == "enroll-totp");

@@ -1,6 +1,7 @@
 #include "enrollment_requests.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <filesystem>
 
 #include "helper_records.hpp"
@@ -260,6 +261,39 @@ HelperOutcome enroll_totp(const HelperServices& services, const EnrollTotp& requ
     cli::print("Code confirmed. TOTP is now enrolled for user " + user + ".\n");
     cli::print_backup_codes(fresh.backup_codes);
     announce_totp(services, previous, verified_before);
+    return {HelperExit::ok, {}};
+}
+
+HelperOutcome show_status(const HelperServices& services) {
+    const std::string& user = services.account.name;
+    const auto enrollment = services.login.storage.load_enrollment(services.account);
+    if (!enrollment) {
+        if (enrollment.error().kind == ErrorKind::not_found) {
+            return {HelperExit::not_enrolled, "you are not enrolled"};
+        }
+        return storage_outcome(enrollment.error(), "your enrollment");
+    }
+    const auto record = root_record(services);
+    if (!record) {
+        return storage_outcome(record.error(), "the login state of user " + user);
+    }
+    const std::size_t issued = enrollment->backup.hashes_hex.size();
+    const std::uint64_t first_issued =
+        issued >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << issued) - 1;
+    const std::size_t used =
+        record->enrollment_id == enrollment->id
+            ? static_cast<std::size_t>(std::popcount(record->backup_used_mask & first_issued))
+            : 0;
+    const auto channel = core::channel_of(enrollment->method);
+    cli::print("User:             " + cli::as_field(user) + "\n");
+    cli::print("Method:           " +
+               (channel ? describe(*channel, enrollment->destination)
+                        : "TOTP (" + cli::describe_totp(enrollment->totp) + ")") +
+               "\n");
+    cli::print("Enrolled:         " + cli::format_utc(enrollment->created) + "\n");
+    cli::print("Kept by:          root (store = local)\n");
+    cli::print("Backup codes:     " + std::to_string(issued) + " issued, " +
+               std::to_string(issued - used) + " unused\n");
     return {HelperExit::ok, {}};
 }
 

@@ -23,4 +23,8 @@ HelperOutcome enroll_totp(const HelperServices& services, const EnrollTotp& requ
 HelperOutcome import_google_authenticator(const HelperServices& services,
                                           const ImportGoogleAuthenticator& request);
 
+// What the caller has enrolled, as `otpgate status` shows it, never a
+// secret; not_enrolled when nothing.
+HelperOutcome show_status(const HelperServices& services);
+
 }  // namespace otpgate::verify

@@ -126,6 +126,8 @@ HelperExit run(int argc, char** argv) {
                 return enroll_totp(services, asked);
             } else if constexpr (std::is_same_v<Asked, ImportGoogleAuthenticator>) {
                 return import_google_authenticator(services, asked);
+            } else if constexpr (std::is_same_v<Asked, ShowStatus>) {
+                return show_status(services);
             } else {
                 return {HelperExit::usage, asked.message};  // refused above already
             }

@@ -106,6 +106,7 @@ std::string_view verify_usage() {
            "       otpgate-verify enroll-sms +E164NUMBER\n"
            "       otpgate-verify enroll-email ADDRESS\n"
            "       otpgate-verify import-google-authenticator [--force] [/PATH]\n"
+           "       otpgate-verify status\n"
            "Run by otpgate; acts only for the user who runs it.\n";
 }
 
@@ -141,6 +142,9 @@ VerifyRequest parse_verify_request(const std::vector<std::string>& arguments,
     if (arguments.size() == 1 && arguments[0] == "backup-codes") {
         return RenewBackupCodes{};
     }
+    if (arguments.size() == 1 && arguments[0] == "status") {
+        return ShowStatus{};
+    }
     if (arguments.size() == 2 && (arguments[0] == "enroll-sms" || arguments[0] == "enroll-email")) {
         return enroll_destination_request(arguments, config);
     }
@@ -169,6 +173,7 @@ std::string describe_request(const VerifyRequest& request) {
             return std::string("import-google-authenticator") + (r.force ? " --force" : "") +
                    (r.path ? " " + *r.path : std::string());
         }
+        std::string operator()(const ShowStatus&) const { return "status"; }
         std::string operator()(const RequestError& r) const { return "refused: " + r.message; }
     };
     return std::visit(Describe{}, request);

@@ -64,13 +64,18 @@ struct DisableEnrollment {};
 // codes are made, saved, shown once, and the change announced.
 struct RenewBackupCodes {};
 
+// `otpgate-verify status` (store = local): what the caller has enrolled,
+// without a secret: the method (a destination masked), since when, and how
+// many backup codes are left.
+struct ShowStatus {};
+
 struct RequestError {
     std::string message;
 };
 
 using VerifyRequest =
     std::variant<ProveCurrent, VerifyDestination, ConfirmTotp, DisableEnrollment, RenewBackupCodes,
-                 EnrollTotp, ImportGoogleAuthenticator, RequestError>;
+                 EnrollTotp, ImportGoogleAuthenticator, ShowStatus, RequestError>;
 
 // `arguments` excludes argv[0]. Destinations are checked against the
 // configuration: E.164 with an allowed calling code, or a plain address.

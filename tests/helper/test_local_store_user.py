@@ -151,6 +151,9 @@ class LocalStoreUserTest(helper_test.HelperJourneys):
 
     # --- journeys -------------------------------------------------------------
 
+    def status(self, exit_status=0):
+        return self.run_to_end(self.track(helper_test.WORLD.cli(USER, ["status"])), exit_status)
+
     def login(self, code, succeeds, user=USER):
         child = self.track(helper_test.WORLD.pamtester(user))
         child.expect_exact("Verification code: ")
@@ -168,6 +171,7 @@ class LocalStoreUserTest(helper_test.HelperJourneys):
 
     def test_totp_enrolled_at_a_terminal_stays_out_of_the_users_reach(self):
         world = helper_test.WORLD
+        self.assertIn("you are not enrolled", self.status(3))
         child = self.track(world.cli(USER, ["enroll", "totp", "--issuer", "Example Corp"]))
         child.expect_exact("code from your app: ")
         shown = child.before
@@ -196,8 +200,14 @@ class LocalStoreUserTest(helper_test.HelperJourneys):
         current = helper_test.totp(secret)
         self.login(current, True)
         self.login(current, False)  # a replay
+        self.assertRegex(self.status(), r"Backup codes: +10 issued, 10 unused")
         self.login(backup_codes[0], True)
         self.login(backup_codes[0], False)  # each backup code works once
+        # The helper's summary: no secret, and what root's state knows.
+        summary = self.status()
+        self.assertRegex(summary, r"Method: +TOTP \(SHA1, 6 digits")
+        self.assertRegex(summary, r"Backup codes: +10 issued, 9 unused")
+        self.assertNotIn(secret, summary)
 
     def pam_login(self, code, rhost=None, asked=True):
         """pamtester's exit status: 0 when the module let the user in."""

@@ -95,6 +95,13 @@ TEST(VerifyRequest, ImportTakesForceAndAnAbsolutePath) {
     EXPECT_EQ(describe_request(full), "import-google-authenticator --force /home/alice/ga-backup");
 }
 
+TEST(VerifyRequest, StatusTakesNoArguments) {
+    EXPECT_TRUE(std::holds_alternative<ShowStatus>(parse_verify_request({"status"}, {})));
+    EXPECT_TRUE(
+        std::holds_alternative<RequestError>(parse_verify_request({"status", "--user"}, {})));
+    EXPECT_TRUE(std::holds_alternative<RequestError>(parse_verify_request({"status", "root"}, {})));
+}
+
 TEST(VerifyRequest, EverythingElseIsRefused) {
     const std::vector<std::vector<std::string>> refused = {
         {},
