@@ -28,7 +28,8 @@ constexpr unsigned max_confirming_tries = 3;
 
 // The enrollment a change replaces, after its code; nullopt when there is
 // none (or a damaged one, and root's state shows no factor the change
-// would skip); an outcome when the change must stop.
+// would skip); an outcome when the change must stop. `replace_allowed`
+// false is an import without --force, which refuses to replace anything.
 using Existing = std::variant<std::optional<core::Enrollment>, HelperOutcome>;
 
 Existing prove_existing(const HelperServices& services, const std::string& replaced_note,

@@ -345,6 +345,28 @@ class LocalStoreUserTest(helper_test.HelperJourneys):
                 self.assertNotIn("JBSWY3DP", output)
         self.assertFalse(os.path.lexists(world.root_enrollment()))
 
+    def test_every_change_is_announced_from_the_privileged_side(self):
+        world = helper_test.WORLD
+
+        def notices():
+            return [m["text"] for m in world.messages() if m["kind"] == "notice"
+                    and m["to"] == USER + "@example.com"]
+
+        world.configure(["notify_changes = yes", "notify_domain = example.com"])
+        secret = self.enroll_totp()
+        self.assertIn("Two-factor authentication was turned on", notices()[-1])
+        child = self.track(world.cli(USER, ["backup-codes"]))
+        child.expect_exact("Verification code: ")
+        child.sendline(helper_test.totp(secret))
+        self.run_to_end(child)
+        self.assertIn("New backup codes were made", notices()[-1])
+        child = self.track(world.cli(USER, ["disable"]))
+        child.expect_exact("Verification code: ")
+        child.sendline(helper_test.totp(secret, offset=30))
+        self.run_to_end(child)
+        self.assertIn("Two-factor authentication was turned off", notices()[-1])
+        self.assertEqual(len(notices()), 3)
+
     def test_without_the_helper_only_root_changes_enrollments(self):
         world = helper_test.WORLD
         world.configure(["verify_helper ="])
