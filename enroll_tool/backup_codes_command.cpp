@@ -4,11 +4,15 @@
 #include "commands.hpp"
 #include "otpgate/core/enrollment/new_enrollment.hpp"
 #include "output.hpp"
+#include "root_held_enrollment.hpp"
 #include "verify_helper_client.hpp"
 
 namespace otpgate::cli {
 
 ExitCode renew_backup_codes(const CommandContext& context) {
+    if (enrollment_held_by_root(context)) {
+        return change_through_helper(context, {"backup-codes"});
+    }
     if (!context.target.named_by_root && !context.may_use_state &&
         verify_helper_installed(context.config)) {
         // The helper asks for the code, saves and shows the new codes, and

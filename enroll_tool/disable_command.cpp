@@ -4,6 +4,7 @@
 #include "code_confirmation.hpp"
 #include "commands.hpp"
 #include "output.hpp"
+#include "root_held_enrollment.hpp"
 #include "verify_helper_client.hpp"
 
 namespace otpgate::cli {
@@ -59,6 +60,13 @@ ExitCode reset_user(const CommandContext& context) {
 ExitCode disable_enrollment(const CommandContext& context) {
     if (context.target.named_by_root) {
         return reset_user(context);
+    }
+    if (enrollment_held_by_root(context)) {
+        const ExitCode code = change_through_helper(context, {"disable"});
+        if (code == ExitCode::ok) {
+            explain_consequence(context);
+        }
+        return code;
     }
     if (!context.may_use_state && verify_helper_installed(context.config)) {
         // The helper asks for the code, removes the file, resets root's

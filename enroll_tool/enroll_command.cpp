@@ -11,26 +11,19 @@
 #include "otpgate/core/primitives/base32.hpp"
 #include "otpgate/core/system/host_name.hpp"
 #include "output.hpp"
+#include "root_held_enrollment.hpp"
 #include "verify_helper_client.hpp"
 
 namespace otpgate::cli {
 namespace {
-
-constexpr std::size_t max_issuer_length = 256;
 
 std::variant<std::string, Failure> choose_issuer(const CommandContext& context,
                                                  const EnrollOptions& options) {
     std::string issuer = options.issuer                  ? *options.issuer
                          : context.config.issuer.empty() ? core::host_name()
                                                          : context.config.issuer;
-    if (issuer.empty() || issuer.size() > max_issuer_length) {
-        return Failure{ExitCode::usage, "--issuer: expected 1 to 256 characters"};
-    }
-    for (const char c : issuer) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f) {
-            return Failure{ExitCode::usage, "--issuer: control characters are not allowed"};
-        }
+    if (auto problem = core::issuer_problem(issuer)) {
+        return Failure{ExitCode::usage, "--issuer: " + *problem};
     }
     return issuer;
 }
@@ -132,6 +125,16 @@ ExitCode enroll_totp(const CommandContext& context, const EnrollOptions& options
     const auto issuer = choose_issuer(context, options);
     if (const auto* failure = std::get_if<Failure>(&issuer)) {
         return report(*failure);
+    }
+    if (enrollment_held_by_root(context)) {
+        // The helper cannot see TERM: it gets the style resolved here.
+        const QrStyle style =
+            resolve_qr_style(options.qr, is_terminal(STDOUT_FILENO), std::getenv("TERM"));
+        std::vector<std::string> request{"enroll-totp", "--qr", std::string(qr_style_name(style))};
+        if (options.issuer) {
+            request.insert(request.end(), {"--issuer", *options.issuer});
+        }
+        return change_through_helper(context, request);
     }
     const auto existing = announce_existing(context);
     if (const auto* refused = std::get_if<Failure>(&existing)) {

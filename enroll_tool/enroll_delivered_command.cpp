@@ -20,6 +20,7 @@
 #include "otpgate/core/system/host_name.hpp"
 #include "output.hpp"
 #include "phone_number.hpp"
+#include "root_held_enrollment.hpp"
 #include "verify_helper_client.hpp"
 
 namespace otpgate::cli {
@@ -177,6 +178,15 @@ ExitCode enroll_through_helper(const CommandContext& context, core::Channel chan
 ExitCode enroll_delivered(const CommandContext& context, core::Channel channel,
                           const std::string& typed_destination, bool already_verified) {
     const std::string command_word = channel == core::Channel::sms ? "sms" : "email";
+    if (enrollment_held_by_root(context)) {
+        // Numbers are made E.164 here (libphonenumber); the helper takes no other form.
+        auto normalized = normalize_destination(context, channel, typed_destination);
+        if (const auto* failure = std::get_if<Failure>(&normalized)) {
+            return report(*failure);
+        }
+        return change_through_helper(context,
+                                     {"enroll-" + command_word, std::get<std::string>(normalized)});
+    }
     if (!context.may_use_state && !verify_helper_installed(context.config)) {
         return report({ExitCode::not_permitted,
                        "verifying a phone number or email address needs otpgate-verify, which "

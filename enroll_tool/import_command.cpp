@@ -6,10 +6,12 @@
 #include "code_confirmation.hpp"
 #include "commands.hpp"
 #include "google_authenticator_source.hpp"
+#include "import_report.hpp"
 #include "otpgate/core/enrollment/google_authenticator_import.hpp"
 #include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/primitives/otp.hpp"
 #include "output.hpp"
+#include "root_held_enrollment.hpp"
 #include "verify_helper_client.hpp"
 
 namespace otpgate::cli {
@@ -94,38 +96,41 @@ std::variant<core::SecretString, Failure> code_of_imported_app(const CommandCont
     return confirming_code;
 }
 
-void print_list(std::string_view title, const std::vector<std::string>& lines) {
-    if (lines.empty()) {
-        return;
-    }
-    print(std::string(title) + "\n");
-    for (const auto& line : lines) {
-        print("  - " + line + "\n");
-    }
-}
-
 void print_report(const CommandContext& context, const std::filesystem::path& source,
                   const core::GoogleAuthenticatorImport& imported) {
-    const auto target = context.storage.enrollment_location(context.target.account);
-    print("Imported " + source.string() + " for user " + context.user_name() +
-          (target ? " into " + *target : std::string()) + ".\n\n");
-    print_list("Carried over:", imported.carried);
-    print_list("Not carried over:", imported.not_carried);
-    print(
-        "\nThe google-authenticator file is left as it was, and logins keep using it until "
-        "the PAM\nstack is switched: in /etc/pam.d/sshd (and every other service that uses "
-        "it), replace\n    auth required pam_google_authenticator.so\nwith\n"
-        "    auth required pam_otpgate.so\n"
-        "Until then a scratch code used with one still works once with the other. Once no "
-        "service\nuses pam_google_authenticator.so, the file can be removed.\n");
-    if (!context.may_use_state) {
-        print("Changing the PAM stack takes root: ask your administrator.\n");
+    print_import_report(source.string(), context.user_name(),
+                        context.storage.enrollment_location(context.target.account), imported,
+                        context.may_use_state);
+}
+
+// The helper reads the file with the user's identity, as this command
+// would; it takes absolute paths only, so a relative one is made absolute
+// here, against this command's working directory.
+ExitCode import_through_helper(const CommandContext& context, const ImportOptions& options) {
+    std::vector<std::string> request{"import-google-authenticator"};
+    if (options.force) {
+        request.emplace_back("--force");
     }
+    if (options.file) {
+        if (options.file->empty()) {
+            return report({ExitCode::usage, "FILE: empty path"});
+        }
+        std::error_code error;
+        const std::filesystem::path absolute = std::filesystem::absolute(*options.file, error);
+        if (error) {
+            return report({ExitCode::usage, "FILE: " + error.message()});
+        }
+        request.push_back(absolute.string());
+    }
+    return change_through_helper(context, request);
 }
 
 }  // namespace
 
 ExitCode import_google_authenticator(const CommandContext& context, const ImportOptions& options) {
+    if (enrollment_held_by_root(context)) {
+        return import_through_helper(context, options);
+    }
     const auto path_or_failure = google_authenticator_path(context, options.file);
     if (const auto* failure = std::get_if<Failure>(&path_or_failure)) {
         return report(*failure);

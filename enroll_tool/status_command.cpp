@@ -5,6 +5,7 @@
 #include "login_record_text.hpp"
 #include "otpgate/core/primitives/destination.hpp"
 #include "output.hpp"
+#include "root_held_enrollment.hpp"
 
 namespace otpgate::cli {
 namespace {
@@ -59,6 +60,9 @@ std::uint64_t mask_of_first(std::size_t count) {
 }  // namespace
 
 ExitCode show_status(const CommandContext& context) {
+    if (enrollment_held_by_root(context)) {
+        return show_root_held_status(context);
+    }
     auto loaded = load_enrollment(context);
     if (auto* failure = std::get_if<Failure>(&loaded)) {
         if (failure->code == ExitCode::not_enrolled) {

@@ -201,6 +201,10 @@ def main():
     write("verify_request", "prove", "prove")
     write("verify_request", "sms", nul("sms", "+447700900123"))
     write("verify_request", "email", nul("email", "Alice@Example.COM"))
+    write("verify_request", "enroll_sms", nul("enroll-sms", "+447700900123"))
+    write("verify_request", "enroll_totp", nul("enroll-totp", "--issuer", "Example", "--qr", "utf8"))
+    write("verify_request", "status", "status")
+    write("verify_request", "import", nul("import-google-authenticator", "--force", "/home/a/.ga"))
 
 
 def str8(data):

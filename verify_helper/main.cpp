@@ -1,11 +1,11 @@
 // otpgate-verify: the set-uid root helper through which an ordinary user
 // proves a code of their second factor, or verifies a new phone number or
 // address, without ever reading provider credentials or writing the
-// root-owned state themselves. It acts only for the user who runs it (the
-// real uid), reads only the configuration file fixed at build time, sends
-// at most one code per run under the user's send limits, and the message
-// text comes from that configuration: it can never relay what the caller
-// writes. Everything it is given (arguments, input, environment,
+// root-owned state themselves; and, when root keeps the enrollments
+// (store = local), makes their changes of enrollment whole. It acts only for the user who runs it
+// (the real uid), reads only the configuration file fixed at build time, sends at most one code per
+// run under the user's send limits, and the message text comes from that configuration: it can
+// never relay what the caller writes. Everything it is given (arguments, input, environment,
 // descriptors, limits) is treated as hostile; see process_hygiene.hpp.
 #include <grp.h>
 #include <unistd.h>
@@ -19,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "enrollment_requests.hpp"
 #include "helper_exit.hpp"
 #include "otpgate/core/primitives/random.hpp"
 #include "otpgate/core/storage/open_storage.hpp"
@@ -86,6 +87,7 @@ HelperExit run(int argc, char** argv) {
         std::fputs(verify_usage().data(), stderr);
         return fail(HelperExit::usage, refused->message);
     }
+    logger.notice("request of user " + account->name + ": " + describe_request(request));
 
     auto storage = core::open_storage(config, logger);
     if (!storage) {
@@ -120,6 +122,12 @@ HelperExit run(int argc, char** argv) {
                 return disable_enrollment(services);
             } else if constexpr (std::is_same_v<Asked, RenewBackupCodes>) {
                 return renew_backup_codes(services);
+            } else if constexpr (std::is_same_v<Asked, EnrollTotp>) {
+                return enroll_totp(services, asked);
+            } else if constexpr (std::is_same_v<Asked, ImportGoogleAuthenticator>) {
+                return import_google_authenticator(services, asked);
+            } else if constexpr (std::is_same_v<Asked, ShowStatus>) {
+                return show_status(services);
             } else {
                 return {HelperExit::usage, asked.message};  // refused above already
             }

@@ -1,7 +1,8 @@
 #include "verification.hpp"
 
-#include "otpgate/core/enrollment/change_notice.hpp"
+#include "helper_records.hpp"
 #include "otpgate/core/enrollment/new_enrollment.hpp"
+#include "otpgate/core/login/code_check.hpp"
 #include "otpgate/core/login/code_dispatch.hpp"
 #include "otpgate/core/login/recorded_check.hpp"
 #include "otpgate/core/primitives/destination.hpp"
@@ -12,24 +13,6 @@ namespace otpgate::verify {
 namespace {
 
 using core::ErrorKind;
-
-HelperOutcome storage_outcome(const core::Error& error, const std::string& what) {
-    if (error.kind == ErrorKind::unsafe) {
-        return {HelperExit::not_permitted, "refusing " + what + ": " + error.message};
-    }
-    return {HelperExit::storage, what + ": " + error.message};
-}
-
-std::string describe(core::Channel channel, const std::string& destination) {
-    return std::string(core::to_string(channel)) + " " +
-           core::mask_destination(channel, destination);
-}
-
-// As the notice shows a method: "TOTP app", "SMS +44•••••••123".
-std::string describe_enrollment(const core::Enrollment& enrollment) {
-    const auto channel = core::channel_of(enrollment.method);
-    return channel ? describe(*channel, enrollment.destination) : "TOTP app";
-}
 
 bool verified_already(const HelperServices& services, const core::Enrollment& current,
                       const VerifyDestination& request) {
@@ -113,13 +96,48 @@ bool code_returned(const HelperServices& services, const core::SentCode& record,
     return false;
 }
 
-HelperOutcome record_verified(const HelperServices& services, const VerifyDestination& request) {
+// The SMS or email enrollment enroll-sms / enroll-email saves: the backup
+// codes the user holds stay (with the id under which their spent ones are
+// marked), else new ones are made, to be shown once.
+core::Enrollment delivered_enrollment(const HelperServices& services,
+                                      const VerifyDestination& request,
+                                      const core::Result<core::Enrollment>& current,
+                                      std::vector<core::SecretString>& new_backup_codes) {
+    core::Enrollment enrollment;
+    enrollment.method =
+        request.channel == core::Channel::sms ? core::Method::sms : core::Method::email;
+    enrollment.destination = request.destination;
+    enrollment.created = services.login.clock.now();
+    if (current && !current->backup.hashes_hex.empty()) {
+        enrollment.backup = current->backup;
+        enrollment.id = current->id;
+    } else {
+        new_backup_codes =
+            core::renew_backup_codes(enrollment, services.config, services.login.random);
+    }
+    return enrollment;
+}
+
+// The proof, and with `enrollment` the enrollment itself, saved while the
+// user's state is locked: a login never sees the new destination without
+// its proof or the reverse.
+HelperOutcome record_verified(const HelperServices& services, const VerifyDestination& request,
+                              const core::Enrollment* enrollment) {
     const std::string& user = services.account.name;
     auto opened = services.login.storage.begin(user);
     if (!opened) {
         return storage_outcome(opened.error(), "the login state of user " + user);
     }
     core::UserTransaction& transaction = **opened;
+    if (enrollment != nullptr) {
+        if (auto saved = services.login.storage.save_enrollment(services.account, *enrollment);
+            !saved) {
+            HelperOutcome failed = storage_outcome(saved.error(), "your enrollment");
+            failed.message += "; nothing was changed";
+            return failed;
+        }
+        core::adopt_enrollment(transaction.state(), *enrollment);
+    }
     transaction.state().verified_destination =
         core::destination_fingerprint(request.channel, request.destination);
     transaction.state().verified_at = services.login.clock.now();
@@ -127,45 +145,6 @@ HelperOutcome record_verified(const HelperServices& services, const VerifyDestin
         return storage_outcome(committed.error(), "the login state of user " + user);
     }
     return {HelperExit::ok, {}};
-}
-
-// What root's state holds for the user: an empty record when there is
-// none, an error when it cannot be read (which proves nothing either way).
-core::Result<core::UserState> root_record(const HelperServices& services) {
-    auto state = services.login.storage.read_state(services.account.name);
-    if (!state) {
-        return state.error();
-    }
-    return *state ? std::move(**state) : core::UserState{};
-}
-
-// The destination root's state shows verified; empty when none or unreadable
-// (then no address counts as proven, and a notice goes to notify_domain).
-std::string verified_destination(const HelperServices& services) {
-    auto record = root_record(services);
-    return record ? record->verified_destination : std::string();
-}
-
-// For a user whose enrollment file is missing or damaged: refused when
-// root's state shows a second factor, or cannot be read to tell.
-std::optional<HelperOutcome> refuse_without_proof(const HelperServices& services,
-                                                  const core::Error& file_error);
-
-// Whether root's state shows a second factor the user would have to prove:
-// a destination verified by code, or an enrollment a login used.
-bool state_shows_a_factor(const core::UserState& state) {
-    return !state.verified_destination.empty() || !state.enrollment_id.empty();
-}
-
-void send_notice(const HelperServices& services, core::ChangeKind kind, std::string description,
-                 const core::NoticeAddresses& addresses) {
-    core::ChangeNotice notice;
-    notice.kind = kind;
-    notice.description = std::move(description);
-    notice.time = services.login.clock.now();
-    notice.host = services.login.host_name;
-    core::notify_change(services.config, services.account, notice, addresses,
-                        services.login.logger);
 }
 
 // `verified_before`: what root's state showed verified before this change.
@@ -183,38 +162,6 @@ void announce(const HelperServices& services, const VerifyDestination& request,
     send_notice(services,
                 previous != nullptr ? core::ChangeKind::changed : core::ChangeKind::enabled,
                 describe(request.channel, request.destination) + " (verified by code)", addresses);
-}
-
-// The address of an email enrollment, if root's state shows it proven.
-core::NoticeAddresses proven_address_of(const core::Enrollment& enrollment,
-                                        const std::string& verified) {
-    core::NoticeAddresses addresses;
-    if (enrollment.method == core::Method::email) {
-        addresses.add_if_proven(enrollment.destination, verified);
-    }
-    return addresses;
-}
-
-std::optional<HelperOutcome> refuse_without_proof(const HelperServices& services,
-                                                  const core::Error& file_error) {
-    const auto record = root_record(services);
-    if (!record) {
-        return storage_outcome(record.error(), "the login state of user " + services.account.name);
-    }
-    if (!state_shows_a_factor(*record)) {
-        return std::nullopt;
-    }
-    const std::string what =
-        file_error.kind == ErrorKind::not_found ? "file is missing" : "cannot be read";
-    services.login.logger.warning("refused a change for user " + services.account.name +
-                                  ": the enrollment " + what +
-                                  " but root's state shows a second factor");
-    return HelperOutcome{HelperExit::not_permitted,
-                         "your enrollment " + what +
-                             ", but this host's records show a second factor for you, and a "
-                             "change needs its code; ask an administrator to reset it "
-                             "(otpgate disable --user " +
-                             services.account.name + ")"};
 }
 
 }  // namespace
@@ -261,7 +208,8 @@ HelperOutcome verify_destination(const HelperServices& services, const VerifyDes
     core::Cooldown cooldown = core::Cooldown::applies;
     if (current) {
         if (verified_already(services, *current, request)) {
-            return {HelperExit::ok, masked + " is already verified."};
+            return {HelperExit::ok, masked + (request.enroll ? " is already your second factor."
+                                                             : " is already verified.")};
         }
         cli::tell("First, a code of your current second factor.");
         if (HelperOutcome proved = prove_current(services); proved.exit != HelperExit::ok) {
@@ -280,14 +228,29 @@ HelperOutcome verify_destination(const HelperServices& services, const VerifyDes
                                      describe(request.channel, request.destination));
         return {HelperExit::not_verified, "code not verified; nothing was changed"};
     }
-    if (HelperOutcome recorded = record_verified(services, request);
+    std::vector<core::SecretString> new_backup_codes;
+    std::optional<core::Enrollment> enrollment;
+    if (request.enroll) {
+        enrollment = delivered_enrollment(services, request, current, new_backup_codes);
+    }
+    if (HelperOutcome recorded =
+            record_verified(services, request, enrollment ? &*enrollment : nullptr);
         recorded.exit != HelperExit::ok) {
         return recorded;
     }
-    services.login.logger.notice("user " + user + " verified " +
+    services.login.logger.notice("user " + user + (request.enroll ? " enrolled " : " verified ") +
                                  describe(request.channel, request.destination) + " by code");
+    if (!request.enroll) {
+        announce(services, request, current ? &current.value() : nullptr, verified_before);
+        return {HelperExit::ok, masked + " is verified."};
+    }
+    cli::print(std::string(request.channel == core::Channel::sms ? "SMS" : "Email") + " codes to " +
+               masked + " are now the second factor of user " + user + ".\n");
+    if (!new_backup_codes.empty()) {
+        cli::print_backup_codes(new_backup_codes);
+    }
     announce(services, request, current ? &current.value() : nullptr, verified_before);
-    return {HelperExit::ok, masked + " is verified."};
+    return {HelperExit::ok, {}};
 }
 
 HelperOutcome confirm_totp(const HelperServices& services, const ConfirmTotp& request) {

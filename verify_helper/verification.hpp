@@ -4,23 +4,10 @@
 
 #include <string>
 
-#include "helper_exit.hpp"
-#include "otpgate/core/login/login_session.hpp"
-#include "otpgate/core/system/user_account.hpp"
+#include "helper_services.hpp"
 #include "verify_request.hpp"
 
 namespace otpgate::verify {
-
-struct HelperServices {
-    const core::Config& config;        // failmode forced to secure, nullok off
-    const core::UserAccount& account;  // the real user, never one named by the caller
-    core::LoginServices& login;
-};
-
-struct HelperOutcome {
-    HelperExit exit = HelperExit::internal;
-    std::string message;  // for the person: a success line, or why not
-};
 
 // The current factor's code, checked and recorded exactly as at login
 // (a sent code goes only to the destination root recorded as verified).
@@ -34,6 +21,10 @@ HelperOutcome prove_current(const HelperServices& services);
 // A missing or damaged enrollment counts as none only when root's state
 // shows no verified destination and no enrollment: otherwise the change
 // would skip the code it needs, and only root may reset the user.
+//
+// With request.enroll (store = local), the SMS or email enrollment is saved
+// in the same transaction that records the proof, keeping the backup codes
+// the user holds or showing new ones once.
 HelperOutcome verify_destination(const HelperServices& services, const VerifyDestination& request);
 
 // The confirming code of a TOTP enrollment the otpgate command just saved,

@@ -11,6 +11,7 @@ Usage: test_auth_log.py --helper ... --config ... --otpgate ... --module ...
 
 import ctypes
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -100,6 +101,23 @@ class AuthLog(unittest.TestCase):
         self.assertTrue(line.startswith("<%d>" % (LOG_AUTHPRIV | LOG_NOTICE)), line)
         self.assertRegex(line, r"otpgate-verify\[\d+\]: ")
         self.assertNotIn(code, line)
+
+    def test_every_request_is_logged_with_the_real_users_name(self):
+        world = helper_test.WORLD
+        world.configure(["store = local"])
+        result = world.run_helper("otpgvh1", ["enroll-totp", "--qr", "none"],
+                                  stdin=b"000000\n000000\n000000\n")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        secret = re.search(rb"Secret: +([A-Z2-7 ]+)", result.stdout).group(1).replace(b" ", b"")
+        text = "user otpgvh1 did not confirm a new TOTP secret"
+        lines = received(until=text)
+        request = self.find(lines, "request of user otpgvh1: enroll-totp")
+        self.assertTrue(request.startswith("<%d>" % (LOG_AUTHPRIV | LOG_NOTICE)), request)
+        self.assertRegex(request, r"otpgate-verify\[\d+\]: ")
+        self.find(lines, text)
+        for line in lines:
+            self.assertNotIn(secret.decode(), line.replace(" ", ""))
+        self.assertFalse(os.path.exists(os.path.join(world.state_dir, "enrollments", "otpgvh1")))
 
 
 def main():

@@ -1,9 +1,13 @@
 #include "otpgate/core/enrollment/google_authenticator_file.hpp"
 
+#include <sys/stat.h>
+
 #include <charconv>
 #include <set>
 
 #include "otpgate/core/primitives/base32.hpp"
+#include "otpgate/core/system/privilege_drop.hpp"
+#include "otpgate/core/system/safe_file.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -212,6 +216,36 @@ Result<GoogleAuthenticatorFile> parse_google_authenticator_file(std::string_view
         return make_error(ErrorKind::corrupt, "the file is empty");
     }
     return file;
+}
+
+namespace {
+
+// Someone else's file would mostly fail to open with "Permission denied";
+// saying whose it is tells an ordinary user why. Only for the message:
+// read_checked checks the owner again on what it actually opened.
+std::optional<Error> owned_by_someone_else(const std::filesystem::path& path, uid_t owner) {
+    struct stat info {};
+    if (lstat(path.c_str(), &info) != 0 || info.st_uid == owner || S_ISLNK(info.st_mode)) {
+        return std::nullopt;
+    }
+    return make_error(ErrorKind::unsafe,
+                      path.string() + " belongs to uid " + std::to_string(info.st_uid) +
+                          ", not to the user (uid " + std::to_string(owner) + ")");
+}
+
+}  // namespace
+
+Result<SecretString> read_google_authenticator_text(const UserAccount& account,
+                                                    const std::filesystem::path& path) {
+    const FileSystemIdentity as_user(account);
+    if (auto foreign = owned_by_someone_else(path, account.uid)) {
+        return std::move(*foreign);
+    }
+    FileRules rules;
+    rules.owner = account.uid;
+    rules.forbidden_mode_bits = 0077;
+    rules.max_size = max_google_authenticator_file_size;
+    return read_checked(path, rules);
 }
 
 }  // namespace otpgate::core

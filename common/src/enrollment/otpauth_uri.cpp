@@ -4,6 +4,20 @@
 
 namespace otpgate::core {
 
+std::optional<std::string> issuer_problem(std::string_view issuer) {
+    constexpr std::size_t max_issuer_length = 256;
+    if (issuer.empty() || issuer.size() > max_issuer_length) {
+        return "expected 1 to 256 characters";
+    }
+    for (const char c : issuer) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) {
+            return "control characters are not allowed";
+        }
+    }
+    return std::nullopt;
+}
+
 std::string percent_encode(std::string_view text) {
     static constexpr char hex[] = "0123456789ABCDEF";
     std::string out;

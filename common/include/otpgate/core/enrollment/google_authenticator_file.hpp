@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 
 #include "otpgate/core/primitives/result.hpp"
 #include "otpgate/core/primitives/secret.hpp"
+#include "otpgate/core/system/user_account.hpp"
 
 namespace otpgate::core {
 
@@ -57,5 +59,14 @@ struct GoogleAuthenticatorFile {
 // an option, blank, nor a scratch code (8 digits, the first not 0). Error
 // messages name lines, never their content, which may be secret.
 Result<GoogleAuthenticatorFile> parse_google_authenticator_file(std::string_view text);
+
+// The text of `account`'s google-authenticator file at `path`, read with
+// that user's file-system identity (privilege_drop.hpp) and never through a
+// symlink: the file must be theirs, a regular file, with nothing for group
+// and others (google-authenticator writes 0400, and its module refuses
+// more). not_found when it does not exist; unsafe, with the reason, when
+// refused.
+Result<SecretString> read_google_authenticator_text(const UserAccount& account,
+                                                    const std::filesystem::path& path);
 
 }  // namespace otpgate::core

@@ -1,12 +1,13 @@
-// Drawing an otpauth:// URI as a QR code in the terminal.
+// The QR code styles of `otpgate enroll totp --qr` and otpgate-verify's
+// `enroll-totp --qr`: their names and which one `auto` means. Apart from
+// qr_render so that the helper's request grammar (and its fuzzer) need no
+// libqrencode.
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
-
-#include "otpgate/core/primitives/result.hpp"
-#include "otpgate/core/primitives/secret.hpp"
 
 namespace otpgate::cli {
 
@@ -23,13 +24,10 @@ enum class QrStyle {
 const std::vector<std::string>& qr_style_names();
 std::optional<QrStyle> parse_qr_style(std::string_view name);
 
+// The name parse_qr_style reads back as `style`.
+std::string_view qr_style_name(QrStyle style);
+
 // Turns `automatic` into a concrete style; other styles are returned as is.
 QrStyle resolve_qr_style(QrStyle requested, bool stdout_is_terminal, const char* term);
-
-// The QR code (8-bit mode, error correction level M) with a quiet zone of
-// four modules, as lines of text ending in '\n'. What it draws is the
-// secret, so it lives in a wiping buffer. Empty for QrStyle::none.
-// invalid_input when the text does not fit in a QR code.
-core::Result<core::SecretString> render_qr(std::string_view text, QrStyle style);
 
 }  // namespace otpgate::cli

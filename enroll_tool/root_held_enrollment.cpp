@@ -1,0 +1,47 @@
+#include "root_held_enrollment.hpp"
+
+#include "output.hpp"
+#include "verify_helper_client.hpp"
+
+namespace otpgate::cli {
+
+bool enrollment_held_by_root(const CommandContext& context) {
+    return context.config.store == core::StoreKind::local && !context.may_use_state;
+}
+
+ExitCode change_through_helper(const CommandContext& context,
+                               const std::vector<std::string>& request) {
+    if (!verify_helper_installed(context.config)) {
+        return report(
+            {ExitCode::not_permitted,
+             "on this host root keeps the enrollments (store = local), and only root can change "
+             "them: otpgate-verify, through which you could, is not installed (" +
+                 (context.config.verify_helper.empty() ? std::string("verify_helper is not set")
+                                                       : context.config.verify_helper) +
+                 "); ask an administrator; nothing was changed"});
+    }
+    if (auto refused = run_verify_helper(context.config, request)) {
+        return report(*refused);
+    }
+    return ExitCode::ok;
+}
+
+ExitCode show_root_held_status(const CommandContext& context) {
+    if (verify_helper_installed(context.config)) {
+        if (auto refused = run_verify_helper(context.config, {"status"})) {
+            return report(*refused);
+        }
+        return ExitCode::ok;
+    }
+    print("User " + context.user_name() +
+          ": the enrollment is kept by root on this host (store = local), out of reach of your "
+          "account.\n"
+          "An administrator can show it: otpgate status --user " +
+          context.user_name() +
+          "\n"
+          "You can change it with otpgate enroll, backup-codes or disable, which ask for a "
+          "current code first.\n");
+    return ExitCode::ok;
+}
+
+}  // namespace otpgate::cli
