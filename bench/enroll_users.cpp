@@ -5,7 +5,7 @@
 //
 // Usage: otpgate_bench_enroll STATE_DIR LOCAL_STATE_DIR < lines
 // Each user's enrollment goes both to ~/.otpgate (store = files, with
-// STATE_DIR) and to LOCAL_STATE_DIR/enrollments (store = local).
+// STATE_DIR) and to LOCAL_STATE_DIR/.enrollments (store = local).
 //   USER totp HEX_SECRET      TOTP, SHA1, 6 digits, 30 s
 //   USER sms +447700900123    SMS, the destination recorded as verified
 #include <cstdio>

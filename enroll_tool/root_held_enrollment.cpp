@@ -4,6 +4,26 @@
 #include "verify_helper_client.hpp"
 
 namespace otpgate::cli {
+namespace {
+
+// What root runs to make the change a helper request asks for.
+std::string root_command_for(const std::string& request, const std::string& user) {
+    std::string command = "otpgate ";
+    if (request == "enroll-totp") {
+        command += "enroll totp";
+    } else if (request == "enroll-sms") {
+        command += "enroll sms DESTINATION";
+    } else if (request == "enroll-email") {
+        command += "enroll email DESTINATION";
+    } else if (request == "import-google-authenticator") {
+        command += "import google-authenticator";
+    } else {
+        command += request;  // disable, backup-codes
+    }
+    return command + " --user " + user;
+}
+
+}  // namespace
 
 bool enrollment_held_by_root(const CommandContext& context) {
     return context.config.store == core::StoreKind::local && !context.may_use_state;
@@ -18,7 +38,9 @@ ExitCode change_through_helper(const CommandContext& context,
              "them: otpgate-verify, through which you could, is not installed (" +
                  (context.config.verify_helper.empty() ? std::string("verify_helper is not set")
                                                        : context.config.verify_helper) +
-                 "); ask an administrator; nothing was changed"});
+                 "); nothing was changed; ask an administrator to run: " +
+                 root_command_for(request.empty() ? std::string() : request.front(),
+                                  context.user_name())});
     }
     if (auto refused = run_verify_helper(context.config, request)) {
         return report(*refused);
@@ -39,8 +61,8 @@ ExitCode show_root_held_status(const CommandContext& context) {
           "An administrator can show it: otpgate status --user " +
           context.user_name() +
           "\n"
-          "You can change it with otpgate enroll, backup-codes or disable, which ask for a "
-          "current code first.\n");
+          "Only root can change it here: otpgate-verify, through which you could, is not "
+          "installed.\n");
     return ExitCode::ok;
 }
 

@@ -23,6 +23,7 @@ class ImportAsOrdinaryUser(unittest.TestCase):
         self.sandbox = cli_sandbox.Sandbox(OTPGATE)
         self.addCleanup(self.sandbox.cleanup)
 
+    @cli_sandbox.files_store_only("an ordinary user's own changes go through otpgate-verify in local mode (tests/helper/test_local_store_user.py)")
     def test_imports_their_own_file_and_logs_in_with_the_same_app(self):
         path = ga.make_file(self.sandbox, "alice")
         result = self.sandbox.run(IMPORT, as_uid=ALICE)
@@ -46,6 +47,7 @@ class ImportAsOrdinaryUser(unittest.TestCase):
             "alice", ga.code_at(ga.secret_of(path), self.sandbox.now))
         self.assertEqual(rc, 0, output)
 
+    @cli_sandbox.files_store_only("an ordinary user's own changes go through otpgate-verify in local mode (tests/helper/test_local_store_user.py)")
     def test_cannot_import_someone_elses_file(self):
         bobs = ga.make_file(self.sandbox, "bob")
         result = self.sandbox.run(IMPORT + [bobs], as_uid=ALICE)
@@ -66,6 +68,7 @@ class ImportAsOrdinaryUser(unittest.TestCase):
         for user in ("alice", "bob"):
             self.assertFalse(os.path.exists(self.sandbox.enrollment_file(user)))
 
+    @cli_sandbox.files_store_only("an ordinary user's own changes go through otpgate-verify in local mode (tests/helper/test_local_store_user.py)")
     def test_replacing_their_enrollment_takes_force_and_a_current_code(self):
         path = ga.make_file(self.sandbox, "alice")
         self.assertEqual(self.sandbox.run(IMPORT, as_uid=ALICE).returncode, 0)

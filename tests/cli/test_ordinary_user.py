@@ -34,6 +34,7 @@ class OrdinaryUser(unittest.TestCase):
     def current_code(self):
         return cli_sandbox.totp_code(self.secret, self.sandbox.now, self.uri)
 
+    @cli_sandbox.files_store_only("an ordinary user's own changes go through otpgate-verify in local mode (tests/helper/test_local_store_user.py)")
     def test_enrolls_themselves_with_a_private_file(self):
         result = self.enroll_self()
         self.assertNotIn(b"Enrolling user", result.stdout)  # not on someone's behalf
@@ -46,7 +47,28 @@ class OrdinaryUser(unittest.TestCase):
 
     def test_may_name_themselves(self):
         result = self.sandbox.run(["status", "--user", "alice"], as_uid=ALICE)
-        self.assertEqual(result.returncode, 3, result.stderr)
+        if cli_sandbox.LOCAL_STORE:
+            # Root keeps the enrollment, and no helper is installed here to ask.
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertIn(b"kept by root", result.stdout)
+        else:
+            self.assertEqual(result.returncode, 3, result.stderr)
+
+    @cli_sandbox.local_store_only("root keeps the enrollments; without otpgate-verify only "
+                                  "root changes them")
+    def test_without_the_helper_every_change_is_refused_and_nothing_written(self):
+        before = cli_sandbox.tree_listing(self.sandbox.root)
+        for args in (["enroll", "totp"], ["disable"], ["backup-codes"],
+                     ["import", "google-authenticator"]):
+            result = self.sandbox.run(args, as_uid=ALICE, stdin_text="123456\n")
+            self.assertEqual(result.returncode, 4, args)
+            self.assertIn(b"root keeps the enrollments (store = local)", result.stderr, args)
+            self.assertIn(b"--user alice", result.stderr, args)
+        # This sandbox configures no sender: refused earlier, and as surely.
+        for args in (["enroll", "sms", "+447700900123"], ["enroll", "email", "a@example.org"]):
+            result = self.sandbox.run(args, as_uid=ALICE, stdin_text="123456\n")
+            self.assertNotEqual(result.returncode, 0, args)
+        self.assertEqual(cli_sandbox.tree_listing(self.sandbox.root), before)
 
     def test_cannot_act_for_another_user(self):
         for args in (["enroll", "totp", "--user", "bob"], ["status", "--user", "bob"],
@@ -58,6 +80,7 @@ class OrdinaryUser(unittest.TestCase):
                              b"otpgate: error: only root can act for another user\n")
         self.assertFalse(os.path.exists(self.sandbox.enrollment_file("bob")))
 
+    @cli_sandbox.files_store_only("an ordinary user's own changes go through otpgate-verify in local mode (tests/helper/test_local_store_user.py)")
     def test_status_without_root(self):
         self.enroll_self()
         result = self.sandbox.run(["status"], as_uid=ALICE)
@@ -68,6 +91,7 @@ class OrdinaryUser(unittest.TestCase):
         self.assertRegex(out, r"Enrolled:\s+2023-11-14 22:13:40 UTC")
         self.assertRegex(out, r"Backup codes:\s+10 issued \(how many are unused is known to root")
 
+    @cli_sandbox.files_store_only("an ordinary user's own changes go through otpgate-verify in local mode (tests/helper/test_local_store_user.py)")
     def test_disable_needs_a_current_code(self):
         self.enroll_self()
         self.sandbox.advance(30)
@@ -81,6 +105,7 @@ class OrdinaryUser(unittest.TestCase):
         self.assertIn(b"Removed the enrollment of user alice", result.stdout)
         self.assertFalse(os.path.exists(self.sandbox.enrollment_file("alice")))
 
+    @cli_sandbox.files_store_only("an ordinary user's own changes go through otpgate-verify in local mode (tests/helper/test_local_store_user.py)")
     def test_disable_with_a_backup_code(self):
         self.enroll_self()
         result = self.sandbox.run(["disable"], as_uid=ALICE,
@@ -88,6 +113,7 @@ class OrdinaryUser(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertFalse(os.path.exists(self.sandbox.enrollment_file("alice")))
 
+    @cli_sandbox.files_store_only("an ordinary user's own changes go through otpgate-verify in local mode (tests/helper/test_local_store_user.py)")
     def test_new_backup_codes_need_a_code_and_replace_the_old_ones(self):
         self.enroll_self()
         old_codes = self.backup_codes

@@ -74,7 +74,7 @@ class StoreWorld:
         self.sandbox.write_file(self.sandbox.config, "".join(lines), 0o644)
 
     def local_file(self, user):
-        return os.path.join(self.sandbox.state_dir, "enrollments", user)
+        return os.path.join(self.sandbox.state_dir, ".enrollments", user)
 
     def files_file(self, user):
         return self.sandbox.enrollment_file(user)
@@ -123,21 +123,9 @@ class StoreWorld:
     # --- what is on disk ---------------------------------------------------------
 
     def snapshot(self):
-        """Every file and folder under the homes and the state directory:
-        kind, mode, owner and content."""
-        seen = {}
-        for top in (os.path.join(self.sandbox.root, "home"), self.sandbox.state_dir):
-            for folder, folders, files in os.walk(top):
-                for name in folders + files:
-                    path = os.path.join(folder, name)
-                    info = os.lstat(path)
-                    content = None
-                    if stat.S_ISREG(info.st_mode):
-                        with open(path, "rb") as f:
-                            content = f.read()
-                    seen[path] = (stat.S_IFMT(info.st_mode), stat.S_IMODE(info.st_mode),
-                                  info.st_uid, info.st_gid, content)
-        return seen
+        """Every file and folder under the homes and the state directory."""
+        return cli_sandbox.tree_listing(os.path.join(self.sandbox.root, "home"),
+                                        self.sandbox.state_dir)
 
     def assert_in_local(self, user):
         path = self.local_file(user)

@@ -117,7 +117,7 @@ class AuthLog(unittest.TestCase):
         self.find(lines, text)
         for line in lines:
             self.assertNotIn(secret.decode(), line.replace(" ", ""))
-        self.assertFalse(os.path.exists(os.path.join(world.state_dir, "enrollments", "otpgvh1")))
+        self.assertFalse(os.path.exists(os.path.join(world.state_dir, ".enrollments", "otpgvh1")))
 
 
 def main():

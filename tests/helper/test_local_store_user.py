@@ -78,7 +78,7 @@ class LocalWorld(helper_test.World):
         super().configure(["store = local"] + list(extra))
 
     def root_enrollment(self, user=USER):
-        return os.path.join(self.state_dir, "enrollments", user)
+        return os.path.join(self.state_dir, ".enrollments", user)
 
 
 def secret_needles(base32_secret):
@@ -378,7 +378,7 @@ class LocalStoreUserTest(helper_test.HelperJourneys):
                 self.assertIn("only root can change them", output)
                 self.assertIn("ask an administrator", output)
                 self.assertNotIn("Secret:", output)
-        self.assertFalse(os.path.lexists(os.path.join(world.state_dir, "enrollments")))
+        self.assertFalse(os.path.lexists(os.path.join(world.state_dir, ".enrollments")))
         self.assertEqual(os.listdir(world.users[USER].pw_dir), [])
         self.assertEqual(world.messages(), [])
         status = self.track(world.cli(USER, ["status"]))

@@ -670,6 +670,9 @@ class HelperTest(HelperJourneys):
         child.close()
         self.assertEqual(child.exitstatus, 4)
         self.assertIn("otpgate enroll sms DESTINATION --user otpgvh1", child.before)
+        if cli_sandbox.LOCAL_STORE:
+            self.assertIn("root keeps the enrollments (store = local)", child.before)
+            self.assertIn("nothing was changed", child.before)
 
 
 def main(*required_programs):

@@ -2,7 +2,7 @@
 // properly and her file was then damaged or replaced; she types the code
 // that her real secret gives, and it must not let her in. The file is
 // where the store under test keeps it (her ~/.otpgate, or root's
-// <state_dir>/enrollments/alice with store = local); what only one store
+// <state_dir>/.enrollments/alice with store = local); what only one store
 // has is tested under that store alone.
 #include <openssl/sha.h>
 #include <security/pam_appl.h>

@@ -10,6 +10,7 @@ import fcntl
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -44,7 +45,7 @@ USERS = {"alice": 4301, "bob": 4302}
 # The store the tiers run with (`store`): OTPGATE_TEST_STORE, `files` (also
 # when unset) or `local`; tests/CMakeLists.txt registers each test once per
 # store. With `local`, root keeps each enrollment in
-# <state_dir>/enrollments/<user>, root's 0600, its first line naming the
+# <state_dir>/.enrollments/<user>, root's 0600, its first line naming the
 # account: LOCAL_OWNER_LINE % uid, then the text a user's file would hold.
 STORE = os.environ.get("OTPGATE_TEST_STORE") or "files"
 if STORE not in ("files", "local"):
@@ -61,7 +62,7 @@ def enrollment_location(state_dir, home, user):
     """Where the store keeps `user`'s enrollment (files: the default
     enrollment_path, %h/.otpgate)."""
     if LOCAL_STORE:
-        return os.path.join(state_dir, "enrollments", user)
+        return os.path.join(state_dir, ".enrollments", user)
     return os.path.join(home, ".otpgate")
 
 
@@ -98,6 +99,24 @@ def plant_enrollment(path, text, uid, gid, mode=0o600):
         f.write(text)
     os.chmod(path, mode)
     os.chown(path, uid, gid)
+
+
+def tree_listing(*tops):
+    """Every file and folder under `tops`: kind, mode, owner and content,
+    to show that a command changed nothing."""
+    seen = {}
+    for top in tops:
+        for folder, folders, files in os.walk(top):
+            for name in folders + files:
+                path = os.path.join(folder, name)
+                info = os.lstat(path)
+                content = None
+                if stat.S_ISREG(info.st_mode):
+                    with open(path, "rb") as f:
+                        content = f.read()
+                seen[path] = (stat.S_IFMT(info.st_mode), stat.S_IMODE(info.st_mode),
+                              info.st_uid, info.st_gid, content)
+    return seen
 
 
 def files_store_only(reason):

@@ -302,7 +302,7 @@ void Sandbox::plant_enrollment(std::string_view name, std::string_view text, mod
     const auto path = enrollment_location(name);
     std::string content(text);
     if (local_store()) {
-        // The state directory and its enrollments/ folder, as the store makes them.
+        // The state directory and its .enrollments/ folder, as the store makes them.
         for (const auto& directory : {state_dir(), path.parent_path()}) {
             std::filesystem::create_directories(directory);
             check(chmod(directory.c_str(), 0700), "chmod " + directory.string());

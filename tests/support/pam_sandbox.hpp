@@ -73,7 +73,7 @@ public:
     [[nodiscard]] TestStore store() const noexcept { return m_store; }
     [[nodiscard]] bool local_store() const noexcept { return m_store == TestStore::local; }
     // Where the configured store keeps the user's enrollment (files: the
-    // enrollment_path; local: <state_dir>/enrollments/<user>), as the store
+    // enrollment_path; local: <state_dir>/.enrollments/<user>), as the store
     // itself says.
     [[nodiscard]] std::filesystem::path enrollment_location(std::string_view user) const;
     // The owner the store requires of that file: the user, or root (local).

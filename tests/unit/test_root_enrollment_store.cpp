@@ -12,6 +12,7 @@
 #include "otpgate/core/enrollment/new_enrollment.hpp"
 #include "otpgate/core/enrollment/root_enrollment_store.hpp"
 #include "otpgate/core/primitives/random.hpp"
+#include "otpgate/core/storage/open_storage.hpp"
 #include "test_support.hpp"
 
 namespace otpgate::core {
@@ -29,20 +30,20 @@ protected:
     [[nodiscard]] Enrollment new_totp() {
         return make_totp_enrollment(test::login_config_in(dir), random, 1'700'000'000).enrollment;
     }
-    [[nodiscard]] fs::path file() const { return dir / "enrollments" / account.name; }
+    [[nodiscard]] fs::path file() const { return dir / ".enrollments" / account.name; }
 };
 
 TEST_F(RootEnrollmentStoreTest, SavesAFileOnlyItsOwnerMayReadInAFolderOnlyItsOwnerMayEnter) {
     const Enrollment enrollment = new_totp();
     ASSERT_TRUE(store.save(account, enrollment).ok());
-    EXPECT_EQ(test::file_mode(dir / "enrollments"), 0700U);
+    EXPECT_EQ(test::file_mode(dir / ".enrollments"), 0700U);
     EXPECT_EQ(test::file_mode(file()), 0600U);
     EXPECT_EQ(test::file_owner(file()), geteuid());
     const auto loaded = store.load(account);
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
     EXPECT_EQ(loaded->id, enrollment.id);
     EXPECT_EQ(loaded->totp_secret, enrollment.totp_secret);
-    EXPECT_EQ(test::list_directory(dir / "enrollments"), std::vector<std::string>{account.name});
+    EXPECT_EQ(test::list_directory(dir / ".enrollments"), std::vector<std::string>{account.name});
     const auto names = store.user_names();
     ASSERT_TRUE(names.ok());
     EXPECT_EQ(*names, std::vector<std::string>{account.name});
@@ -73,8 +74,8 @@ TEST_F(RootEnrollmentStoreTest, ASymlinkInPlaceOfTheFileOrTheFolderIsRefused) {
     EXPECT_EQ(store.load(account).error().kind, ErrorKind::unsafe);
 
     fs::remove(file());
-    fs::rename(dir / "enrollments", dir / "real");
-    fs::create_directory_symlink(dir / "real", dir / "enrollments");
+    fs::rename(dir / ".enrollments", dir / "real");
+    fs::create_directory_symlink(dir / "real", dir / ".enrollments");
     EXPECT_EQ(store.load(account).error().kind, ErrorKind::unsafe);
     EXPECT_EQ(store.save(account, new_totp()).error().kind, ErrorKind::unsafe);
 }
@@ -84,7 +85,7 @@ TEST_F(RootEnrollmentStoreTest, AFolderOrFileOthersMayReadIsRefused) {
     ASSERT_EQ(::chmod(file().c_str(), 0640), 0);
     EXPECT_EQ(store.load(account).error().kind, ErrorKind::unsafe);
     ASSERT_EQ(::chmod(file().c_str(), 0600), 0);
-    ASSERT_EQ(::chmod((dir / "enrollments").c_str(), 0755), 0);
+    ASSERT_EQ(::chmod((dir / ".enrollments").c_str(), 0755), 0);
     EXPECT_EQ(store.load(account).error().kind, ErrorKind::unsafe);
     EXPECT_EQ(store.save(account, new_totp()).error().kind, ErrorKind::unsafe);
 }
@@ -96,6 +97,31 @@ TEST_F(RootEnrollmentStoreTest, AFileWithoutItsOwnerLineIsCorruptNotSomeoneElses
         out << "version = 1\n";
     }
     EXPECT_EQ(store.load(account).error().kind, ErrorKind::corrupt);
+}
+
+// State files are named after users, in the same directory: the folder's
+// name is one no user can have.
+TEST_F(RootEnrollmentStoreTest, AUserNamedEnrollmentsHasAStateFileAndAnEnrollment) {
+    Config config = test::login_config_in(dir);
+    config.store = StoreKind::local;
+    CapturingLogger logger;
+    auto storage = open_storage(config, logger);
+    ASSERT_TRUE(storage.ok());
+    UserAccount named = account;
+    named.name = "enrollments";
+    const Enrollment enrollment = new_totp();
+    ASSERT_TRUE((*storage)->save_enrollment(named, enrollment).ok());
+    auto transaction = (*storage)->begin(named.name, named.uid);
+    ASSERT_TRUE(transaction.ok()) << transaction.error().message;
+    (*transaction)->state().last_totp_step = 42;
+    ASSERT_TRUE((*transaction)->commit().ok());
+    transaction->reset();
+    const auto loaded = (*storage)->load_enrollment(named);
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    EXPECT_EQ(loaded->id, enrollment.id);
+    const auto state = (*storage)->read_state(named.name);
+    ASSERT_TRUE(state.ok() && state->has_value());
+    EXPECT_EQ((*state)->last_totp_step, 42);
 }
 
 TEST_F(RootEnrollmentStoreTest, AnUnusableUserNameIsRefusedBeforeAnyPathIsMade) {

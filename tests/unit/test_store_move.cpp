@@ -58,7 +58,7 @@ protected:
     }
     [[nodiscard]] fs::path file_in(StoreKind place) const {
         return place == StoreKind::files ? dir / (account.name + ".enrollment")
-                                         : dir / "state" / "enrollments" / account.name;
+                                         : dir / "state" / ".enrollments" / account.name;
     }
     void save_in(StoreKind place, const Enrollment& enrollment) const {
         ASSERT_TRUE(places.save(place, account, enrollment).ok());

@@ -1,5 +1,5 @@
 // The enrollments root keeps for its users (`store = local`): one file per
-// user in `<state_dir>/enrollments/`, mode 0600 and owned by root, in a
+// user in `<state_dir>/.enrollments/`, mode 0600 and owned by root, in a
 // folder only root may enter. A user's shell reads none of it, so a stolen
 // session cannot make codes; users change theirs through otpgate-verify.
 //
@@ -23,10 +23,10 @@ namespace otpgate::core {
 
 class RootEnrollmentStore {
 public:
-    // `state_dir`: the config's; the files live in its enrollments/ folder.
+    // `state_dir`: the config's; the files live in its .enrollments/ folder.
     explicit RootEnrollmentStore(const std::filesystem::path& state_dir,
                                  std::chrono::milliseconds lock_timeout = default_lock_timeout)
-        : m_directory(state_dir / "enrollments"), m_lock_timeout(lock_timeout) {}
+        : m_directory(state_dir / ".enrollments"), m_lock_timeout(lock_timeout) {}
 
     // not_found: none for this account. unsafe: the file or its folder is
     // not root's alone. corrupt: it could not be parsed.
