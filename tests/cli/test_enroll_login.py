@@ -36,14 +36,10 @@ class EnrollThenLogIn(unittest.TestCase):
 
     def log_in(self, user, code):
         """pamtester's exit code: 0 when the module let the user in."""
-        env = self.sandbox.env(extra_preload=[cli_sandbox.PAM_WRAPPER_LIBRARY])
-        env.update({"PAM_WRAPPER": "1", "PAM_WRAPPER_SERVICE_DIR": self.service_dir})
-        result = subprocess.run(["pamtester", "-v", SERVICE, user, "authenticate"], env=env,
-                                input=(code + "\n").encode(), capture_output=True, timeout=30)
-        output = result.stdout.decode() + result.stderr.decode()
+        status, output = self.sandbox.pamtester(self.service_dir, SERVICE, user, code)
         # The module's own prompt: proof that pam_wrapper ran our stack, not /etc/pam.d.
         self.assertIn("Verification code: ", output)
-        return result.returncode, output
+        return status, output
 
     def enroll_at_terminal(self, user):
         env = self.sandbox.env()

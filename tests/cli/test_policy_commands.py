@@ -35,19 +35,8 @@ class PolicyCommands(unittest.TestCase):
     # --- helpers -------------------------------------------------------------
 
     def enroll_totp(self, user):
-        seen = {}
-
-        def answer(printed):
-            seen["secret"] = cli_sandbox.printed_secret(printed)
-            seen["uri"] = cli_sandbox.printed_uri(printed)
-            return cli_sandbox.totp_code(seen["secret"], self.sandbox.now, seen["uri"]) + "\n"
-
-        result = self.sandbox.run_answering(
-            ["enroll", "totp", "--qr", "none", "--user", user], answer)
-        self.assertEqual(result.returncode, 0, result.stderr.decode())
-        # The confirming code is spent: logins use the next step.
-        self.sandbox.advance(30)
-        return seen["secret"], seen["uri"]
+        secret, uri, _ = self.sandbox.enroll_totp_as_root(user)
+        return secret, uri
 
     def code(self, secret, uri):
         return cli_sandbox.totp_code(secret, self.sandbox.now, uri)

@@ -85,20 +85,9 @@ class StoreWorld:
         return self.sandbox.run(["store", "migrate"] + list(args))
 
     def enroll_totp(self, user):
-        seen = {}
-
-        def answer(printed):
-            seen["secret"] = cli_sandbox.printed_secret(printed)
-            seen["uri"] = cli_sandbox.printed_uri(printed)
-            return cli_sandbox.totp_code(seen["secret"], self.sandbox.now, seen["uri"]) + "\n"
-
-        result = self.sandbox.run_answering(
-            ["enroll", "totp", "--qr", "none", "--user", user], answer)
-        self.test.assertEqual(result.returncode, 0, result.stderr.decode())
-        self.secrets[user] = (seen["secret"], seen["uri"])
-        # The confirming code is spent: logins use the next step.
-        self.sandbox.advance(30)
-        return cli_sandbox.printed_backup_codes(result.stdout.decode())
+        secret, uri, backup_codes = self.sandbox.enroll_totp_as_root(user)
+        self.secrets[user] = (secret, uri)
+        return backup_codes
 
     def code(self, user):
         secret, uri = self.secrets[user]
@@ -106,13 +95,9 @@ class StoreWorld:
 
     def log_in(self, user, code):
         """pamtester's exit status: 0 when the module let the user in."""
-        env = self.sandbox.env(extra_preload=[cli_sandbox.PAM_WRAPPER_LIBRARY])
-        env.update({"PAM_WRAPPER": "1", "PAM_WRAPPER_SERVICE_DIR": self.service_dir})
-        result = subprocess.run(["pamtester", "-v", SERVICE, user, "authenticate"], env=env,
-                                input=(code + "\n").encode(), capture_output=True, timeout=30)
-        output = result.stdout.decode() + result.stderr.decode()
+        status, output = self.sandbox.pamtester(self.service_dir, SERVICE, user, code)
         self.test.assertIn("Verification code: ", output)  # our stack, not /etc/pam.d
-        return result.returncode
+        return status
 
     def log_in_now(self, user):
         """A login with the current code, which must be accepted."""

@@ -218,6 +218,32 @@ class Sandbox:
             {name: "auth required %s\naccount required pam_permit.so\n" % auth
              for name, auth in auth_lines.items()})
 
+    def pamtester(self, service_dir, service, user, code):
+        """One login through pam_wrapper's `service_dir` with pamtester
+        typing `code`: (exit status, 0 when let in; everything printed)."""
+        env = self.env(extra_preload=[PAM_WRAPPER_LIBRARY])
+        env.update({"PAM_WRAPPER": "1", "PAM_WRAPPER_SERVICE_DIR": service_dir})
+        result = subprocess.run(["pamtester", "-v", service, user, "authenticate"], env=env,
+                                input=(code + "\n").encode(), capture_output=True, timeout=30)
+        return result.returncode, result.stdout.decode() + result.stderr.decode()
+
+    def enroll_totp_as_root(self, user):
+        """`otpgate enroll totp --user USER`, confirmed with the code of the
+        secret it printed; the clock then moves a step on, past the spent
+        confirming code. Returns (secret, uri, printed backup codes)."""
+        seen = {}
+
+        def answer(printed):
+            seen["secret"] = printed_secret(printed)
+            seen["uri"] = printed_uri(printed)
+            return totp_code(seen["secret"], self.now, seen["uri"]) + "\n"
+
+        result = self.run_answering(["enroll", "totp", "--qr", "none", "--user", user], answer)
+        if result.returncode != 0:
+            raise AssertionError("enroll totp --user %s: %s" % (user, result.stderr.decode()))
+        self.advance(30)
+        return seen["secret"], seen["uri"], printed_backup_codes(result.stdout.decode())
+
     def module_line(self, module, extra=""):
         """`MODULE config=SANDBOX_CONFIG EXTRA`, for pam_services."""
         return "%s config=%s%s" % (os.path.abspath(module), self.config, extra)
