@@ -105,10 +105,20 @@ INSTANTIATE_TEST_SUITE_P(Configured, StoreMoveTest,
                          ::testing::Values(StoreKind::files, StoreKind::local),
                          [](const auto& kind) { return std::string(to_string(kind.param)); });
 
+// As a login or root's enroll leaves it: root's state names the enrollment.
+void record_in_state(Storage& storage, const Enrollment& enrollment) {
+    const UserAccount account = test::running_account();
+    auto transaction = storage.begin(account.name, account.uid);
+    ASSERT_TRUE(transaction.ok()) << transaction.error().message;
+    adopt_enrollment((*transaction)->state(), enrollment);
+    ASSERT_TRUE((*transaction)->commit().ok());
+}
+
 TEST_P(StoreMoveTest, AnEnrollmentOnlyInTheOtherPlaceIsReadAndTheMoveIsNamed) {
     const Enrollment enrollment = new_totp();
     save_in(there, enrollment);
     const auto storage = open(here);
+    record_in_state(*storage, enrollment);
     const auto loaded = storage->load_enrollment(account);
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
     EXPECT_EQ(loaded->id, enrollment.id);
@@ -120,6 +130,23 @@ TEST_P(StoreMoveTest, AnEnrollmentOnlyInTheOtherPlaceIsReadAndTheMoveIsNamed) {
     const auto location = storage->enrollment_location(account);
     ASSERT_TRUE(location.has_value());
     EXPECT_EQ(location->rfind(file_in(there).string(), 0), 0U) << *location;
+}
+
+// With root keeping enrollments, the user's own file stands in only for the
+// enrollment root's state already knows: one the user wrote since is not
+// a way around root's store.
+TEST_P(StoreMoveTest, AFileOfTheUsersThatRootNeverSawIsIgnoredWhenRootKeepsEnrollments) {
+    if (here != StoreKind::local) {
+        GTEST_SKIP() << "root's copy cannot be written by the user";
+    }
+    const auto storage = open(here);
+    record_in_state(*storage, new_totp());  // an earlier enrollment, since removed
+    save_in(there, new_totp());
+    const auto loaded = storage->load_enrollment(account);
+    ASSERT_FALSE(loaded.ok());
+    EXPECT_EQ(loaded.error().kind, ErrorKind::not_found);
+    EXPECT_TRUE(logger.contains("ignored " + file_in(there).string()));
+    EXPECT_TRUE(logger.contains("`otpgate store migrate --to local --user " + account.name));
 }
 
 TEST_P(StoreMoveTest, TheConfiguredPlaceWinsAndNothingIsLoggedWhenItHoldsOne) {

@@ -114,6 +114,12 @@ Result<void> FileStorage::remove_from(StoreKind place, const UserAccount& accoun
     return m_places.remove(place, account);
 }
 
+bool FileStorage::known_to_root(const UserAccount& account, const Enrollment& enrollment) const {
+    const auto state = m_states.read_existing(account.name, account.uid);
+    return state && state->has_value() && !(*state)->enrollment_id.empty() &&
+           (*state)->enrollment_id == enrollment.id;
+}
+
 Result<Enrollment> FileStorage::load_enrollment(const UserAccount& account) {
     auto enrollment = m_places.load(m_configured, account);
     const auto other = fallback();
@@ -127,6 +133,16 @@ Result<Enrollment> FileStorage::load_enrollment(const UserAccount& account) {
             return enrollment;
         }
         return elsewhere;
+    }
+    if (*other == StoreKind::files && !known_to_root(account, *elsewhere)) {
+        // The user can write that file: with root keeping enrollments, one
+        // they made themselves must not stand in for one root never saw.
+        m_logger.warning("ignored " + m_places.describe(*other, account) + " of user " +
+                         account.name +
+                         ": root's record of the user names no such enrollment, so it may "
+                         "have been put there since; `otpgate store migrate --to local --user " +
+                         account.name + "` moves it if it is the user's own");
+        return enrollment;
     }
     m_logger.notice("the enrollment of user " + account.name + " was read from " +
                     m_places.describe(*other, account) + " (the " + std::string(to_string(*other)) +

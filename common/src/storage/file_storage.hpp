@@ -73,6 +73,11 @@ private:
 
     // The other place, when this process may look there (root's: only root).
     [[nodiscard]] std::optional<StoreKind> fallback() const;
+    // Whether root's state of the account names `enrollment` (a login,
+    // root's enroll or the helper recorded it): what lets a file of the
+    // user's stand in when root's store holds nothing.
+    [[nodiscard]] bool known_to_root(const UserAccount& account,
+                                     const Enrollment& enrollment) const;
     // Removes the account's copy in `place`; not_found when it holds none.
     [[nodiscard]] Result<void> remove_from(StoreKind place, const UserAccount& account) const;
 
