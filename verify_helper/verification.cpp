@@ -313,28 +313,33 @@ HelperOutcome disable_enrollment(const HelperServices& services) {
         return proved;
     }
     const std::string verified_before = verified_destination(services);
-    if (auto removed = services.login.storage.remove_enrollment(services.account); !removed) {
-        return storage_outcome(removed.error(), "your enrollment");
-    }
-    // Nothing is enrolled any more: the next enrollment starts from nothing
-    // and must verify its destination again. Spent steps, sends and
-    // failures stay.
-    if (auto opened = services.login.storage.begin(user)) {
-        core::UserState& state = (*opened)->state();
-        state.enrollment_id.clear();
-        state.backup_used_mask = 0;
-        state.verified_destination.clear();
-        state.verified_at = 0;
-        state.remembered_hosts.clear();
-        if (auto committed = (*opened)->commit(); !committed) {
-            services.login.logger.error(
-                "removed the enrollment of user " + user +
-                " but cannot reset its state: " + committed.error().message);
+    {
+        // Under the user's lock, as root's commands and `store migrate` change
+        // an enrollment: a move in progress cannot put the old one back.
+        auto opened = services.login.storage.begin(user);
+        if (auto removed = services.login.storage.remove_enrollment(services.account); !removed) {
+            return storage_outcome(removed.error(), "your enrollment");
         }
-    } else {
-        services.login.logger.error("removed the enrollment of user " + user +
-                                    " but cannot reset its state: " + opened.error().message);
-    }
+        // Nothing is enrolled any more: the next enrollment starts from nothing
+        // and must verify its destination again. Spent steps, sends and
+        // failures stay.
+        if (opened) {
+            core::UserState& state = (*opened)->state();
+            state.enrollment_id.clear();
+            state.backup_used_mask = 0;
+            state.verified_destination.clear();
+            state.verified_at = 0;
+            state.remembered_hosts.clear();
+            if (auto committed = (*opened)->commit(); !committed) {
+                services.login.logger.error(
+                    "removed the enrollment of user " + user +
+                    " but cannot reset its state: " + committed.error().message);
+            }
+        } else {
+            services.login.logger.error("removed the enrollment of user " + user +
+                                        " but cannot reset its state: " + opened.error().message);
+        }
+    }  // the lock goes before the notice, which may take it again
     services.login.logger.notice("user " + user + " removed their enrollment");
     send_notice(services, core::ChangeKind::disabled, describe_enrollment(*current),
                 proven_address_of(*current, verified_before));
@@ -356,10 +361,20 @@ HelperOutcome renew_backup_codes(const HelperServices& services) {
     core::Enrollment& enrollment = current.value();
     const std::vector<core::SecretString> codes =
         core::renew_backup_codes(enrollment, services.config, services.login.random);
-    if (auto saved = services.login.storage.save_enrollment(services.account, enrollment); !saved) {
-        HelperOutcome failed = storage_outcome(saved.error(), "your enrollment");
-        failed.message += "; the old backup codes stay valid";
-        return failed;
+    {
+        // Held while saving, as `store migrate` holds it while it moves.
+        auto opened = services.login.storage.begin(user);
+        if (!opened) {
+            HelperOutcome failed = storage_outcome(opened.error(), "your login state");
+            failed.message += "; the old backup codes stay valid";
+            return failed;
+        }
+        if (auto saved = services.login.storage.save_enrollment(services.account, enrollment);
+            !saved) {
+            HelperOutcome failed = storage_outcome(saved.error(), "your enrollment");
+            failed.message += "; the old backup codes stay valid";
+            return failed;
+        }
     }
     services.login.logger.notice("user " + user + " made new backup codes");
     cli::print("New backup codes for user " + user +
