@@ -63,6 +63,7 @@ std::string serialize_config(const Config& c) {
 
     line("enrollment_path", c.enrollment_path);
     line("verify_helper", c.verify_helper);
+    line("store", std::string(core::to_string(c.store)));
     line("state_dir", c.state_dir.string());
     line("lock_timeout_ms", std::to_string(c.lock_timeout.count()));
     line("issuer", c.issuer);
