@@ -153,7 +153,7 @@ class World:
         with open(self.outbox, encoding="utf-8") as f:
             return [json.loads(line) for line in f if line.strip()]
 
-    def wait_for_message(self, count, seconds=10.0):
+    def wait_for_message(self, count, seconds=30.0):
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             messages = self.messages()
