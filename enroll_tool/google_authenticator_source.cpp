@@ -1,5 +1,7 @@
 #include "google_authenticator_source.hpp"
 
+#include "import_report.hpp"
+
 namespace otpgate::cli {
 
 std::variant<std::filesystem::path, Failure> google_authenticator_path(
@@ -29,12 +31,7 @@ std::variant<core::GoogleAuthenticatorFile, Failure> read_google_authenticator_f
                                                        " set up google-authenticator?)"};
         }
         Failure failure = storage_failure(text.error(), what);
-        if (text.error().kind == core::ErrorKind::unsafe &&
-            text.error().message.find("permissions") != std::string::npos) {
-            failure.message +=
-                "; if nobody else can have read it, chmod 600 it and try again, "
-                "else enroll anew with `otpgate enroll totp`";
-        }
+        failure.message += unreadable_file_advice(text.error());
         return failure;
     }
     auto parsed = core::parse_google_authenticator_file(text->view());

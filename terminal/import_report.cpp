@@ -3,6 +3,15 @@
 #include "output.hpp"
 
 namespace otpgate::cli {
+
+std::string unreadable_file_advice(const core::Error& error) {
+    if (error.kind == core::ErrorKind::unsafe &&
+        error.message.find("permissions") != std::string::npos) {
+        return "; if nobody else can have read it, chmod 600 it and try again, "
+               "else enroll anew with `otpgate enroll totp`";
+    }
+    return {};
+}
 namespace {
 
 void print_list(std::string_view title, const std::vector<std::string>& lines) {

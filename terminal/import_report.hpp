@@ -7,8 +7,13 @@
 #include <string>
 
 #include "otpgate/core/enrollment/google_authenticator_import.hpp"
+#include "otpgate/core/primitives/result.hpp"
 
 namespace otpgate::cli {
+
+// What to add to the refusal of a google-authenticator file that could not
+// be read: for one open to others, how to go on; otherwise nothing.
+std::string unreadable_file_advice(const core::Error& error);
 
 // `target`: where the enrollment is kept, if worth showing. `by_root`: the
 // note that changing the PAM stack takes root is left out.

@@ -211,12 +211,7 @@ std::variant<core::GoogleAuthenticatorFile, HelperOutcome> read_google_authentic
                 path.string() + " does not exist (have you set up google-authenticator?)"};
         }
         HelperOutcome refused = storage_outcome(text.error(), what);
-        if (text.error().kind == ErrorKind::unsafe &&
-            text.error().message.find("permissions") != std::string::npos) {
-            refused.message +=
-                "; if nobody else can have read it, chmod 600 it and try again, "
-                "else enroll anew with `otpgate enroll totp`";
-        }
+        refused.message += cli::unreadable_file_advice(text.error());
         return refused;
     }
     auto parsed = core::parse_google_authenticator_file(text->view());
