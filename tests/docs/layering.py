@@ -18,7 +18,7 @@ CORE_SRC = os.path.join(ROOT, "common", "src")
 CORE_INCLUDE = os.path.join(ROOT, "common", "include", "otpgate", "core")
 
 # Lowest first. Keep in step with ARCHITECTURE.md and common/CMakeLists.txt.
-LAYERS = ["primitives", "system", "transport", "delivery", "state", "policy",
+LAYERS = ["primitives", "system", "transport", "database", "delivery", "state", "policy",
           "config", "enrollment", "storage", "login"]
 PROGRAM_FOLDERS = ["terminal", "phone", "pam_module", "enroll_tool", "verify_helper"]
 MAX_FILES = 15
