@@ -111,6 +111,7 @@ std::string_view to_string(StoreKind kind) {
     switch (kind) {
         case StoreKind::files: return "files";
         case StoreKind::local: return "local";
+        case StoreKind::postgresql: return "postgresql";
     }
     return "?";
 }

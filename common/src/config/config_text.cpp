@@ -26,7 +26,8 @@ std::optional<std::string_view> unquote(std::string_view value) {
 // cannot move them.
 bool global_only(std::string_view key) {
     return key == "state_dir" || key == "enrollment_path" || key == "verify_helper" ||
-           key == "store";
+           key == "store" || key.starts_with("store_") || key == "host_name" ||
+           key == "fleet_max_sms_per_hour";
 }
 
 // `[service sshd sudo]`: the service names, or what is wrong.

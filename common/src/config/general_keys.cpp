@@ -1,5 +1,6 @@
 // The keys of the module itself: where enrollments and state live, TOTP,
 // backup codes, attempts, delivered codes and change notices.
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <chrono>
@@ -134,15 +135,60 @@ std::string set_store(Config& config, std::string_view value) {
         config.store = StoreKind::files;
     } else if (value == "local") {
         config.store = StoreKind::local;
+    } else if (value == "postgresql") {
+        config.store = StoreKind::postgresql;
     } else {
-        return "expected files or local";
+        return "expected files, local or postgresql";
+    }
+    return {};
+}
+
+std::string set_store_url(Config& config, std::string_view value) {
+    if (has_control_characters(value)) {
+        return "expected a libpq connection string or postgresql:// URI";
+    }
+    config.database.url = std::string(value);
+    return {};
+}
+
+std::string set_store_timeout(Config& config, std::string_view value) {
+    const auto milliseconds = parse_unsigned(value, 100, 60000);
+    if (!milliseconds) {
+        return "expected milliseconds from 100 to 60000";
+    }
+    config.database.timeout = std::chrono::milliseconds(*milliseconds);
+    return {};
+}
+
+// A name this host goes by in the shared store: what hostname(1) could
+// print, so that it is safe in logs and the audit table as it is.
+std::string set_host_name(Config& config, std::string_view value) {
+    const bool fits = !value.empty() && value.size() <= 253 &&
+                      std::all_of(value.begin(), value.end(), [](char c) {
+                          return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' ||
+                                 c == '.' || c == '_';
+                      });
+    if (!fits) {
+        return "expected a host name of letters, digits, '-', '.' and '_'";
+    }
+    config.database.host_name = std::string(value);
+    return {};
+}
+
+std::string set_store_offline(Config& config, std::string_view value) {
+    if (value == "deny") {
+        config.database.offline = DatabaseStoreConfig::Offline::deny;
+    } else if (value == "cache") {
+        config.database.offline = DatabaseStoreConfig::Offline::cache;
+    } else {
+        return "expected deny or cache";
     }
     return {};
 }
 
 using V = std::string_view;
 
-constexpr std::array<KeySetter, 31> general_keys = {{
+constexpr std::array<KeySetter, 37> general_keys = {{
     {"backup_code_count",
      [](Config& c, V v) { return set_unsigned(c.backup_code_count, v, 0, 64); }},
     {"backup_code_digits",
@@ -156,7 +202,10 @@ constexpr std::array<KeySetter, 31> general_keys = {{
     {"enrollment_path", [](Config& c, V v) { return set_text(c.enrollment_path, v, false); }},
     {"fail_delay_ms", [](Config& c, V v) { return set_unsigned(c.fail_delay_ms, v, 0, 60000); }},
     {"failmode", &set_failmode},
+    {"fleet_max_sms_per_hour",
+     [](Config& c, V v) { return set_unsigned(c.database.fleet_max_sms_per_hour, v, 0, 1000000); }},
     {"help_text", [](Config& c, V v) { return set_text(c.help_text, v, true); }},
+    {"host_name", &set_host_name},
     {"issuer", [](Config& c, V v) { return set_text(c.issuer, v, true); }},
     {"lock_timeout_ms", &set_lock_timeout},
     {"max_attempts", [](Config& c, V v) { return set_unsigned(c.max_attempts, v, 1, 10); }},
@@ -175,6 +224,11 @@ constexpr std::array<KeySetter, 31> general_keys = {{
      [](Config& c, V v) { return set_unsigned(c.sms_code_lifetime, v, 60, 3600); }},
     {"state_dir", &set_state_dir},
     {"store", &set_store},
+    {"store_cache_ttl",
+     [](Config& c, V v) { return set_unsigned(c.database.cache_ttl, v, 60, 90 * 24 * 3600); }},
+    {"store_offline", &set_store_offline},
+    {"store_timeout_ms", &set_store_timeout},
+    {"store_url", &set_store_url},
     {"totp_algorithm", &set_totp_algorithm},
     {"totp_digits", &set_totp_digits},
     {"totp_period", &set_totp_period},

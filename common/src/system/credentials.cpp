@@ -8,8 +8,9 @@
 namespace otpgate::core {
 namespace {
 
-constexpr std::array<std::string_view, 4> known_keys = {"twilio_auth_token", "http_password",
-                                                        "http_bearer_token", "smtp_password"};
+constexpr std::array<std::string_view, 6> known_keys = {"twilio_auth_token", "http_password",
+                                                        "http_bearer_token", "smtp_password",
+                                                        "store_password",    "store_key"};
 
 bool is_known_key(std::string_view key) {
     for (const auto known : known_keys) {
@@ -64,7 +65,8 @@ Result<Credentials> parse_credentials(std::string_view text, const std::string& 
         if (!is_known_key(key)) {
             return line_error(source, line_number,
                               "unknown key (expected twilio_auth_token, http_password, "
-                              "http_bearer_token or smtp_password)");
+                              "http_bearer_token, smtp_password, store_password or "
+                              "store_key)");
         }
         if (credentials.find(key) != nullptr) {
             return line_error(source, line_number, std::string(key) + " is set twice");

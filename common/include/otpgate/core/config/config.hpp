@@ -24,13 +24,36 @@ inline constexpr unsigned default_backup_iterations = 20000;
 
 // Where enrollments are kept (`store`): `files` in a file of each user's
 // (enrollment_path), `local` in root's state directory, where the user can
-// read none of it and changes it only through the set-uid helper.
-enum class StoreKind { files, local };
+// read none of it and changes it only through the set-uid helper;
+// `postgresql` in a database shared by many hosts, with the login state.
+enum class StoreKind { files, local, postgresql };
+
+// `store = postgresql`: where the database is and how long a login waits
+// for it. Its password and the key that encrypts secrets at rest are in
+// the credentials file (store_password, store_key), never here.
+struct DatabaseStoreConfig {
+    // A libpq connection string or URI (several hosts allowed); TLS with
+    // the server's certificate verified unless it says otherwise.
+    std::string url;
+    // Each connect and each statement of a login gives up after this long.
+    std::chrono::milliseconds timeout{2000};
+    // How this host is named in the database (audit log, SMS counts); empty:
+    // the system's host name.
+    std::string host_name;
+    // When the database cannot be reached: deny fails closed; cache lets
+    // users who logged in here within cache_ttl in against this host's
+    // encrypted copy of their enrollment (store_offline).
+    enum class Offline { deny, cache } offline = Offline::deny;
+    unsigned cache_ttl = 7 * 24 * 3600;  // seconds
+    // SMS sent by all hosts together in an hour; 0: no fleet-wide cap.
+    unsigned fleet_max_sms_per_hour = 0;
+};
 
 std::string_view to_string(StoreKind kind);
 
 struct Config {
     StoreKind store = StoreKind::files;
+    DatabaseStoreConfig database;  // store = postgresql
     // Where each user's enrollment lives in the `files` store; %u is the user name, %h the home
     // directory, %% a percent sign. Read and written with the user's rights.
     std::string enrollment_path = "%h/.otpgate";
