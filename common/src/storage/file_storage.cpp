@@ -242,4 +242,14 @@ Result<SecretBytes> FileStorage::remembered_host_key(RandomSource& random) {
     return load_host_key(m_state_dir, random);
 }
 
+Result<void> FileStorage::record_event(const AuditEvent& /*event*/) {
+    return {};  // syslog, where every login and change is logged, is the files' record
+}
+
+Result<std::vector<AuditRecord>> FileStorage::audit_log(const AuditQuery& /*query*/) {
+    return make_error(ErrorKind::not_found,
+                      "the audit log is kept only with store = postgresql (with files, see the "
+                      "system log)");
+}
+
 }  // namespace otpgate::core

@@ -65,6 +65,9 @@ public:
     [[nodiscard]] Result<void> remove_state(const std::string& user_name) override;
     [[nodiscard]] Result<std::vector<std::string>> users_with_state() override;
 
+    [[nodiscard]] Result<void> record_event(const AuditEvent& event) override;
+    [[nodiscard]] Result<std::vector<AuditRecord>> audit_log(const AuditQuery& query) override;
+
     [[nodiscard]] Result<SecretBytes> remembered_host_key(RandomSource& random) override;
 
 private:

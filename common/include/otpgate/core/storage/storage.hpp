@@ -90,6 +90,30 @@ protected:
     UserTransaction() = default;
 };
 
+// A line of the audit log of a shared store: a login's outcome or a change
+// to a second factor, never a code, a secret or a destination.
+struct AuditEvent {
+    std::string service;      // the PAM service, or "otpgate", "otpgate-verify"
+    std::string user_name;
+    std::string remote_host;  // PAM_RHOST; empty for local logins and commands
+    std::string event;        // "login", "enroll", "disable", "unlock", "import", ...
+    std::string outcome;      // "success", "refused", "locked", "replayed", "unavailable", "done"
+};
+
+// An event as the store recorded it.
+struct AuditRecord {
+    std::int64_t at = 0;     // Unix seconds
+    std::string host_name;   // the host that recorded it
+    AuditEvent event;
+};
+
+struct AuditQuery {
+    std::optional<std::string> user_name;
+    std::optional<std::string> host_name;
+    std::optional<std::int64_t> since;  // Unix seconds
+    std::size_t limit = 1000;           // the newest ones
+};
+
 // Not const: a store may keep a connection, and opens it at first use.
 class Storage {
 public:
@@ -131,6 +155,13 @@ public:
     [[nodiscard]] virtual Result<void> remove_state(const std::string& user_name) = 0;
     // Names of the users with a state (for `otpgate list`), sorted.
     [[nodiscard]] virtual Result<std::vector<std::string>> users_with_state() = 0;
+
+    // -- The audit log. Files keep none (syslog is their record): record_event
+    // does nothing there and audit_log() is not_found ("the audit log is
+    // kept only with store = postgresql").
+    [[nodiscard]] virtual Result<void> record_event(const AuditEvent& event) = 0;
+    // Oldest first.
+    [[nodiscard]] virtual Result<std::vector<AuditRecord>> audit_log(const AuditQuery& query) = 0;
 
     // -- Host-wide: the key of remembered hosts (host_tag.hpp), made with
     // `random` on first use.
