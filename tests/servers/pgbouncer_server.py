@@ -176,9 +176,8 @@ class PgbouncerServer:
                   "server_tls_ca_file": self.ca_file,
                   "logfile": self.log_file,
                   "pidfile": self.pid_file}
-        database = "host=127.0.0.1 port=%d dbname=%s user=%s" % (
-            self.postgres.port, pg.DATABASE, pg.LOGIN)
-        self._write("pgbouncer.ini", configure(example, values, database), 0o640, user)
+        self._write("pgbouncer.ini", configure(example, values, self._database(self.postgres)),
+                    0o640, user)
         self._write("hba.conf", hba, 0o640, user)
         self._write("users.txt", '"%s" ""\n"%s" "%s"\n' % (
             CLIENT_USER, pg.LOGIN, self.postgres.passwords[pg.LOGIN]), 0o600, user)
@@ -199,6 +198,27 @@ class PgbouncerServer:
             self.pid = self._read_pid()
         with open(os.path.join(self.root, "pgbouncer.json"), "w", encoding="ascii") as f:
             json.dump({"postgres_root": self.postgres.root, "ca_file": self.ca_file}, f)
+
+    @staticmethod
+    def _database(postgres):
+        """The value of the otpgate line of [databases] for `postgres`."""
+        return "host=127.0.0.1 port=%d dbname=%s user=%s" % (postgres.port, pg.DATABASE,
+                                                              pg.LOGIN)
+
+    def repoint(self, postgres):
+        """What the example tells a sysadmin to do after a failover: name the new
+        primary in [databases], then reload (SIGHUP). New server connections go
+        there; the caller waits for it (a client may still meet the old one)."""
+        with open(self.ini_file, encoding="utf-8") as f:
+            text = f.read()
+        text, count = re.subn(r"^otpgate = .*$", "otpgate = " + self._database(postgres), text,
+                              flags=re.M)
+        if count != 1:
+            raise ValueError("no otpgate line in " + self.ini_file)
+        with open(self.ini_file, "w", encoding="utf-8") as f:  # keeps owner and mode
+            f.write(text)
+        self.postgres = postgres
+        os.kill(self.pid, signal.SIGHUP)
 
     def _read_pid(self):
         try:

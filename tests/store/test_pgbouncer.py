@@ -91,6 +91,13 @@ class PgbouncerTest(unittest.TestCase):
         self.assertEqual(self.run_ok("SELECT inet_client_addr() || ' ' || "
                                      "current_setting('port')"),
                          "127.0.0.1/32 %d" % self.server.port)
+        # What otpgate adds to store_url by default changes nothing on a Unix
+        # socket (libpq never uses TLS there); application_name passes through.
+        otpgate_defaults = (" sslmode=verify-full sslrootcert=/etc/ssl/certs/ca-certificates.crt"
+                            " gssencmode=disable application_name=otpgate")
+        self.assertEqual(self.run_ok("SELECT current_setting('application_name')",
+                                     conninfo=self.bouncer.conninfo() + otpgate_defaults),
+                         "otpgate")
         with open(self.bouncer.ini_file, encoding="utf-8") as f:
             ini = f.read()
         self.assertIn("server_tls_sslmode = verify-full", ini)

@@ -5,11 +5,11 @@ reaches the standby; while the standby does not answer, a commit on the
 primary waits for it (synchronous replication, not merely streaming); once
 the primary is killed and the standby promoted, the row is there and the
 standby takes writes; a read-write multi-host URI lands on whichever server
-is the primary; and stopping the primary stops the standby and leaves
-nothing behind.
+is the primary, and a pgbouncer repointed and reloaded after the promotion
+follows; stopping the primary stops the standby and leaves nothing behind.
 
-Needs root and postgresql-15 (scripts/install-deps): without root it is
-skipped (77); a missing PostgreSQL fails.
+Needs root, postgresql-15 and pgbouncer (scripts/install-deps): without
+root it is skipped (77); anything missing fails.
 """
 
 import os
@@ -20,6 +20,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "servers"))
+import pgbouncer_server as pgb  # noqa: E402
 import postgres_server as pg  # noqa: E402
 import postgres_standby  # noqa: E402
 
@@ -33,7 +34,11 @@ class StandbyCase(unittest.TestCase):
         cls.primary.start()
         try:
             cls.standby = cls.primary.start_standby()
-            cls.primary.psql(cls.primary.uri(pg.OWNER), "CREATE TABLE otpgate.spent (n int)")
+            made = cls.primary.psql(cls.primary.uri(pg.OWNER),
+                                    "CREATE TABLE otpgate.spent (n int); "
+                                    "GRANT SELECT ON otpgate.spent TO %s" % pg.LOGIN)
+            if made.returncode != 0:
+                raise RuntimeError(made.stderr)
         except BaseException:
             cls.primary.stop()
             raise
@@ -100,6 +105,14 @@ class SynchronousReplicationTest(StandbyCase):
 class FailoverTest(StandbyCase):
     def test_after_crash_and_promotion_the_row_is_there_and_writes_go_on(self):
         uri = self.standby.multi_host_uri(pg.OWNER)
+        self.assertEqual(uri, postgres_standby.multi_host_uri([self.primary, self.standby],
+                                                              pg.OWNER))
+        # A host's pgbouncer (conf/pgbouncer-otpgate.ini) in front of the primary.
+        bouncer = pgb.PgbouncerServer(self.primary)
+        bouncer.start()
+        self.addCleanup(bouncer.stop)
+        self.assertEqual(bouncer.psql(WHERE_AM_I).stdout.strip(),
+                         "false %d" % self.primary.port)
         self.assertIn("target_session_attrs=read-write", uri)
         self.assertIn("127.0.0.1:%d,127.0.0.1:%d" % (self.primary.port, self.standby.port), uri)
         self.assertEqual(self.run_ok(self.primary, WHERE_AM_I, uri),
@@ -121,6 +134,15 @@ class FailoverTest(StandbyCase):
         self.run_ok(self.standby, "INSERT INTO otpgate.spent VALUES (8)", uri)
         self.assertEqual(self.run_ok(self.standby, "SELECT string_agg(n::text, ',' ORDER BY n) "
                                                    "FROM otpgate.spent"), "7,8")
+        # pgbouncer follows once told, as its example says: repoint, reload.
+        bouncer.repoint(self.standby)
+        deadline = time.monotonic() + 10
+        while bouncer.psql(WHERE_AM_I).stdout.strip() != "false %d" % self.standby.port:
+            self.assertLess(time.monotonic(), deadline, bouncer.log())
+            time.sleep(0.05)
+        self.assertEqual(bouncer.psql("SELECT count(*) FROM otpgate.spent WHERE n = 7; "
+                                      "SELECT current_user").stdout.split(),
+                         ["1", pg.LOGIN])
         # The login role follows too, over TLS verified against the test CA.
         self.assertEqual(self.run_ok(self.standby, "SELECT current_user",
                                      self.standby.multi_host_uri(pg.LOGIN)), pg.LOGIN)
