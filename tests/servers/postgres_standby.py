@@ -5,6 +5,8 @@
     postgres_standby.py promote STANDBY_DIR              # prints JSON once it takes writes
     postgres_standby.py stop STANDBY_DIR                 # stops the standby, removes its folder
 
+Stop a standby started from the command line before its primary.
+
 As a module: `standby = primary.start_standby()` on a started
 postgres_server.PostgresServer (or PostgresStandby(primary).start()).
 
@@ -25,6 +27,7 @@ import json
 import os
 import secrets
 import shutil
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -35,6 +38,15 @@ REPLICATION = "otpgate_replication"
 APPLICATION_NAME = "otpgate_standby"
 SYNC_SECONDS = 30
 PROMOTE_SECONDS = 30
+
+
+def frozen(pid):
+    """True when `pid` is stopped (SIGSTOP)."""
+    try:
+        with open("/proc/%d/stat" % pid, encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "T"
+    except (OSError, IndexError):
+        return False
 
 
 def multi_host_uri(servers, role=pg.LOGIN, password=None, target_session_attrs="read-write",
@@ -172,6 +184,20 @@ class PostgresStandby(pg.PostgresServer):
                 raise TimeoutError("standby not writable %ds after promote%s"
                                    % (seconds, self.log()))
             time.sleep(0.05)
+
+    def stop(self):
+        """Stops the standby and removes its folder; a primary still running stops
+        waiting for it (synchronous_standby_names reset), or every later commit
+        there would wait forever. Idempotent."""
+        primary_running = self.primary.root is not None and any(
+            pg.process_alive(pid) and not frozen(pid) for pid in self.primary.pids()[:1])
+        if self.root is not None and primary_running:
+            try:
+                self.primary.admin_psql("ALTER SYSTEM RESET synchronous_standby_names;\n"
+                                        "SELECT pg_reload_conf();\n", timeout=5)
+            except (RuntimeError, subprocess.TimeoutExpired):
+                pass  # the standby goes anyway
+        super().stop()
 
     def multi_host_uri(self, role=pg.LOGIN, **kwargs):
         """The primary, then this standby, in one read-write URI."""

@@ -101,6 +101,17 @@ class SynchronousReplicationTest(StandbyCase):
         self.assertEqual(self.wait_for(self.standby, "SELECT count(*) FROM otpgate.spent "
                                                      "WHERE n = 2", "1"), "1")
 
+    def test_zz_once_the_standby_is_stopped_the_primary_commits_alone(self):
+        # Runs last in its class (unittest sorts by name): it ends the standby.
+        root = self.standby.root
+        self.standby.stop()
+        self.assertFalse(os.path.exists(root))
+        self.assertEqual(self.run_ok(self.primary, "SHOW synchronous_standby_names"), "")
+        result = self.primary.psql(self.primary.uri(pg.OWNER),
+                                   "INSERT INTO otpgate.spent VALUES (3)", timeout=10)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertNotIn("synchronous replication", result.stderr)
+
 
 class FailoverTest(StandbyCase):
     def test_after_crash_and_promotion_the_row_is_there_and_writes_go_on(self):
