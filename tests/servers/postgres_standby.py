@@ -112,9 +112,11 @@ class PostgresStandby(pg.PostgresServer):
                        os.path.join(self.pki_dir, "server.key")))
         # pg_basebackup -R wrote a primary_conninfo already; this one, later in
         # the same file, wins and carries the password and application_name.
+        # Once promoted, this server waits for no standby of its own.
         with open(os.path.join(self.data_dir, "postgresql.auto.conf"), "a",
                   encoding="ascii") as f:
-            f.write("primary_conninfo = '%s password=%s'\n" % (conninfo, password))
+            f.write("primary_conninfo = '%s password=%s'\n"
+                    "synchronous_standby_names = ''\n" % (conninfo, password))
 
         self._as_server_user([os.path.join(pg.BIN, "pg_ctl"), "-D", self.data_dir,
                               "-l", self.log_file, "-w", "-t", str(pg.START_SECONDS), "start"],
