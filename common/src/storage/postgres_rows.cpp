@@ -1,5 +1,6 @@
 #include "postgres_rows.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "otpgate/core/primitives/hex.hpp"

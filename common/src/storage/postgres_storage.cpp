@@ -147,13 +147,10 @@ public:
             return std::max<std::int64_t>(1, oldest + 3600 - now);
         };
         if (cap > 0 && static_cast<std::uint64_t>(host_count) >= cap) {
-            return ThrottleVerdict{false, retry_after(host_oldest)};
+            return ThrottleVerdict{false, retry_after(host_oldest), "host_max_sms_per_hour"};
         }
         if (fleet_cap > 0 && fleet_count >= static_cast<std::int64_t>(fleet_cap)) {
-            m_storage.logger().warning("fleet_max_sms_per_hour (" + std::to_string(fleet_cap) +
-                                       ") reached: no SMS from any host for " +
-                                       std::to_string(retry_after(fleet_oldest)) + " s");
-            return ThrottleVerdict{false, retry_after(fleet_oldest)};
+            return ThrottleVerdict{false, retry_after(fleet_oldest), "fleet_max_sms_per_hour"};
         }
         if (auto recorded = m_storage.run(
                 "INSERT INTO otpgate.sms_sends (host_name, sent_at) VALUES ($1, $2)",
@@ -246,7 +243,9 @@ Result<void> PostgresStorage::connect() {
     options.url = m_config.url;
     options.password = credentials->find("store_password");
     options.application_name = "otpgate@" + m_host_name;
-    options.statement_timeout = m_config.timeout;
+    // No server-side statement_timeout: pgbouncer refuses the `options`
+    // start-up parameter that would carry it. Our own deadline bounds
+    // every wait, and closing the connection ends what the server started.
     auto settings = ConnectionSettings::make(**libpq, options);
     if (!settings) {
         return settings.error();
