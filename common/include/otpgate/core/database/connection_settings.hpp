@@ -32,9 +32,9 @@ namespace otpgate::core {
 inline constexpr const char* system_ca_bundle = "/etc/ssl/certs/ca-certificates.crt";
 
 struct StoreConnectionOptions {
-    std::string url;                             // store_url
-    const SecretString* password = nullptr;      // store_password; nullptr: none
-    std::string application_name = "otpgate";    // shown in pg_stat_activity
+    std::string url;                           // store_url
+    const SecretString* password = nullptr;    // store_password; nullptr: none
+    std::string application_name = "otpgate";  // shown in pg_stat_activity
     // Server-side limits set on the session (`options`), so that a statement
     // or a row lock never outlasts the login's own deadline.
     std::chrono::milliseconds statement_timeout{0};  // 0: not set

@@ -48,9 +48,9 @@ private:
 struct ConnectionFacts {
     std::string host;
     std::string port;
-    int server_version = 0;          // e.g. 150020
+    int server_version = 0;  // e.g. 150020
     bool tls = false;
-    std::string tls_protocol;        // "TLSv1.3"
+    std::string tls_protocol;  // "TLSv1.3"
     std::string tls_cipher;
 };
 
