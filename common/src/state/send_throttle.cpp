@@ -29,7 +29,7 @@ ThrottleVerdict check_send_throttle(const UserState& state, std::int64_t now,
         const std::int64_t oldest_counted = within_hour[within_hour.size() - policy.max_per_hour];
         retry_after = std::max<std::int64_t>(retry_after, oldest_counted + hour - now);
     }
-    return ThrottleVerdict{retry_after <= 0, std::max<std::int64_t>(retry_after, 0)};
+    return ThrottleVerdict{retry_after <= 0, std::max<std::int64_t>(retry_after, 0), {}};
 }
 
 void record_send(UserState& state, std::int64_t now) {

@@ -81,7 +81,7 @@ public:
         if (!host) {
             return host.error();
         }
-        return ThrottleVerdict{host->allowed, host->retry_after};
+        return ThrottleVerdict{host->allowed, host->retry_after, {}};
     }
 
 private:

@@ -158,7 +158,7 @@ public:
             !recorded) {
             return recorded.error();
         }
-        return ThrottleVerdict{true, 0};
+        return ThrottleVerdict{true, 0, {}};
     }
 
 private:
