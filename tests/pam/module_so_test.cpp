@@ -96,6 +96,17 @@ TEST(ModuleSharedObject, LoadingDoesNotMapLibcurl) {
     EXPECT_FALSE(otpgate::test::process_maps("libcurl"));
 }
 
+// Likewise libpq, needed only with store = postgresql.
+TEST(ModuleSharedObject, LoadingDoesNotMapLibpq) {
+    ASSERT_FALSE(otpgate::test::process_maps("libpq"))
+        << "this test program must not link libpq itself";
+    dlerror();
+    const std::unique_ptr<void, LibraryCloser> module(
+        dlopen(OTPGATE_TEST_MODULE, RTLD_NOW | RTLD_LOCAL));
+    ASSERT_TRUE(module) << dlerror();
+    EXPECT_FALSE(otpgate::test::process_maps("libpq"));
+}
+
 TEST(ModuleSharedObject, ExportsOnlyTheEntryPoints) {
     std::set<std::string> functions;
     std::set<std::string> everything;
@@ -129,9 +140,11 @@ TEST(ModuleSharedObject, NeedsOnlyTheExpectedLibraries) {
         EXPECT_EQ(library.find("qrencode"), std::string::npos) << "the module links " << library;
     }
     // libcurl, which sends SMS and email codes, is loaded only then
-    // (dlopen), never at load time; nothing else joins the process.
+    // (dlopen), never at load time, and so is libpq, only for store =
+    // postgresql; nothing else joins the process.
     for (const auto& library : needed) {
         EXPECT_EQ(library.find("libcurl"), std::string::npos) << "the module links " << library;
+        EXPECT_EQ(library.find("libpq"), std::string::npos) << "the module links " << library;
     }
     std::set<std::string> allowed = {"libpam.so.0",   "libcrypto.so.3", "libstdc++.so.6",
                                      "libgcc_s.so.1", "libc.so.6",      "libm.so.6"};

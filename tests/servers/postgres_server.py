@@ -315,7 +315,8 @@ class PostgresServer:
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("start", "stop"):
+    commands = ("start", "stop", "freeze", "thaw", "kill")
+    if len(sys.argv) != 3 or sys.argv[1] not in commands:
         print(__doc__, file=sys.stderr)
         return 2
     root = os.path.abspath(sys.argv[2])
@@ -325,7 +326,10 @@ def main():
         print("owner: " + server.uri(OWNER))
         print("login: " + server.uri(LOGIN))
         return 0
-    PostgresServer.attach(root).stop()
+    server = PostgresServer.attach(root)
+    # `stop DIR`, and for tests `freeze DIR`, `thaw DIR`, `kill DIR`:
+    # SIGSTOP, SIGCONT, SIGKILL to every server process.
+    getattr(server, sys.argv[1])()
     return 0
 
 

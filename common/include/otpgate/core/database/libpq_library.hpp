@@ -58,7 +58,10 @@ struct LibpqLibrary {
 // thread-safe) and never unloaded: the host process may outlive our module
 // while OpenSSL, which libpq initialised, is still in use. A failure to
 // load is remembered too: "cannot load libpq.so.5 (needed by store =
-// postgresql): ..." (install the libpq5 package).
+// postgresql): ..." (install the libpq5 package). Refused, checked at
+// every call, while PGLOCALEDIR is set: libpq would take the format strings
+// of its messages from a catalogue in that folder, the caller's choice in
+// su, sudo and otpgate-verify.
 Result<const LibpqLibrary*> libpq_library();
 
 // One load of `soname`, uncached: what libpq_library() does once. A

@@ -1,0 +1,338 @@
+#include "otpgate/core/database/pg_connection.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include <poll.h>
+
+namespace otpgate::core {
+namespace {
+
+// libpq calls this for every notice and warning; the default receiver
+// writes to stderr, which in the module is sshd's or the caller's terminal.
+void discard_notice(void* /*argument*/, const PGresult* /*notice*/) noexcept {}
+
+enum class Wait { ready, timed_out, failed };
+
+// Waits until `fd` has one of `events` or `deadline` passes; a signal
+// (EINTR) only shortens one round.
+Wait wait_for(int fd, short events, Deadline deadline) {
+    if (fd < 0) {
+        return Wait::failed;
+    }
+    while (true) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            return Wait::timed_out;
+        }
+        pollfd watched{fd, events, 0};
+        const int ready = ::poll(&watched, 1, static_cast<int>(left.count()));
+        if (ready > 0) {
+            return Wait::ready;  // errors and hang-ups too: libpq reads them
+        }
+        if (ready < 0 && errno != EINTR) {
+            return Wait::failed;
+        }
+    }
+}
+
+// libpq's messages end in a newline and may hold one line per host tried.
+std::string one_line(const char* text) {
+    std::string line = text == nullptr ? "" : text;
+    while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) {
+        line.pop_back();
+    }
+    for (char& c : line) {
+        if (c == '\n') {
+            c = ' ';
+        }
+    }
+    return line.empty() ? "unknown error" : line;
+}
+
+std::string did_not_answer(std::chrono::milliseconds allowed) {
+    return "the store did not answer within " + std::to_string(allowed.count()) + " ms";
+}
+
+bool is_fatal(const LibpqLibrary& libpq, const PGresult* result) {
+    const char* const severity = libpq.result_error_field(result, PG_DIAG_SEVERITY_NONLOCALIZED);
+    return severity != nullptr &&
+           (std::strcmp(severity, "FATAL") == 0 || std::strcmp(severity, "PANIC") == 0);
+}
+
+}  // namespace
+
+std::chrono::milliseconds time_left(Deadline deadline) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    return left.count() > 0 ? left : std::chrono::milliseconds(0);
+}
+
+PgResult::PgResult(const LibpqLibrary& libpq, PGresult* result) noexcept
+    : m_libpq(&libpq), m_result(result) {}
+
+PgResult::~PgResult() {
+    if (m_result != nullptr) {
+        m_libpq->clear(m_result);
+    }
+}
+
+PgResult::PgResult(PgResult&& other) noexcept
+    : m_libpq(other.m_libpq), m_result(std::exchange(other.m_result, nullptr)) {}
+
+PgResult& PgResult::operator=(PgResult&& other) noexcept {
+    if (this != &other) {
+        if (m_result != nullptr) {
+            m_libpq->clear(m_result);
+        }
+        m_libpq = other.m_libpq;
+        m_result = std::exchange(other.m_result, nullptr);
+    }
+    return *this;
+}
+
+int PgResult::rows() const noexcept {
+    return m_result == nullptr ? 0 : m_libpq->ntuples(m_result);
+}
+
+int PgResult::columns() const noexcept {
+    return m_result == nullptr ? 0 : m_libpq->nfields(m_result);
+}
+
+std::optional<std::string_view> PgResult::value(int row, int column) const noexcept {
+    if (row < 0 || row >= rows() || column < 0 || column >= columns() ||
+        m_libpq->get_is_null(m_result, row, column) != 0) {
+        return std::nullopt;
+    }
+    return std::string_view(m_libpq->get_value(m_result, row, column),
+                            static_cast<std::size_t>(m_libpq->get_length(m_result, row, column)));
+}
+
+std::uint64_t PgResult::affected_rows() const noexcept {
+    if (m_result == nullptr) {
+        return 0;
+    }
+    const char* const count = m_libpq->cmd_tuples(m_result);
+    return count == nullptr || *count == '\0' ? 0 : std::strtoull(count, nullptr, 10);
+}
+
+PgConnection::PgConnection(const LibpqLibrary& libpq, PGconn* connection) noexcept
+    : m_libpq(&libpq), m_connection(connection) {}
+
+PgConnection::~PgConnection() {
+    close();
+}
+
+PgConnection::PgConnection(PgConnection&& other) noexcept
+    : m_libpq(other.m_libpq),
+      m_connection(std::exchange(other.m_connection, nullptr)),
+      m_last_sqlstate(std::move(other.m_last_sqlstate)) {}
+
+PgConnection& PgConnection::operator=(PgConnection&& other) noexcept {
+    if (this != &other) {
+        close();
+        m_libpq = other.m_libpq;
+        m_connection = std::exchange(other.m_connection, nullptr);
+        m_last_sqlstate = std::move(other.m_last_sqlstate);
+    }
+    return *this;
+}
+
+void PgConnection::close() noexcept {
+    if (m_connection != nullptr) {
+        m_libpq->finish(m_connection);
+        m_connection = nullptr;
+    }
+}
+
+Result<PgConnection> PgConnection::open(const LibpqLibrary& libpq,
+                                        const ConnectionSettings& settings, Deadline deadline) {
+    const auto allowed = time_left(deadline);
+    // For a host name, libpq resolves it here, blocking and without our
+    // deadline (getaddrinfo); a hostaddr or a numeric host avoids that.
+    PgConnection connection(libpq,
+                            libpq.connect_start_params(settings.keywords(), settings.values(), 0));
+    if (connection.m_connection == nullptr) {
+        return make_error(ErrorKind::unavailable, "cannot connect to the store: out of memory");
+    }
+    PGconn* const raw = connection.m_connection;
+    libpq.set_notice_receiver(raw, discard_notice, nullptr);
+    const auto refused = [&] {
+        return make_error(ErrorKind::unavailable, "cannot connect to the store (" +
+                                                      settings.description() +
+                                                      "): " + one_line(libpq.error_message(raw)));
+    };
+    if (libpq.status(raw) == CONNECTION_BAD) {
+        return refused();
+    }
+    // As libpq's documentation prescribes: start as if PGRES_POLLING_WRITING,
+    // and look up the socket again each round (it changes from host to host).
+    PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
+    while (polling != PGRES_POLLING_OK) {
+        if (polling == PGRES_POLLING_FAILED) {
+            return refused();
+        }
+        const short events = polling == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+        const Wait waited = wait_for(libpq.socket(raw), events, deadline);
+        if (waited == Wait::timed_out) {
+            return make_error(ErrorKind::unavailable, did_not_answer(allowed));
+        }
+        if (waited == Wait::failed) {
+            return refused();
+        }
+        polling = libpq.connect_poll(raw);
+    }
+    if (libpq.set_nonblocking(raw, 1) != 0) {
+        return refused();
+    }
+    return connection;
+}
+
+Result<PgResult> PgConnection::exec(std::string_view sql, std::initializer_list<PgParam> params,
+                                    Deadline deadline) {
+    const auto allowed = time_left(deadline);
+    m_last_sqlstate.clear();
+    if (broken()) {
+        return make_error(ErrorKind::unavailable, "the connection to the store is closed");
+    }
+    const auto lost = [this] {
+        Error error{ErrorKind::unavailable, "lost the connection to the store: " +
+                                                one_line(m_libpq->error_message(m_connection))};
+        close();
+        return error;
+    };
+    const auto timed_out = [this, allowed] {
+        close();  // the server rolls back what was open
+        return make_error(ErrorKind::unavailable, did_not_answer(allowed));
+    };
+    const auto wait = [&](short events) {
+        return wait_for(m_libpq->socket(m_connection), events, deadline);
+    };
+
+    // Text parameters must end in NUL.
+    const std::string statement(sql);
+    std::vector<std::string> texts;
+    texts.reserve(params.size());
+    std::vector<const char*> values;
+    for (const auto& param : params) {
+        if (param) {
+            texts.emplace_back(*param);
+            values.push_back(texts.back().c_str());
+        } else {
+            values.push_back(nullptr);
+        }
+    }
+    if (m_libpq->send_query_params(m_connection, statement.c_str(), static_cast<int>(values.size()),
+                                   nullptr, values.data(), nullptr, nullptr, 0) == 0) {
+        return lost();
+    }
+    // A non-blocking send may leave data queued; read while waiting, as
+    // the server may be writing to us too.
+    for (int flushed = m_libpq->flush(m_connection); flushed != 0;
+         flushed = m_libpq->flush(m_connection)) {
+        if (flushed < 0) {
+            return lost();
+        }
+        const Wait waited = wait(POLLIN | POLLOUT);
+        if (waited == Wait::timed_out) {
+            return timed_out();
+        }
+        if (waited == Wait::failed || m_libpq->consume_input(m_connection) == 0) {
+            return lost();
+        }
+    }
+
+    PGresult* first = nullptr;
+    while (true) {
+        while (m_libpq->is_busy(m_connection) != 0) {
+            const Wait waited = wait(POLLIN);
+            if (waited == Wait::timed_out) {
+                if (first != nullptr) {
+                    m_libpq->clear(first);
+                }
+                return timed_out();
+            }
+            if (waited == Wait::failed || m_libpq->consume_input(m_connection) == 0) {
+                if (first != nullptr) {
+                    m_libpq->clear(first);
+                }
+                return lost();
+            }
+        }
+        PGresult* const next = m_libpq->get_result(m_connection);
+        if (next == nullptr) {
+            break;
+        }
+        if (first == nullptr) {
+            first = next;
+        } else {
+            m_libpq->clear(next);
+        }
+    }
+    PgResult result(*m_libpq, first);
+    if (first == nullptr) {
+        return lost();
+    }
+    const ExecStatusType status = m_libpq->result_status(first);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+        return result;
+    }
+    if (status == PGRES_FATAL_ERROR && !is_fatal(*m_libpq, first) &&
+        m_libpq->status(m_connection) != CONNECTION_BAD) {
+        const char* const sqlstate = m_libpq->result_error_field(first, PG_DIAG_SQLSTATE);
+        const char* const primary = m_libpq->result_error_field(first, PG_DIAG_MESSAGE_PRIMARY);
+        m_last_sqlstate = sqlstate == nullptr ? "" : sqlstate;
+        if (!m_last_sqlstate.empty()) {
+            return make_error(ErrorKind::io, "the store refused a statement: " + one_line(primary) +
+                                                 " (SQLSTATE " + m_last_sqlstate + ")");
+        }
+    }
+    if (status == PGRES_FATAL_ERROR) {
+        // The server ended the session (FATAL), or libpq lost it.
+        Error error{ErrorKind::unavailable, "lost the connection to the store: " +
+                                                one_line(m_libpq->result_error_message(first))};
+        close();
+        return error;
+    }
+    // COPY, an empty statement or a protocol surprise: nothing we send asks
+    // for one, and the connection's state is no longer known.
+    Error error{ErrorKind::unavailable, "the store answered a statement with result status " +
+                                            std::to_string(static_cast<int>(status))};
+    close();
+    return error;
+}
+
+bool PgConnection::broken() const noexcept {
+    return m_connection == nullptr || m_libpq->status(m_connection) == CONNECTION_BAD;
+}
+
+const std::string& PgConnection::last_sqlstate() const noexcept {
+    return m_last_sqlstate;
+}
+
+PGTransactionStatusType PgConnection::transaction_status() const noexcept {
+    return broken() ? PQTRANS_UNKNOWN : m_libpq->transaction_status(m_connection);
+}
+
+ConnectionFacts PgConnection::facts() const {
+    ConnectionFacts facts;
+    if (broken()) {
+        return facts;
+    }
+    const auto text = [](const char* value) { return std::string(value == nullptr ? "" : value); };
+    facts.host = text(m_libpq->host(m_connection));
+    facts.port = text(m_libpq->port(m_connection));
+    facts.server_version = m_libpq->server_version(m_connection);
+    facts.tls = m_libpq->ssl_in_use(m_connection) != 0;
+    if (facts.tls) {
+        facts.tls_protocol = text(m_libpq->ssl_attribute(m_connection, "protocol"));
+        facts.tls_cipher = text(m_libpq->ssl_attribute(m_connection, "cipher"));
+    }
+    return facts;
+}
+
+}  // namespace otpgate::core
