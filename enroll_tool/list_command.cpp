@@ -71,8 +71,10 @@ std::optional<ListedUser> describe_user(const CommandContext& context,
     ListedUser user;
     user.name = name;
     const core::StoreKind configured = context.config.store;
-    if (const auto here = places.load(configured, *account);
-        !here && core::holds_nothing(configured, here.error())) {
+    if (configured == core::StoreKind::postgresql) {
+        // The shared store stands alone; `otpgate store import` fills it.
+    } else if (const auto here = places.load(configured, *account);
+               !here && core::holds_nothing(configured, here.error())) {
         user.unmoved_in = std::string(core::to_string(core::other_store(configured)));
     }
     if (!enrollment) {

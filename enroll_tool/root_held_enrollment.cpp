@@ -26,7 +26,7 @@ std::string root_command_for(const std::string& request, const std::string& user
 }  // namespace
 
 bool enrollment_held_by_root(const CommandContext& context) {
-    return context.config.store == core::StoreKind::local && !context.may_use_state;
+    return context.config.store != core::StoreKind::files && !context.may_use_state;
 }
 
 ExitCode change_through_helper(const CommandContext& context,
@@ -34,7 +34,9 @@ ExitCode change_through_helper(const CommandContext& context,
     if (!verify_helper_installed(context.config)) {
         return report(
             {ExitCode::not_permitted,
-             "on this host root keeps the enrollments (store = local), and only root can change "
+             "on this host root keeps the enrollments (store = " +
+                 std::string(core::to_string(context.config.store)) +
+                 "), and only root can change "
              "them: otpgate-verify, through which you could, is not installed (" +
                  (context.config.verify_helper.empty() ? std::string("verify_helper is not set")
                                                        : context.config.verify_helper) +

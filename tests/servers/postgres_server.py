@@ -12,7 +12,8 @@ postgresql-common) in a private folder: data, its Unix socket, a test PKI
 port; TCP clients must use TLS and SCRAM (`hostssl ... scram-sha-256`), and
 only the superuser may come in, by peer, on the socket in that folder (the
 fixture's own setup). It makes an owner role, which owns a database and a
-schema, and a login role with USAGE on that schema only. Every wait has a
+schema, and a login role with USAGE on that schema only. start_standby()
+adds a synchronous streaming standby (postgres_standby.py). Every wait has a
 deadline; stop() ends the server (fast shutdown, then SIGKILL) and removes
 the folder. Needs root.
 """
@@ -81,6 +82,7 @@ class PostgresServer:
         self.port = None
         self.passwords = {}
         self.postmaster_pid = None
+        self.standbys = []  # started by start_standby(), stopped by stop()
 
     # Layout of the private folder.
     @property
@@ -251,6 +253,11 @@ class PostgresServer:
              "-h", self.socket_dir, "-p", str(self.port), "-U", "postgres", "-d", database],
             timeout=timeout, input_text=sql).stdout
 
+    def start_standby(self, root=None):
+        """A synchronous streaming standby of this server (postgres_standby.py)."""
+        import postgres_standby  # pylint: disable=import-outside-toplevel
+        return postgres_standby.start_standby(self, root)
+
     def pids(self):
         """The postmaster and its children (backends, background workers)."""
         if self.postmaster_pid is None or not process_alive(self.postmaster_pid):
@@ -292,6 +299,8 @@ class PostgresServer:
         """Stops the server (fast, then SIGKILL) and removes the folder. Idempotent."""
         if self.root is None:
             return
+        while self.standbys:
+            self.standbys.pop().stop()
         if self.postmaster_pid is None:  # a start that failed after the postmaster came up
             self.postmaster_pid = self._read_postmaster_pid()
         pids = self.pids()

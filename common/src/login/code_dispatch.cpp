@@ -26,18 +26,21 @@ Result<SendReservation> reserve_code_send(Storage& storage, const Config& config
         return SendReservation{SendReservation::Kind::throttled, verdict.retry_after, {}};
     }
     const unsigned host_cap = config.policy.host_max_sms_per_hour;
-    if (channel == Channel::sms && host_cap > 0) {
+    // The shared store also counts the fleet's SMS (fleet_max_sms_per_hour).
+    const bool fleet_cap =
+        config.store == StoreKind::postgresql && config.database.fleet_max_sms_per_hour > 0;
+    if (channel == Channel::sms && (host_cap > 0 || fleet_cap)) {
         // Inside the user's transaction, after the user's own limits.
         const auto host = transaction.reserve_host_sms(host_cap, now);
         if (!host) {
             return host.error();
         }
         if (!host->allowed) {
-            logger.warning("host_max_sms_per_hour (" + std::to_string(host_cap) +
-                           ") reached: no SMS for user " + user_name + " for " +
+            const std::string cap_name = host->cap_name.empty() ? "host_max_sms_per_hour"
+                                                                : std::string(host->cap_name);
+            logger.warning(cap_name + " reached: no SMS for user " + user_name + " for " +
                            std::to_string(host->retry_after) + " s");
-            return SendReservation{SendReservation::Kind::throttled, host->retry_after,
-                                   "host_max_sms_per_hour"};
+            return SendReservation{SendReservation::Kind::throttled, host->retry_after, cap_name};
         }
     }
     record_send(state, now);

@@ -191,10 +191,8 @@ LoginOutcome run_enrolled_login(const std::string& user_name, Standing& standing
     return run_code_prompts(user_name, standing, config, services, recorder);
 }
 
-}  // namespace
-
-LoginOutcome run_login(const std::string& user_name, const Config& config, LoginServices& services,
-                       const LoginContext& context) {
+LoginOutcome decide_login(const std::string& user_name, const Config& config,
+                          LoginServices& services, const LoginContext& context) {
     Standing standing{Standing::Kind::refused, std::nullopt, std::nullopt};
     if (auto valid = validate_user_name(user_name); !valid) {
         services.logger.error("refusing user name '" + printable_name(user_name) +
@@ -226,6 +224,25 @@ LoginOutcome run_login(const std::string& user_name, const Config& config, Login
     // Asked like an enrolled user; no code is ever checked or recorded.
     AttemptRecorder never_used(services.storage, user_name, config, services.logger, std::nullopt);
     return run_code_prompts(user_name, standing, config, services, never_used);
+}
+
+}  // namespace
+
+LoginOutcome run_login(const std::string& user_name, const Config& config, LoginServices& services,
+                       const LoginContext& context) {
+    const LoginOutcome outcome = decide_login(user_name, config, services, context);
+    // The shared store's audit log (files keep none): every login of a
+    // valid name, whatever became of it. A failure to record is logged and
+    // changes nothing.
+    if (validate_user_name(user_name)) {
+        const AuditEvent event{context.service, user_name, context.remote_host, "login",
+                               std::string(to_string(outcome))};
+        if (auto recorded = services.storage.record_event(event); !recorded) {
+            services.logger.warning("cannot record the login of user " + user_name +
+                                    " in the audit log: " + recorded.error().message);
+        }
+    }
+    return outcome;
 }
 
 LoginOutcome run_login(const std::string& user_name, const Config& config,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "otpgate/core/state/user_state.hpp"
 
@@ -17,6 +18,9 @@ struct SendPolicy {
 struct ThrottleVerdict {
     bool allowed = false;
     std::int64_t retry_after = 0;  // seconds until a send is allowed again
+    // The limit that refused, for logs ("fleet_max_sms_per_hour"); empty:
+    // the one the caller asked about.
+    std::string_view cap_name;
 };
 
 ThrottleVerdict check_send_throttle(const UserState& state, std::int64_t now,

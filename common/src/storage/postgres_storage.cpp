@@ -1,0 +1,561 @@
+#include "postgres_storage.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "otpgate/core/database/connection_settings.hpp"
+#include "otpgate/core/database/libpq_library.hpp"
+#include "otpgate/core/primitives/hex.hpp"
+#include "otpgate/core/primitives/sealed_box.hpp"
+#include "otpgate/core/state/host_tag.hpp"
+#include "otpgate/core/storage/postgres_schema.hpp"
+#include "otpgate/core/system/credentials.hpp"
+#include "otpgate/core/system/host_name.hpp"
+#include "postgres_rows.hpp"
+
+namespace otpgate::core {
+namespace {
+
+constexpr const char* remembered_host_key_name = "remembered-host-key";
+constexpr std::size_t max_audit_field = 256;
+
+std::string enrollment_binding(std::string_view user_name, std::string_view enrollment_id) {
+    std::string binding = "otpgate enrollment\n";
+    binding.append(user_name).append("\n").append(enrollment_id);
+    return binding;
+}
+
+std::string fleet_secret_binding(std::string_view name) {
+    return std::string("otpgate fleet secret\n").append(name);
+}
+
+std::string hex_of(const std::vector<std::uint8_t>& bytes) {
+    return hex_encode(bytes.data(), bytes.size());
+}
+
+std::string audit_field(std::string_view text) {
+    return std::string(text.substr(0, max_audit_field));
+}
+
+std::optional<std::int64_t> parse_seconds(std::optional<std::string_view> text) {
+    if (!text) {
+        return std::nullopt;
+    }
+    try {
+        return std::stoll(std::string(*text));
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+std::string text_or_empty(std::optional<std::string_view> value) {
+    return value ? std::string(*value) : std::string();
+}
+
+class PostgresUserTransaction final : public UserTransaction {
+public:
+    PostgresUserTransaction(PostgresStorage& storage, std::string user_name, UserState state)
+        : m_storage(storage),
+          m_user(std::move(user_name)),
+          m_state(std::move(state)),
+          m_read(state_values(m_state)) {}
+
+    ~PostgresUserTransaction() override {
+        if (m_open) {
+            // Nothing committed: the server forgets what this transaction did.
+            (void)m_storage.run("ROLLBACK", {});
+        }
+    }
+
+    UserState& state() noexcept override { return m_state; }
+
+    Result<void> commit(Durability durability) override {
+        if (!m_open) {
+            // A second commit: lock the row again, and write only if nobody
+            // changed it since our first commit.
+            if (auto reopened = reopen(); !reopened) {
+                return reopened;
+            }
+        }
+        const auto values = state_values(m_state);
+        const auto param = [&](std::size_t i) -> PgParam {
+            return values[i] ? PgParam(*values[i]) : std::nullopt;
+        };
+        auto updated =
+            m_storage.run(update_user_state,
+                          {m_user, param(0), param(1), param(2), param(3), param(4), param(5),
+                           param(6), param(7), param(8), param(9), m_storage.host_name()});
+        if (!updated) {
+            return fail(updated.error());
+        }
+        if (updated->affected_rows() != 1) {
+            return fail(make_error(ErrorKind::io, "the shared store's state of user " + m_user +
+                                                      " vanished during its transaction"));
+        }
+        if (durability == Durability::loss_harmless) {
+            // A wrong code that was not counted is the only loss allowed.
+            if (auto relaxed = m_storage.run("SET LOCAL synchronous_commit TO off", {});
+                !relaxed) {
+                return fail(relaxed.error());
+            }
+        }
+        auto committed = m_storage.run("COMMIT", {});
+        m_open = false;
+        if (!committed) {
+            return committed.error();
+        }
+        m_read = values;
+        return {};
+    }
+
+    Result<StepAdmission> admit_spent_step(std::int64_t /*step_start*/,
+                                           std::int64_t /*window_end*/) override {
+        // The step is spent by a commit the server makes durable (and
+        // replicates, as synchronous_standby_names says) before it answers:
+        // no restart can lose it, so no step needs refusing.
+        return StepAdmission::admitted;
+    }
+
+    Result<ThrottleVerdict> reserve_host_sms(std::uint64_t cap, std::int64_t now) override {
+        // The single reservation row makes every host's reservation take
+        // turns; taken after the user's row, always in this order.
+        if (auto locked = m_storage.run(
+                "SELECT id FROM otpgate.sms_reservation WHERE id = 1 FOR UPDATE", {});
+            !locked) {
+            return locked.error();
+        }
+        const std::string hour_ago = std::to_string(now - 3600);
+        if (auto pruned =
+                m_storage.run("DELETE FROM otpgate.sms_sends WHERE sent_at <= $1", {hour_ago});
+            !pruned) {
+            return pruned.error();
+        }
+        auto counted = m_storage.run(
+            "SELECT count(*) FILTER (WHERE host_name = $1), "
+            "coalesce(min(sent_at) FILTER (WHERE host_name = $1), 0), count(*), "
+            "coalesce(min(sent_at), 0) FROM otpgate.sms_sends",
+            {m_storage.host_name()});
+        if (!counted) {
+            return counted.error();
+        }
+        const auto host_count = parse_seconds(counted->value(0, 0)).value_or(0);
+        const auto host_oldest = parse_seconds(counted->value(0, 1)).value_or(now);
+        const auto fleet_count = parse_seconds(counted->value(0, 2)).value_or(0);
+        const auto fleet_oldest = parse_seconds(counted->value(0, 3)).value_or(now);
+        const unsigned fleet_cap = m_storage.fleet_sms_cap();
+        const auto retry_after = [&](std::int64_t oldest) {
+            return std::max<std::int64_t>(1, oldest + 3600 - now);
+        };
+        if (cap > 0 && static_cast<std::uint64_t>(host_count) >= cap) {
+            return ThrottleVerdict{false, retry_after(host_oldest), "host_max_sms_per_hour"};
+        }
+        if (fleet_cap > 0 && fleet_count >= static_cast<std::int64_t>(fleet_cap)) {
+            return ThrottleVerdict{false, retry_after(fleet_oldest), "fleet_max_sms_per_hour"};
+        }
+        if (auto recorded = m_storage.run(
+                "INSERT INTO otpgate.sms_sends (host_name, sent_at) VALUES ($1, $2)",
+                {m_storage.host_name(), std::to_string(now)});
+            !recorded) {
+            return recorded.error();
+        }
+        return ThrottleVerdict{true, 0};
+    }
+
+private:
+    Result<void> fail(Error error) {
+        if (m_open) {
+            (void)m_storage.run("ROLLBACK", {});
+            m_open = false;
+        }
+        return error;
+    }
+
+    Result<void> reopen() {
+        if (auto begun = m_storage.run("BEGIN", {}); !begun) {
+            return begun.error();
+        }
+        m_open = true;
+        auto row = m_storage.run(std::string("SELECT ") + user_state_columns +
+                                     " FROM otpgate.user_states WHERE user_name = $1 FOR UPDATE",
+                                 {m_user});
+        if (!row) {
+            return fail(row.error());
+        }
+        if (row->rows() != 1) {
+            return fail(make_error(ErrorKind::io, "the shared store's state of user " + m_user +
+                                                      " was removed during the login"));
+        }
+        auto current = state_from_row(*row, 0, m_user);
+        if (!current) {
+            return fail(current.error());
+        }
+        if (state_values(*current) != m_read) {
+            return fail(make_error(ErrorKind::unavailable,
+                                   "the shared store's state of user " + m_user +
+                                       " changed on another host during the login"));
+        }
+        return {};
+    }
+
+    PostgresStorage& m_storage;
+    std::string m_user;
+    UserState m_state;
+    // The row as this transaction last read or wrote it.
+    std::array<std::optional<std::string>, user_state_column_count> m_read;
+    bool m_open = true;
+};
+
+}  // namespace
+
+PostgresStorage::PostgresStorage(const Config& config, Logger& logger)
+    : m_config(config.database),
+      m_credentials_file(config.delivery.credentials_file),
+      m_host_name(config.database.host_name.empty() ? core::host_name()
+                                                    : config.database.host_name),
+      m_logger(logger) {}
+
+Result<void> PostgresStorage::connect() {
+    const Deadline deadline = std::chrono::steady_clock::now() + m_config.timeout;
+    if (m_config.url.empty()) {
+        return make_error(ErrorKind::invalid_input,
+                          "store = postgresql needs store_url in the configuration");
+    }
+    auto libpq = libpq_library();
+    if (!libpq) {
+        return libpq.error();
+    }
+    auto credentials = load_credentials(m_credentials_file);
+    if (!credentials) {
+        return credentials.error();
+    }
+    const SecretString* key_text = credentials->find("store_key");
+    if (key_text == nullptr) {
+        return make_error(ErrorKind::invalid_input,
+                          "store = postgresql needs store_key in " + m_credentials_file.string() +
+                              " (otpgate store init --new-key prints one)");
+    }
+    auto key = parse_sealing_key(key_text->view());
+    if (!key) {
+        return make_error(key.error().kind,
+                          key.error().message + " (in " + m_credentials_file.string() + ")");
+    }
+    StoreConnectionOptions options;
+    options.url = m_config.url;
+    options.password = credentials->find("store_password");
+    options.application_name = "otpgate@" + m_host_name;
+    // No server-side statement_timeout: pgbouncer refuses the `options`
+    // start-up parameter that would carry it. Our own deadline bounds
+    // every wait, and closing the connection ends what the server started.
+    auto settings = ConnectionSettings::make(**libpq, options);
+    if (!settings) {
+        return settings.error();
+    }
+    if (const auto& weak = settings->weak_tls()) {
+        m_logger.warning("connecting to the shared store without a verified server: " + *weak);
+    }
+    auto opened = PgConnection::open(**libpq, *settings, deadline);
+    if (!opened) {
+        return opened.error();
+    }
+    if (auto schema = check_schema_version(*opened, deadline); !schema) {
+        return schema.error();
+    }
+    m_key = std::move(*key);
+    m_connection.emplace(std::move(*opened));
+    return {};
+}
+
+Result<PgConnection*> PostgresStorage::connection() {
+    if (m_failure) {
+        return *m_failure;
+    }
+    if (!m_connection) {
+        if (auto connected = connect(); !connected) {
+            m_failure = connected.error();
+            return connected.error();
+        }
+    }
+    return &*m_connection;
+}
+
+Result<PgResult> PostgresStorage::run(std::string_view sql,
+                                      std::initializer_list<PgParam> params) {
+    auto connected = connection();
+    if (!connected) {
+        return connected.error();
+    }
+    PgConnection& connection = **connected;
+    auto result =
+        connection.exec(sql, params, std::chrono::steady_clock::now() + m_config.timeout);
+    if (!result && connection.broken()) {
+        m_failure = result.error();
+    }
+    return result;
+}
+
+Result<const SecretBytes*> PostgresStorage::sealing_key() {
+    auto connected = connection();
+    if (!connected) {
+        return connected.error();
+    }
+    return &m_key;
+}
+
+Result<Enrollment> PostgresStorage::load_enrollment(const UserAccount& account) {
+    auto found = run(
+        "SELECT enrollment_id, encode(sealed, 'hex') FROM otpgate.enrollments "
+        "WHERE user_name = $1",
+        {account.name});
+    if (!found) {
+        return found.error();
+    }
+    if (found->rows() == 0) {
+        return make_error(ErrorKind::not_found, "user " + account.name +
+                                                    " has no enrollment in the shared store");
+    }
+    const std::string id = text_or_empty(found->value(0, 0));
+    const auto box = hex_decode(text_or_empty(found->value(0, 1)));
+    if (!box) {
+        return make_error(ErrorKind::corrupt,
+                          "the shared store's enrollment of user " + account.name + " is damaged");
+    }
+    auto opened = open_sealed(m_key, *box, enrollment_binding(account.name, id));
+    if (!opened) {
+        return make_error(ErrorKind::corrupt, "the shared store's enrollment of user " +
+                                                  account.name + ": " + opened.error().message);
+    }
+    auto enrollment =
+        parse_enrollment(std::string_view(reinterpret_cast<const char*>(opened->data()),
+                                          opened->size()));
+    if (!enrollment) {
+        return make_error(ErrorKind::corrupt, "the shared store's enrollment of user " +
+                                                  account.name + ": " +
+                                                  enrollment.error().message);
+    }
+    if (enrollment->id != id) {
+        return make_error(ErrorKind::corrupt, "the shared store's enrollment of user " +
+                                                  account.name + " does not match its id");
+    }
+    return enrollment;
+}
+
+Result<void> PostgresStorage::save_enrollment(const UserAccount& account,
+                                              const Enrollment& enrollment) {
+    auto key = sealing_key();
+    if (!key) {
+        return key.error();
+    }
+    const SecretString text = serialize_enrollment(enrollment);
+    OpenSslRandom random;
+    const auto box = seal(**key,
+                          std::span(reinterpret_cast<const std::uint8_t*>(text.view().data()),
+                                    text.size()),
+                          enrollment_binding(account.name, enrollment.id), random);
+    auto saved = run(
+        "INSERT INTO otpgate.enrollments (user_name, enrollment_id, method, sealed, updated_by) "
+        "VALUES ($1, $2, $3, decode($4, 'hex'), $5) ON CONFLICT (user_name) DO UPDATE SET "
+        "enrollment_id = EXCLUDED.enrollment_id, method = EXCLUDED.method, "
+        "sealed = EXCLUDED.sealed, updated_at = now(), updated_by = EXCLUDED.updated_by",
+        {account.name, enrollment.id, to_string(enrollment.method), hex_of(box), m_host_name});
+    if (!saved) {
+        return saved.error();
+    }
+    return {};
+}
+
+Result<void> PostgresStorage::remove_enrollment(const UserAccount& account) {
+    auto removed = run("DELETE FROM otpgate.enrollments WHERE user_name = $1", {account.name});
+    if (!removed) {
+        return removed.error();
+    }
+    if (removed->affected_rows() == 0) {
+        return make_error(ErrorKind::not_found, "user " + account.name +
+                                                    " has no enrollment in the shared store");
+    }
+    return {};
+}
+
+std::optional<std::string> PostgresStorage::enrollment_location(const UserAccount& /*account*/) {
+    return std::string("the shared store (store_url)");
+}
+
+Result<std::optional<UserState>> PostgresStorage::select_state(const std::string& user_name,
+                                                               bool for_update) {
+    auto row = run(std::string("SELECT ") + user_state_columns +
+                       " FROM otpgate.user_states WHERE user_name = $1" +
+                       (for_update ? " FOR UPDATE" : ""),
+                   {user_name});
+    if (!row) {
+        return row.error();
+    }
+    if (row->rows() == 0) {
+        return std::optional<UserState>();
+    }
+    auto state = state_from_row(*row, 0, user_name);
+    if (!state) {
+        return state.error();
+    }
+    return std::optional<UserState>(std::move(*state));
+}
+
+Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin(const std::string& user_name) {
+    auto account = lookup_user(user_name);
+    return begin(user_name, account ? std::optional<uid_t>(account->uid) : std::nullopt);
+}
+
+Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin(
+    const std::string& user_name, std::optional<uid_t> account_uid) {
+    if (auto begun = run("BEGIN", {}); !begun) {
+        return begun.error();
+    }
+    const auto abandon = [&](Error error) -> Result<std::unique_ptr<UserTransaction>> {
+        (void)run("ROLLBACK", {});
+        return error;
+    };
+    auto state = select_state(user_name, true);
+    if (state && !*state) {
+        // The first transaction of the user anywhere: make the row, then
+        // lock it (another host may have made it meanwhile).
+        if (auto made = run(
+                "INSERT INTO otpgate.user_states (user_name, updated_by) VALUES ($1, $2) "
+                "ON CONFLICT (user_name) DO NOTHING",
+                {user_name, m_host_name});
+            !made) {
+            return abandon(made.error());
+        }
+        state = select_state(user_name, true);
+    }
+    if (!state) {
+        return abandon(state.error());
+    }
+    if (!*state) {
+        return abandon(make_error(ErrorKind::io, "the shared store's state of user " +
+                                                     user_name + " could not be made"));
+    }
+    UserState locked = std::move(**state);
+    // Rows are keyed by name across hosts; the record belongs to whoever
+    // holds the name here.
+    locked.uid = account_uid;
+    return std::unique_ptr<UserTransaction>(
+        std::make_unique<PostgresUserTransaction>(*this, user_name, std::move(locked)));
+}
+
+Result<std::optional<UserState>> PostgresStorage::read_state(const std::string& user_name) {
+    auto state = select_state(user_name, false);
+    if (state && *state) {
+        if (auto account = lookup_user(user_name)) {
+            (*state)->uid = account->uid;
+        }
+    }
+    return state;
+}
+
+Result<void> PostgresStorage::remove_state(const std::string& user_name) {
+    auto removed = run("DELETE FROM otpgate.user_states WHERE user_name = $1", {user_name});
+    if (!removed) {
+        return removed.error();
+    }
+    if (removed->affected_rows() == 0) {
+        return make_error(ErrorKind::not_found,
+                          "user " + user_name + " has no state in the shared store");
+    }
+    return {};
+}
+
+Result<std::vector<std::string>> PostgresStorage::users_with_state() {
+    auto names = run(
+        "SELECT user_name FROM otpgate.user_states UNION "
+        "SELECT user_name FROM otpgate.enrollments ORDER BY 1",
+        {});
+    if (!names) {
+        return names.error();
+    }
+    std::vector<std::string> users;
+    for (int row = 0; row < names->rows(); ++row) {
+        users.push_back(text_or_empty(names->value(row, 0)));
+    }
+    return users;
+}
+
+Result<void> PostgresStorage::record_event(const AuditEvent& event) {
+    auto recorded = run(
+        "INSERT INTO otpgate.audit_log "
+        "(host_name, service, user_name, remote_host, event, outcome) "
+        "VALUES ($1, $2, $3, $4, $5, $6)",
+        {m_host_name, audit_field(event.service), audit_field(event.user_name),
+         audit_field(event.remote_host), audit_field(event.event), audit_field(event.outcome)});
+    if (!recorded) {
+        return recorded.error();
+    }
+    return {};
+}
+
+Result<std::vector<AuditRecord>> PostgresStorage::audit_log(const AuditQuery& query) {
+    const std::string since = query.since ? std::to_string(*query.since) : std::string();
+    const std::string limit = std::to_string(query.limit);
+    auto rows = run(
+        "SELECT extract(epoch FROM at)::bigint, host_name, service, user_name, remote_host, "
+        "event, outcome FROM otpgate.audit_log "
+        "WHERE ($1::text IS NULL OR user_name = $1) AND ($2::text IS NULL OR host_name = $2) "
+        "AND ($3::bigint IS NULL OR at >= to_timestamp($3)) ORDER BY id DESC LIMIT $4",
+        {query.user_name ? PgParam(*query.user_name) : std::nullopt,
+         query.host_name ? PgParam(*query.host_name) : std::nullopt,
+         query.since ? PgParam(since) : std::nullopt, limit});
+    if (!rows) {
+        return rows.error();
+    }
+    std::vector<AuditRecord> records;
+    for (int row = rows->rows() - 1; row >= 0; --row) {
+        AuditRecord record;
+        record.at = parse_seconds(rows->value(row, 0)).value_or(0);
+        record.host_name = text_or_empty(rows->value(row, 1));
+        record.event.service = text_or_empty(rows->value(row, 2));
+        record.event.user_name = text_or_empty(rows->value(row, 3));
+        record.event.remote_host = text_or_empty(rows->value(row, 4));
+        record.event.event = text_or_empty(rows->value(row, 5));
+        record.event.outcome = text_or_empty(rows->value(row, 6));
+        records.push_back(std::move(record));
+    }
+    return records;
+}
+
+Result<SecretBytes> PostgresStorage::remembered_host_key(RandomSource& random) {
+    auto key = sealing_key();
+    if (!key) {
+        return key.error();
+    }
+    const std::string binding = fleet_secret_binding(remembered_host_key_name);
+    const char* const select =
+        "SELECT encode(sealed, 'hex') FROM otpgate.fleet_secrets WHERE name = $1";
+    auto found = run(select, {remembered_host_key_name});
+    if (found && found->rows() == 0) {
+        // The first host to need it makes it; a host racing it keeps the
+        // one that won.
+        const SecretBytes fresh = random_bytes(random, host_key_size);
+        const auto box = seal(**key, fresh, binding, random);
+        if (auto made = run(
+                "INSERT INTO otpgate.fleet_secrets (name, sealed) VALUES ($1, decode($2, 'hex')) "
+                "ON CONFLICT (name) DO NOTHING",
+                {remembered_host_key_name, hex_of(box)});
+            !made) {
+            return made.error();
+        }
+        found = run(select, {remembered_host_key_name});
+    }
+    if (!found) {
+        return found.error();
+    }
+    const auto box = found->rows() == 1 ? hex_decode(text_or_empty(found->value(0, 0)))
+                                        : std::nullopt;
+    if (!box) {
+        return make_error(ErrorKind::corrupt, "the shared store's remembered-host key is missing");
+    }
+    auto opened = open_sealed(**key, *box, binding);
+    if (!opened || opened->size() != host_key_size) {
+        return make_error(ErrorKind::corrupt,
+                          "the shared store's remembered-host key does not open with store_key");
+    }
+    return std::move(*opened);
+}
+
+}  // namespace otpgate::core
