@@ -2,6 +2,8 @@
 // printing what it did, or one error line on stderr.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -44,5 +46,39 @@ struct StoreMigrateOptions {
 };
 
 ExitCode migrate_store(const CommandContext& context, const StoreMigrateOptions& options);
+
+// otpgate store init (root only): creates or upgrades the shared store's
+// schema as `owner`; --new-key prints a fresh store_key (and only that,
+// without --owner).
+struct StoreInitOptions {
+    std::optional<std::string> owner;
+    bool new_key = false;
+};
+
+ExitCode init_store(const CommandContext& context, const StoreInitOptions& options);
+// otpgate store check (root only).
+ExitCode check_store(const CommandContext& context);
+
+// otpgate store import (root only): this host's enrollments and login
+// state into the shared store.
+struct StoreImportOptions {
+    core::StoreKind from = core::StoreKind::files;
+    bool all = false;
+    bool dry_run = false;
+};
+
+ExitCode import_into_store(const CommandContext& context, const StoreImportOptions& options);
+
+// otpgate log (root only): the shared store's audit log.
+struct LogOptions {
+    std::optional<std::string> user;
+    std::optional<std::string> host;
+    std::optional<std::string> since;
+    std::size_t limit = 1000;
+};
+
+ExitCode show_log(const CommandContext& context, const LogOptions& options);
+// --since: a UTC date and time, or an age ("2d"); nullopt when neither.
+std::optional<std::int64_t> parse_log_since(const std::string& text, std::int64_t now);
 
 }  // namespace otpgate::cli

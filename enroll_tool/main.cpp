@@ -34,6 +34,13 @@ struct ParsedCommandLine {
     std::string store_to;
     bool all = false;
     bool dry_run = false;
+    std::string owner;
+    bool new_key = false;
+    std::string store_from;
+    std::string log_user;
+    std::string host;
+    std::string since;
+    std::size_t limit = 1000;
 };
 
 // Only the command that was chosen matters; CLI11 records which.
@@ -49,6 +56,14 @@ struct Subcommands {
     CLI::App* forget_hosts = nullptr;
     CLI::App* import_google_authenticator = nullptr;
     CLI::App* store_migrate = nullptr;
+    CLI::App* store_init = nullptr;
+    CLI::App* store_check = nullptr;
+    CLI::App* store_import = nullptr;
+    CLI::App* log = nullptr;
+    const CLI::Option* owner_option = nullptr;
+    const CLI::Option* log_user_option = nullptr;
+    const CLI::Option* host_option = nullptr;
+    const CLI::Option* since_option = nullptr;
     // To tell "not given" from "given empty".
     std::vector<const CLI::Option*> user_options;
     const CLI::Option* config_option = nullptr;
@@ -70,6 +85,59 @@ void add_user_option(CLI::App& command, ParsedCommandLine& parsed, Subcommands& 
         command
             .add_option("--user", parsed.user, "Act for this user (root only, unless it is you)")
             ->type_name("NAME"));
+}
+
+// store init, check and import, and log: the shared store (store = postgresql).
+void define_shared_store_commands(CLI::App& store, CLI::App& app, ParsedCommandLine& parsed,
+                                  Subcommands& commands) {
+    commands.store_init = store.add_subcommand(
+        "init",
+        "Create or upgrade the shared store's schema in PostgreSQL as its owner role, and grant "
+        "store_url's role what logins need (owner password: typed, or "
+        "OTPGATE_STORE_OWNER_PASSWORD)");
+    commands.owner_option =
+        commands.store_init
+            ->add_option("--owner", parsed.owner, "The PostgreSQL role that owns the schema")
+            ->type_name("ROLE");
+    commands.store_init->add_flag(
+        "--new-key", parsed.new_key,
+        "Print a fresh store_key line for otpgate.secrets (only that, without --owner)");
+    commands.store_check = store.add_subcommand(
+        "check",
+        "Check the shared store: connection, TLS, server, schema version, the login role's "
+        "rights, store_key, round-trip time");
+    commands.store_import = store.add_subcommand(
+        "import",
+        "Copy this host's enrollments and login state into the shared store; conflicts are "
+        "reported, never overwritten; safe to run again (--user or --all required)");
+    commands.store_import->add_option("--from", parsed.store_from, "From: files or local")
+        ->required()
+        ->check(CLI::IsMember(std::vector<std::string>{"local", "files"}))
+        ->type_name("STORE");
+    add_user_option(*commands.store_import, parsed, commands);
+    commands.store_import->add_flag("--all", parsed.all, "Every user enrolled on this host");
+    commands.store_import->add_flag("--dry-run", parsed.dry_run,
+                                    "Say what would be done for each user, change nothing");
+
+    commands.log = app.add_subcommand(
+        "log", "Root only: the shared store's audit log (store = postgresql), oldest first");
+    // Not the target user: the name may have no account on this host.
+    commands.log_user_option =
+        commands.log->add_option("--user", parsed.log_user, "Only this user's events")
+            ->type_name("NAME");
+    commands.host_option =
+        commands.log->add_option("--host", parsed.host, "Only this host's events")
+            ->type_name("NAME");
+    commands.since_option =
+        commands.log
+            ->add_option("--since", parsed.since,
+                         "From this UTC time (2026-12-06, 2026-12-06T14:00:00Z) or age (30m, "
+                         "12h, 2d, 1w)")
+            ->type_name("TIME");
+    commands.log->add_option("--limit", parsed.limit, "At most this many, the newest")
+        ->type_name("N")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+        ->capture_default_str();
 }
 
 Subcommands define_command_line(CLI::App& app, ParsedCommandLine& parsed) {
@@ -167,7 +235,9 @@ Subcommands define_command_line(CLI::App& app, ParsedCommandLine& parsed) {
         "Replace an existing otpgate enrollment (a user is asked for a current code first)");
 
     CLI::App* store = app.add_subcommand(
-        "store", "Root only: where enrollments are kept (store = files | local in the config)");
+        "store",
+        "Root only: where enrollments are kept (store = files | local | postgresql in the "
+        "config)");
     store->require_subcommand(1);
     commands.store_migrate = store->add_subcommand(
         "migrate",
@@ -181,7 +251,50 @@ Subcommands define_command_line(CLI::App& app, ParsedCommandLine& parsed) {
     commands.store_migrate->add_flag("--all", parsed.all, "Every user with an enrollment");
     commands.store_migrate->add_flag("--dry-run", parsed.dry_run,
                                      "Say what would be done for each user, change nothing");
+    define_shared_store_commands(*store, app, parsed, commands);
     return commands;
+}
+
+ExitCode run_shared_store_command(const CommandContext& context, const Subcommands& commands,
+                                  const ParsedCommandLine& parsed) {
+    if (commands.store_init->parsed()) {
+        StoreInitOptions options;
+        if (commands.owner_option->count() > 0) {
+            options.owner = parsed.owner;
+        }
+        options.new_key = parsed.new_key;
+        return init_store(context, options);
+    }
+    if (commands.store_check->parsed()) {
+        return check_store(context);
+    }
+    if (commands.store_import->parsed()) {
+        if (commands.user_given() == parsed.all) {
+            return report({ExitCode::usage,
+                           "store import: give either --user NAME or --all (see otpgate --help)"});
+        }
+        StoreImportOptions options;
+        options.from =
+            parsed.store_from == "local" ? core::StoreKind::local : core::StoreKind::files;
+        options.all = parsed.all;
+        options.dry_run = parsed.dry_run;
+        return import_into_store(context, options);
+    }
+    if (commands.log->parsed()) {
+        LogOptions options;
+        if (commands.log_user_option->count() > 0) {
+            options.user = parsed.log_user;
+        }
+        if (commands.host_option->count() > 0) {
+            options.host = parsed.host;
+        }
+        if (commands.since_option->count() > 0) {
+            options.since = parsed.since;
+        }
+        options.limit = parsed.limit;
+        return show_log(context, options);
+    }
+    return report({ExitCode::usage, "no command given (see otpgate --help)"});
 }
 
 ExitCode run_chosen(const CommandContext& context, const Subcommands& commands,
@@ -247,7 +360,7 @@ ExitCode run_chosen(const CommandContext& context, const Subcommands& commands,
         options.dry_run = parsed.dry_run;
         return migrate_store(context, options);
     }
-    return report({ExitCode::usage, "no command given (see otpgate --help)"});
+    return run_shared_store_command(context, commands, parsed);
 }
 
 ExitCode run(int argc, char** argv) {
