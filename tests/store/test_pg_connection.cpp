@@ -129,6 +129,18 @@ TEST_F(PgConnectionTest, ParametersAndResultsRoundTripAsText) {
     EXPECT_EQ(connection.value().last_sqlstate(), "");
 }
 
+TEST_F(PgConnectionTest, TheNextHostIsTriedWhenOneRefuses) {
+    // Port 1 refuses; libpq moves to the second host on a new socket.
+    const auto two = settings(
+        "postgresql://otpgate_login@127.0.0.1:1,127.0.0.1:" + std::to_string(server->port()) +
+            "/otpgate?target_session_attrs=read-write&sslrootcert=" + server->ca_file().string(),
+        server->login_password());
+    auto connection = PgConnection::open(*libpq, two, after(milliseconds(10000)));
+    ASSERT_TRUE(connection.ok()) << connection.error().message;
+    EXPECT_EQ(connection.value().facts().port, std::to_string(server->port()));
+    EXPECT_TRUE(connection.value().facts().tls);
+}
+
 TEST_F(PgConnectionTest, AffectedRowsAreCounted) {
     const auto owner = settings("host=127.0.0.1 port=" + std::to_string(server->port()) +
                                     " dbname=otpgate user=otpgate_owner " + test_ca(),
@@ -230,7 +242,9 @@ TEST_F(PgConnectionTest, AFrozenServerTimesOutAConnect) {
                 static_cast<long long>(took.count()));
     ASSERT_FALSE(connection.ok());
     EXPECT_EQ(connection.error().kind, ErrorKind::unavailable);
-    EXPECT_EQ(connection.error().message, "the store did not answer within 300 ms");
+    // N is the time left when the call began: 300, or a little less.
+    EXPECT_TRUE(contains(connection.error().message, "the store did not answer within "))
+        << connection.error().message;
 }
 
 TEST_F(PgConnectionTest, AFrozenServerTimesOutAStatement) {
@@ -247,7 +261,9 @@ TEST_F(PgConnectionTest, AFrozenServerTimesOutAStatement) {
                 static_cast<long long>(took.count()));
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.error().kind, ErrorKind::unavailable);
-    EXPECT_EQ(result.error().message, "the store did not answer within 300 ms");
+    // N is the time left when the call began: 300, or a little less.
+    EXPECT_TRUE(contains(result.error().message, "the store did not answer within "))
+        << result.error().message;
     EXPECT_TRUE(db.broken());
     EXPECT_EQ(db.transaction_status(), PQTRANS_UNKNOWN);
     EXPECT_EQ(db.facts().host, "");
@@ -268,7 +284,9 @@ TEST_F(PgConnectionTest, ALongStatementTimesOut) {
                 static_cast<long long>(took.count()));
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.error().kind, ErrorKind::unavailable);
-    EXPECT_EQ(result.error().message, "the store did not answer within 200 ms");
+    // N is the time left when the call began: 200, or a little less.
+    EXPECT_TRUE(contains(result.error().message, "the store did not answer within "))
+        << result.error().message;
     EXPECT_TRUE(db.broken());
     EXPECT_EQ(db.last_sqlstate(), "");
 }
