@@ -11,8 +11,10 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <unistd.h>
 
+#include "forked_child.hpp"
 #include "otpgate/core/database/connection_settings.hpp"
 #include "otpgate/core/database/libpq_library.hpp"
 #include "otpgate/core/database/pg_connection.hpp"
@@ -139,6 +141,37 @@ TEST_F(PgConnectionTest, TheNextHostIsTriedWhenOneRefuses) {
     ASSERT_TRUE(connection.ok()) << connection.error().message;
     EXPECT_EQ(connection.value().facts().port, std::to_string(server->port()));
     EXPECT_TRUE(connection.value().facts().tls);
+}
+
+TEST_F(PgConnectionTest, AUnixSocketConnectsWithoutTlsUnderTheDefaults) {
+    // sslmode stays verify-full (the default) and sslrootcert the system
+    // bundle: libpq uses no TLS on a Unix socket and refuses nothing.
+    const auto socket =
+        settings("host=" + server->socket_dir().string() +
+                     " port=" + std::to_string(server->port()) + " user=postgres dbname=postgres",
+                 "unused");
+    EXPECT_EQ(socket.value_of("sslmode"), "verify-full");
+    EXPECT_FALSE(socket.weak_tls().has_value());
+    const passwd* const postgres = getpwnam("postgres");
+    ASSERT_NE(postgres, nullptr);
+    // Peer authentication: the connecting process must be `postgres`.
+    const int code = test::run_in_child([&] {
+        if (setgid(postgres->pw_gid) != 0 || setuid(postgres->pw_uid) != 0) {
+            return 10;
+        }
+        auto connection = PgConnection::open(*libpq, socket, after(milliseconds(10000)));
+        if (!connection.ok()) {
+            std::fprintf(stderr, "%s\n", connection.error().message.c_str());
+            return 11;
+        }
+        const auto who =
+            connection.value().exec("SELECT current_user", {}, after(milliseconds(10000)));
+        if (!who.ok() || who.value().value(0, 0) != "postgres") {
+            return 12;
+        }
+        return connection.value().facts().tls ? 13 : 0;
+    });
+    EXPECT_EQ(code, 0) << "10: setuid, 11: open failed, 12: wrong user, 13: TLS in use";
 }
 
 TEST_F(PgConnectionTest, AffectedRowsAreCounted) {
