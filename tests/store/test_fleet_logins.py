@@ -123,6 +123,37 @@ class Fleet(unittest.TestCase):
         status, output = self.hosts[1].login(user, totp_now(secret, 1))
         self.assertEqual(status, 0, output)
 
+    def test_the_fleet_sms_cap_holds_across_hosts(self):
+        user = USERS[7]
+        texting = []
+        for name in "wxyz":
+            host = FleetHost(ARGS.otpgate, ARGS.module, self.server, "host-sms-" + name,
+                             key=self.hosts[0].key, extra_lines=[
+                                 "send_cooldown = 0", "sms_backend = file",
+                                 "sms_allowed_countries = 44", "fleet_max_sms_per_hour = 3"])
+            with open(host.config, "a", encoding="utf-8") as f:
+                f.write("sms_outbox = %s\n" % os.path.join(host.root, "outbox"))
+            self.addCleanup(host.cleanup)
+            texting.append(host)
+        enrolled = texting[0].run("enroll", "sms", "+447700900123", "--user", user,
+                                  "--verified")
+        self.assertEqual(enrolled.returncode, 0, enrolled.stdout + enrolled.stderr)
+        for round_number in range(2):
+            for host in texting:
+                status, output = host.login(user, "000000")
+                self.assertNotEqual(status, 0, output)
+
+        def sent_by(host):
+            try:
+                with open(os.path.join(host.root, "outbox"), encoding="utf-8") as f:
+                    return len([line for line in f if line.strip()])
+            except FileNotFoundError:
+                return 0
+
+        sent = [sent_by(host) for host in texting]
+        self.assertEqual(sum(sent), 3, "SMS sent by each host: %s" % sent)
+        self.assertEqual(self.owner_sql("SELECT count(*) FROM otpgate.sms_sends"), "3")
+
     def test_the_database_holds_no_secret_in_clear(self):
         user = USERS[4]
         secret = self.hosts[1].enroll_totp(user)
