@@ -7,6 +7,7 @@ spent."""
 import argparse
 import os
 import sys
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -67,6 +68,15 @@ class Failover(unittest.TestCase):
             status, output = host.login(spender, code)
             self.assertNotEqual(status, 0, "a code spent before the failover was taken again "
                                 "on " + host.name + ": " + output)
+
+        # With both servers down, logins fail closed at once (connection refused).
+        standby.kill()
+        started = time.monotonic()
+        status, output = hosts[0].login(other, totp_now(other_secret, 1))
+        elapsed = time.monotonic() - started
+        self.assertEqual(status, 1, "with no database: " + output)
+        print("no database: the login failed closed after %.0f ms" % (elapsed * 1000))
+        self.assertLess(elapsed, 5.0)
 
 
 def main():

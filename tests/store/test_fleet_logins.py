@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "servers"))
 sys.path.insert(0, HERE)
 
 from fleet import USERS, FleetHost, totp_now, wait_for_fresh_step  # noqa: E402
+from pgbouncer_server import PgbouncerServer  # noqa: E402
 from postgres_server import PostgresServer  # noqa: E402
 from store_host import store_url  # noqa: E402
 
@@ -29,15 +30,22 @@ RACERS = 40
 
 class Fleet(unittest.TestCase):
     server = None
+    pooler = None
     hosts = []
 
     @classmethod
     def setUpClass(cls):
         cls.server = PostgresServer()
         cls.server.start()
+        # Host d reaches the database as the README recommends: through a
+        # local pgbouncer (conf/pgbouncer-otpgate.ini) on a Unix socket.
+        cls.pooler = PgbouncerServer(cls.server)
+        cls.pooler.start()
         key = os.urandom(32).hex()
         cls.hosts = [FleetHost(ARGS.otpgate, ARGS.module, cls.server, "host-" + name, key=key)
-                     for name in "abcd"]
+                     for name in "abc"]
+        cls.hosts.append(FleetHost(ARGS.otpgate, ARGS.module, cls.server, "host-d", key=key,
+                                   url=cls.pooler.conninfo()))
         init = cls.hosts[0].init()
         if init.returncode != 0:
             raise AssertionError("store init: " + init.stdout + init.stderr)
@@ -46,6 +54,8 @@ class Fleet(unittest.TestCase):
     def tearDownClass(cls):
         for host in cls.hosts:
             host.cleanup()
+        if cls.pooler:
+            cls.pooler.stop()
         if cls.server:
             cls.server.stop()
 
@@ -66,6 +76,15 @@ class Fleet(unittest.TestCase):
         self.assertNotEqual(status, 0, output)
         self.assertEqual(self.owner_sql(
             "SELECT count(*) FROM otpgate.enrollments WHERE user_name = '%s'" % user), "0")
+
+    def test_a_host_behind_pgbouncer_logs_in_like_the_others(self):
+        a, pooled = self.hosts[0], self.hosts[3]
+        user = USERS[8]
+        secret = pooled.enroll_totp(user)
+        status, output = pooled.login(user, totp_now(secret, 1))
+        self.assertEqual(status, 0, output)
+        status, output = a.login(user, totp_now(secret, 1))
+        self.assertNotEqual(status, 0, "replayed through the other path: " + output)
 
     def test_a_code_used_on_one_host_is_refused_on_the_others(self):
         a, c = self.hosts[0], self.hosts[2]
