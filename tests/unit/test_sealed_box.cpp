@@ -61,9 +61,9 @@ TEST(SealedBox, EveryBoxHasItsOwnNonce) {
 TEST(SealedBox, PythonOpensOurBox) {
     OpenSslRandom random;
     const auto box = seal(test_key(), bytes("secret of alice"), "enrollment\nalice\nid1", random);
-    const auto result = test::run_command({"/usr/bin/python3", "-c", python_open, key_hex,
-                                           hex_encode(box.data(), box.size()),
-                                           "enrollment\nalice\nid1"});
+    const auto result =
+        test::run_command({"/usr/bin/python3", "-c", python_open, key_hex,
+                           hex_encode(box.data(), box.size()), "enrollment\nalice\nid1"});
     ASSERT_EQ(result.exit_code, 0);
     EXPECT_EQ(result.output, "secret of alice\n");
 }
