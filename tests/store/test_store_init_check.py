@@ -33,6 +33,7 @@ class StoreInitCheck(unittest.TestCase):
         # store init makes the schema itself when it is missing.
         cls.as_owner("DROP SCHEMA otpgate")
         cls.host = SimulatedHost(OTPGATE, cls.server)
+        cls.check_before_init = cls.host.run("store", "check")
         first = cls.host.init()
         cls.first_init = first
 
@@ -74,6 +75,14 @@ class StoreInitCheck(unittest.TestCase):
         self.assertEqual(
             self.as_owner("SELECT count(*) FROM pg_tables WHERE schemaname = 'otpgate'"), tables)
         self.assertEqual(self.as_owner("SELECT count(*) FROM otpgate.sms_reservation"), "1")
+
+    def test_check_before_init_says_to_run_it(self):
+        check = self.check_before_init
+        self.assertEqual(check.returncode, 6, check.stdout + check.stderr)
+        self.assertIn("schema: FAILED: the shared store has no otpgate schema: run otpgate "
+                      "store init", check.stdout)
+        self.assertIn("otpgate: error: schema: the shared store has no otpgate schema",
+                      check.stderr)
 
     def test_the_login_role_cannot_change_the_schema(self):
         self.login_may_not("CREATE TABLE otpgate.planted (x integer)")
