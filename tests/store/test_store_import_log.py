@@ -70,9 +70,12 @@ class StoreImportLog(unittest.TestCase):
             raise AssertionError("as owner: %s: %s" % (sql, result.stderr))
         return result.stdout.strip()
 
-    def configure(self, store):
+    def configure(self, store, enrollment_path=None):
+        """`enrollment_path` in the host's folder, which only root can enter
+        (the local store reads it too, when root's copy is missing)."""
         self.host.write_config(store, store_url(self.server), [
-            "enrollment_path = " + os.path.join(self.host.root, "%u.otpgate")])
+            "enrollment_path = " + (enrollment_path or
+                                    os.path.join(self.host.root, "%u.otpgate"))])
 
     def enroll_locally(self, store):
         """root's TOTP enrollment on this host, as google-authenticator made
@@ -150,6 +153,18 @@ class StoreImportLog(unittest.TestCase):
         self.check_imported_and_sealed("local")
         self.assertTrue(os.path.exists(os.path.join(self.host.state_dir, ".enrollments",
                                                     "root")))
+
+    def test_import_all_from_local(self):
+        self.enroll_locally("local")
+        # --all visits every account: their own files are nowhere, as
+        # %h/.otpgate of accounts without a home would be.
+        self.configure("postgresql", "/nonexistent/%u.otpgate")
+        every = self.host.run("store", "import", "--from", "local", "--all")
+        self.assertEqual(every.returncode, 0, every.stdout + every.stderr)
+        # Accounts without an enrollment here go unmentioned.
+        self.assertEqual(every.stdout.splitlines()[0].split(":")[0], "user root")
+        self.assertIn("1 imported, 0 already imported, 0 conflicts, 0 errors.", every.stdout)
+        self.assertEqual(self.as_owner("SELECT user_name FROM otpgate.enrollments"), "root")
 
     def test_a_different_enrollment_is_a_conflict_and_left_alone(self):
         self.check_imported_and_sealed("files")

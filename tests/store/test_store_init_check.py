@@ -127,6 +127,17 @@ class StoreInitCheck(unittest.TestCase):
         self.assertRegex(check.stdout, r"round trip: \d+\.\d\d ms")
         self.assertIn("port %d answered" % self.server.port, check.stdout)
 
+    def test_check_warns_of_tls_without_verification(self):
+        host = SimulatedHost(OTPGATE, self.server,
+                             url=store_url(self.server, sslmode="require"))
+        try:
+            check = host.run("store", "check")
+        finally:
+            host.cleanup()
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+        self.assertRegex(check.stdout, r"TLS: WARNING: TLSv1\.[23] \S+, but store_url sets "
+                                       r"sslmode=require")
+
     def test_check_fails_with_a_wrong_password(self):
         host = SimulatedHost(OTPGATE, self.server, password="not-the-password")
         try:
