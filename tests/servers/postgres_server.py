@@ -267,12 +267,18 @@ class PostgresServer:
     def freeze(self):
         """SIGSTOP: the postmaster first (it forks no more), then its children."""
         for pid in self.pids():
-            os.kill(pid, signal.SIGSTOP)
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:  # a backend that ended since pids()
+                pass
 
     def thaw(self):
         pids = self.pids()
         for pid in pids[1:] + pids[:1]:
-            os.kill(pid, signal.SIGCONT)
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
 
     def kill(self):
         """SIGKILL to every server process, as a crash; waits until they are gone."""

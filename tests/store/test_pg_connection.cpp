@@ -11,8 +11,10 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <unistd.h>
 
+#include "forked_child.hpp"
 #include "otpgate/core/database/connection_settings.hpp"
 #include "otpgate/core/database/libpq_library.hpp"
 #include "otpgate/core/database/pg_connection.hpp"
@@ -129,6 +131,49 @@ TEST_F(PgConnectionTest, ParametersAndResultsRoundTripAsText) {
     EXPECT_EQ(connection.value().last_sqlstate(), "");
 }
 
+TEST_F(PgConnectionTest, TheNextHostIsTriedWhenOneRefuses) {
+    // Port 1 refuses; libpq moves to the second host on a new socket.
+    const auto two = settings(
+        "postgresql://otpgate_login@127.0.0.1:1,127.0.0.1:" + std::to_string(server->port()) +
+            "/otpgate?target_session_attrs=read-write&sslrootcert=" + server->ca_file().string(),
+        server->login_password());
+    auto connection = PgConnection::open(*libpq, two, after(milliseconds(10000)));
+    ASSERT_TRUE(connection.ok()) << connection.error().message;
+    EXPECT_EQ(connection.value().facts().port, std::to_string(server->port()));
+    EXPECT_TRUE(connection.value().facts().tls);
+}
+
+TEST_F(PgConnectionTest, AUnixSocketConnectsWithoutTlsUnderTheDefaults) {
+    // sslmode stays verify-full (the default) and sslrootcert the system
+    // bundle: libpq uses no TLS on a Unix socket and refuses nothing.
+    const auto socket =
+        settings("host=" + server->socket_dir().string() +
+                     " port=" + std::to_string(server->port()) + " user=postgres dbname=postgres",
+                 "unused");
+    EXPECT_EQ(socket.value_of("sslmode"), "verify-full");
+    EXPECT_FALSE(socket.weak_tls().has_value());
+    const passwd* const postgres = getpwnam("postgres");
+    ASSERT_NE(postgres, nullptr);
+    // Peer authentication: the connecting process must be `postgres`.
+    const int code = test::run_in_child([&] {
+        if (setgid(postgres->pw_gid) != 0 || setuid(postgres->pw_uid) != 0) {
+            return 10;
+        }
+        auto connection = PgConnection::open(*libpq, socket, after(milliseconds(10000)));
+        if (!connection.ok()) {
+            std::fprintf(stderr, "%s\n", connection.error().message.c_str());
+            return 11;
+        }
+        const auto who =
+            connection.value().exec("SELECT current_user", {}, after(milliseconds(10000)));
+        if (!who.ok() || who.value().value(0, 0) != "postgres") {
+            return 12;
+        }
+        return connection.value().facts().tls ? 13 : 0;
+    });
+    EXPECT_EQ(code, 0) << "10: setuid, 11: open failed, 12: wrong user, 13: TLS in use";
+}
+
 TEST_F(PgConnectionTest, AffectedRowsAreCounted) {
     const auto owner = settings("host=127.0.0.1 port=" + std::to_string(server->port()) +
                                     " dbname=otpgate user=otpgate_owner " + test_ca(),
@@ -230,7 +275,9 @@ TEST_F(PgConnectionTest, AFrozenServerTimesOutAConnect) {
                 static_cast<long long>(took.count()));
     ASSERT_FALSE(connection.ok());
     EXPECT_EQ(connection.error().kind, ErrorKind::unavailable);
-    EXPECT_EQ(connection.error().message, "the store did not answer within 300 ms");
+    // N is the time left when the call began: 300, or a little less.
+    EXPECT_TRUE(contains(connection.error().message, "the store did not answer within "))
+        << connection.error().message;
 }
 
 TEST_F(PgConnectionTest, AFrozenServerTimesOutAStatement) {
@@ -247,7 +294,9 @@ TEST_F(PgConnectionTest, AFrozenServerTimesOutAStatement) {
                 static_cast<long long>(took.count()));
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.error().kind, ErrorKind::unavailable);
-    EXPECT_EQ(result.error().message, "the store did not answer within 300 ms");
+    // N is the time left when the call began: 300, or a little less.
+    EXPECT_TRUE(contains(result.error().message, "the store did not answer within "))
+        << result.error().message;
     EXPECT_TRUE(db.broken());
     EXPECT_EQ(db.transaction_status(), PQTRANS_UNKNOWN);
     EXPECT_EQ(db.facts().host, "");
@@ -268,7 +317,9 @@ TEST_F(PgConnectionTest, ALongStatementTimesOut) {
                 static_cast<long long>(took.count()));
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.error().kind, ErrorKind::unavailable);
-    EXPECT_EQ(result.error().message, "the store did not answer within 200 ms");
+    // N is the time left when the call began: 200, or a little less.
+    EXPECT_TRUE(contains(result.error().message, "the store did not answer within "))
+        << result.error().message;
     EXPECT_TRUE(db.broken());
     EXPECT_EQ(db.last_sqlstate(), "");
 }

@@ -25,6 +25,9 @@ public:
     [[nodiscard]] const std::string& owner_password() const noexcept { return m_owner_password; }
     [[nodiscard]] std::filesystem::path ca_file() const { return m_root / "pki" / "ca.pem"; }
     [[nodiscard]] unsigned port() const noexcept { return m_port; }
+    // The server's Unix socket folder: only the `postgres` user gets in
+    // there (peer authentication), as the superuser.
+    [[nodiscard]] std::filesystem::path socket_dir() const { return m_root / "socket"; }
 
     // SIGSTOP / SIGCONT to every server process; SIGKILL as a crash (the
     // server stays down; the destructor still cleans up).

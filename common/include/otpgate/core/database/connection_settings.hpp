@@ -16,6 +16,13 @@
 // - sslrootcert the system's CA bundle (/etc/ssl/certs/ca-certificates.crt)
 //   unless store_url names one; gssencmode disable; no password file, no
 //   service file; connect_timeout left to our own deadline.
+// Three variables are not connection parameters and still reach the server:
+// libpq sends PGTZ, PGDATESTYLE and PGGEQO as session settings, after (so
+// over) `options`. Statements must therefore not depend on the session's
+// TimeZone or DateStyle: pass and read times as numbers (epoch seconds,
+// to_timestamp($1), extract(epoch from ...)) and compare them in SQL.
+// And while PGHOSTADDR is set, a store_url whose only host is a name or a
+// socket is refused (`unsafe`): libpq would connect to that address.
 #pragma once
 
 #include <chrono>
