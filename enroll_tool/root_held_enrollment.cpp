@@ -37,7 +37,7 @@ ExitCode change_through_helper(const CommandContext& context,
              "on this host root keeps the enrollments (store = " +
                  std::string(core::to_string(context.config.store)) +
                  "), and only root can change "
-             "them: otpgate-verify, through which you could, is not installed (" +
+                 "them: otpgate-verify, through which you could, is not installed (" +
                  (context.config.verify_helper.empty() ? std::string("verify_helper is not set")
                                                        : context.config.verify_helper) +
                  "); nothing was changed; ask an administrator to run: " +

@@ -5,7 +5,6 @@
 
 #include <openssl/evp.h>
 
-
 namespace otpgate::core {
 namespace {
 
@@ -101,8 +100,8 @@ std::vector<std::uint8_t> seal(std::span<const std::uint8_t> key,
                            static_cast<int>(plaintext.size())) == 1) &&
         EVP_EncryptFinal_ex(context.get(), ciphertext + (plaintext.empty() ? 0 : written),
                             &finished) == 1 &&
-        EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_size),
-                            tag) == 1;
+        EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_size), tag) ==
+            1;
     if (!sealed) {
         throw std::runtime_error("AES-256-GCM encryption failed");
     }

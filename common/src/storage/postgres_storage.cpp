@@ -81,10 +81,9 @@ public:
         const auto param = [&](std::size_t i) -> PgParam {
             return values[i] ? PgParam(*values[i]) : std::nullopt;
         };
-        auto updated =
-            m_storage.run(update_user_state,
-                          {m_user, param(0), param(1), param(2), param(3), param(4), param(5),
-                           param(6), param(7), param(8), param(9), m_storage.host_name()});
+        auto updated = m_storage.run(
+            update_user_state, {m_user, param(0), param(1), param(2), param(3), param(4), param(5),
+                                param(6), param(7), param(8), param(9), m_storage.host_name()});
         if (!updated) {
             return fail(updated.error());
         }
@@ -94,8 +93,7 @@ public:
         }
         if (durability == Durability::loss_harmless) {
             // A wrong code that was not counted is the only loss allowed.
-            if (auto relaxed = m_storage.run("SET LOCAL synchronous_commit TO off", {});
-                !relaxed) {
+            if (auto relaxed = m_storage.run("SET LOCAL synchronous_commit TO off", {}); !relaxed) {
                 return fail(relaxed.error());
             }
         }
@@ -119,8 +117,8 @@ public:
     Result<ThrottleVerdict> reserve_host_sms(std::uint64_t cap, std::int64_t now) override {
         // The single reservation row makes every host's reservation take
         // turns; taken after the user's row, always in this order.
-        if (auto locked = m_storage.run(
-                "SELECT id FROM otpgate.sms_reservation WHERE id = 1 FOR UPDATE", {});
+        if (auto locked =
+                m_storage.run("SELECT id FROM otpgate.sms_reservation WHERE id = 1 FOR UPDATE", {});
             !locked) {
             return locked.error();
         }
@@ -152,9 +150,9 @@ public:
         if (fleet_cap > 0 && fleet_count >= static_cast<std::int64_t>(fleet_cap)) {
             return ThrottleVerdict{false, retry_after(fleet_oldest), "fleet_max_sms_per_hour"};
         }
-        if (auto recorded = m_storage.run(
-                "INSERT INTO otpgate.sms_sends (host_name, sent_at) VALUES ($1, $2)",
-                {m_storage.host_name(), std::to_string(now)});
+        if (auto recorded =
+                m_storage.run("INSERT INTO otpgate.sms_sends (host_name, sent_at) VALUES ($1, $2)",
+                              {m_storage.host_name(), std::to_string(now)});
             !recorded) {
             return recorded.error();
         }
@@ -278,15 +276,13 @@ Result<PgConnection*> PostgresStorage::connection() {
     return &*m_connection;
 }
 
-Result<PgResult> PostgresStorage::run(std::string_view sql,
-                                      std::initializer_list<PgParam> params) {
+Result<PgResult> PostgresStorage::run(std::string_view sql, std::initializer_list<PgParam> params) {
     auto connected = connection();
     if (!connected) {
         return connected.error();
     }
     PgConnection& connection = **connected;
-    auto result =
-        connection.exec(sql, params, std::chrono::steady_clock::now() + m_config.timeout);
+    auto result = connection.exec(sql, params, std::chrono::steady_clock::now() + m_config.timeout);
     if (!result && connection.broken()) {
         m_failure = result.error();
     }
@@ -302,16 +298,16 @@ Result<const SecretBytes*> PostgresStorage::sealing_key() {
 }
 
 Result<Enrollment> PostgresStorage::load_enrollment(const UserAccount& account) {
-    auto found = run(
-        "SELECT enrollment_id, encode(sealed, 'hex') FROM otpgate.enrollments "
-        "WHERE user_name = $1",
-        {account.name});
+    auto found =
+        run("SELECT enrollment_id, encode(sealed, 'hex') FROM otpgate.enrollments "
+            "WHERE user_name = $1",
+            {account.name});
     if (!found) {
         return found.error();
     }
     if (found->rows() == 0) {
-        return make_error(ErrorKind::not_found, "user " + account.name +
-                                                    " has no enrollment in the shared store");
+        return make_error(ErrorKind::not_found,
+                          "user " + account.name + " has no enrollment in the shared store");
     }
     const std::string id = text_or_empty(found->value(0, 0));
     const auto box = hex_decode(text_or_empty(found->value(0, 1)));
@@ -324,13 +320,11 @@ Result<Enrollment> PostgresStorage::load_enrollment(const UserAccount& account) 
         return make_error(ErrorKind::corrupt, "the shared store's enrollment of user " +
                                                   account.name + ": " + opened.error().message);
     }
-    auto enrollment =
-        parse_enrollment(std::string_view(reinterpret_cast<const char*>(opened->data()),
-                                          opened->size()));
+    auto enrollment = parse_enrollment(
+        std::string_view(reinterpret_cast<const char*>(opened->data()), opened->size()));
     if (!enrollment) {
         return make_error(ErrorKind::corrupt, "the shared store's enrollment of user " +
-                                                  account.name + ": " +
-                                                  enrollment.error().message);
+                                                  account.name + ": " + enrollment.error().message);
     }
     if (enrollment->id != id) {
         return make_error(ErrorKind::corrupt, "the shared store's enrollment of user " +
@@ -347,10 +341,9 @@ Result<void> PostgresStorage::save_enrollment(const UserAccount& account,
     }
     const SecretString text = serialize_enrollment(enrollment);
     OpenSslRandom random;
-    const auto box = seal(**key,
-                          std::span(reinterpret_cast<const std::uint8_t*>(text.view().data()),
-                                    text.size()),
-                          enrollment_binding(account.name, enrollment.id), random);
+    const auto box = seal(
+        **key, std::span(reinterpret_cast<const std::uint8_t*>(text.view().data()), text.size()),
+        enrollment_binding(account.name, enrollment.id), random);
     auto saved = run(
         "INSERT INTO otpgate.enrollments (user_name, enrollment_id, method, sealed, updated_by) "
         "VALUES ($1, $2, $3, decode($4, 'hex'), $5) ON CONFLICT (user_name) DO UPDATE SET "
@@ -369,8 +362,8 @@ Result<void> PostgresStorage::remove_enrollment(const UserAccount& account) {
         return removed.error();
     }
     if (removed->affected_rows() == 0) {
-        return make_error(ErrorKind::not_found, "user " + account.name +
-                                                    " has no enrollment in the shared store");
+        return make_error(ErrorKind::not_found,
+                          "user " + account.name + " has no enrollment in the shared store");
     }
     return {};
 }
@@ -403,8 +396,8 @@ Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin(const std::strin
     return begin(user_name, account ? std::optional<uid_t>(account->uid) : std::nullopt);
 }
 
-Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin(
-    const std::string& user_name, std::optional<uid_t> account_uid) {
+Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin(const std::string& user_name,
+                                                                std::optional<uid_t> account_uid) {
     if (auto begun = run("BEGIN", {}); !begun) {
         return begun.error();
     }
@@ -416,10 +409,10 @@ Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin(
     if (state && !*state) {
         // The first transaction of the user anywhere: make the row, then
         // lock it (another host may have made it meanwhile).
-        if (auto made = run(
-                "INSERT INTO otpgate.user_states (user_name, updated_by) VALUES ($1, $2) "
-                "ON CONFLICT (user_name) DO NOTHING",
-                {user_name, m_host_name});
+        if (auto made =
+                run("INSERT INTO otpgate.user_states (user_name, updated_by) VALUES ($1, $2) "
+                    "ON CONFLICT (user_name) DO NOTHING",
+                    {user_name, m_host_name});
             !made) {
             return abandon(made.error());
         }
@@ -429,8 +422,8 @@ Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin(
         return abandon(state.error());
     }
     if (!*state) {
-        return abandon(make_error(ErrorKind::io, "the shared store's state of user " +
-                                                     user_name + " could not be made"));
+        return abandon(make_error(
+            ErrorKind::io, "the shared store's state of user " + user_name + " could not be made"));
     }
     UserState locked = std::move(**state);
     // Rows are keyed by name across hosts; the record belongs to whoever
@@ -463,10 +456,10 @@ Result<void> PostgresStorage::remove_state(const std::string& user_name) {
 }
 
 Result<std::vector<std::string>> PostgresStorage::users_with_state() {
-    auto names = run(
-        "SELECT user_name FROM otpgate.user_states UNION "
-        "SELECT user_name FROM otpgate.enrollments ORDER BY 1",
-        {});
+    auto names =
+        run("SELECT user_name FROM otpgate.user_states UNION "
+            "SELECT user_name FROM otpgate.enrollments ORDER BY 1",
+            {});
     if (!names) {
         return names.error();
     }
@@ -478,12 +471,12 @@ Result<std::vector<std::string>> PostgresStorage::users_with_state() {
 }
 
 Result<void> PostgresStorage::record_event(const AuditEvent& event) {
-    auto recorded = run(
-        "INSERT INTO otpgate.audit_log "
-        "(host_name, service, user_name, remote_host, event, outcome) "
-        "VALUES ($1, $2, $3, $4, $5, $6)",
-        {m_host_name, audit_field(event.service), audit_field(event.user_name),
-         audit_field(event.remote_host), audit_field(event.event), audit_field(event.outcome)});
+    auto recorded =
+        run("INSERT INTO otpgate.audit_log "
+            "(host_name, service, user_name, remote_host, event, outcome) "
+            "VALUES ($1, $2, $3, $4, $5, $6)",
+            {m_host_name, audit_field(event.service), audit_field(event.user_name),
+             audit_field(event.remote_host), audit_field(event.event), audit_field(event.outcome)});
     if (!recorded) {
         return recorded.error();
     }
@@ -493,14 +486,14 @@ Result<void> PostgresStorage::record_event(const AuditEvent& event) {
 Result<std::vector<AuditRecord>> PostgresStorage::audit_log(const AuditQuery& query) {
     const std::string since = query.since ? std::to_string(*query.since) : std::string();
     const std::string limit = std::to_string(query.limit);
-    auto rows = run(
-        "SELECT extract(epoch FROM at)::bigint, host_name, service, user_name, remote_host, "
-        "event, outcome FROM otpgate.audit_log "
-        "WHERE ($1::text IS NULL OR user_name = $1) AND ($2::text IS NULL OR host_name = $2) "
-        "AND ($3::bigint IS NULL OR at >= to_timestamp($3)) ORDER BY id DESC LIMIT $4",
-        {query.user_name ? PgParam(*query.user_name) : std::nullopt,
-         query.host_name ? PgParam(*query.host_name) : std::nullopt,
-         query.since ? PgParam(since) : std::nullopt, limit});
+    auto rows =
+        run("SELECT extract(epoch FROM at)::bigint, host_name, service, user_name, remote_host, "
+            "event, outcome FROM otpgate.audit_log "
+            "WHERE ($1::text IS NULL OR user_name = $1) AND ($2::text IS NULL OR host_name = $2) "
+            "AND ($3::bigint IS NULL OR at >= to_timestamp($3)) ORDER BY id DESC LIMIT $4",
+            {query.user_name ? PgParam(*query.user_name) : std::nullopt,
+             query.host_name ? PgParam(*query.host_name) : std::nullopt,
+             query.since ? PgParam(since) : std::nullopt, limit});
     if (!rows) {
         return rows.error();
     }
@@ -545,8 +538,8 @@ Result<SecretBytes> PostgresStorage::remembered_host_key(RandomSource& random) {
     if (!found) {
         return found.error();
     }
-    const auto box = found->rows() == 1 ? hex_decode(text_or_empty(found->value(0, 0)))
-                                        : std::nullopt;
+    const auto box =
+        found->rows() == 1 ? hex_decode(text_or_empty(found->value(0, 0))) : std::nullopt;
     if (!box) {
         return make_error(ErrorKind::corrupt, "the shared store's remembered-host key is missing");
     }

@@ -93,7 +93,7 @@ protected:
 // A line of the audit log of a shared store: a login's outcome or a change
 // to a second factor, never a code, a secret or a destination.
 struct AuditEvent {
-    std::string service;      // the PAM service, or "otpgate", "otpgate-verify"
+    std::string service;  // the PAM service, or "otpgate", "otpgate-verify"
     std::string user_name;
     std::string remote_host;  // PAM_RHOST; empty for local logins and commands
     std::string event;        // "login", "enroll", "disable", "unlock", "import", ...
@@ -102,8 +102,8 @@ struct AuditEvent {
 
 // An event as the store recorded it.
 struct AuditRecord {
-    std::int64_t at = 0;     // Unix seconds
-    std::string host_name;   // the host that recorded it
+    std::int64_t at = 0;    // Unix seconds
+    std::string host_name;  // the host that recorded it
     AuditEvent event;
 };
 

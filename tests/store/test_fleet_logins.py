@@ -1,0 +1,194 @@
+#!/usr/bin/python3
+"""Many hosts, one enrollment (store = postgresql), through the real module:
+four simulated hosts (fleet.py) share one throwaway PostgreSQL server.
+
+Enroll on one host and log in on another; a code is accepted once in the
+whole fleet, also when 40 logins on 4 hosts race with it; wrong codes on
+any host lock the user everywhere and `otpgate unlock` on one host unlocks
+everywhere; the database holds no secret in clear (pg_dump as the oracle);
+an unreachable, frozen or plain-text store fails closed."""
+import argparse
+import os
+import subprocess
+import sys
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "servers"))
+sys.path.insert(0, HERE)
+
+from fleet import USERS, FleetHost, totp_now, wait_for_fresh_step  # noqa: E402
+from postgres_server import PostgresServer  # noqa: E402
+from store_host import store_url  # noqa: E402
+
+ARGS = None
+RACE_TRIALS = int(os.environ.get("OTPGATE_RACE_TRIALS", "50"))
+RACERS = 40
+
+
+class Fleet(unittest.TestCase):
+    server = None
+    hosts = []
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = PostgresServer()
+        cls.server.start()
+        key = os.urandom(32).hex()
+        cls.hosts = [FleetHost(ARGS.otpgate, ARGS.module, cls.server, "host-" + name, key=key)
+                     for name in "abcd"]
+        init = cls.hosts[0].init()
+        if init.returncode != 0:
+            raise AssertionError("store init: " + init.stdout + init.stderr)
+
+    @classmethod
+    def tearDownClass(cls):
+        for host in cls.hosts:
+            host.cleanup()
+        if cls.server:
+            cls.server.stop()
+
+    def owner_sql(self, sql):
+        result = self.server.psql(self.server.uri("otpgate_owner"), sql)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return result.stdout.strip()
+
+    def test_enroll_on_one_host_log_in_on_another_disable_everywhere(self):
+        a, b = self.hosts[0], self.hosts[1]
+        user = USERS[0]
+        secret = a.enroll_totp(user)
+        status, output = b.login(user, totp_now(secret, 1))
+        self.assertEqual(status, 0, output)
+        disabled = b.run("disable", "--user", user)
+        self.assertEqual(disabled.returncode, 0, disabled.stdout + disabled.stderr)
+        status, output = a.login(user, totp_now(secret, 1))
+        self.assertNotEqual(status, 0, output)
+        self.assertEqual(self.owner_sql(
+            "SELECT count(*) FROM otpgate.enrollments WHERE user_name = '%s'" % user), "0")
+
+    def test_a_code_used_on_one_host_is_refused_on_the_others(self):
+        a, c = self.hosts[0], self.hosts[2]
+        user = USERS[1]
+        secret = a.enroll_totp(user)
+        code = totp_now(secret, 1)
+        status, output = c.login(user, code)
+        self.assertEqual(status, 0, output)
+        for host in self.hosts:
+            status, output = host.login(user, code)
+            self.assertNotEqual(status, 0, host.name + ": " + output)
+
+    def test_forty_racers_on_four_hosts_one_code_exactly_one_success(self):
+        user = USERS[2]
+        secret = self.hosts[0].enroll_totp(user)
+        outcomes = []
+        for trial in range(RACE_TRIALS):
+            # A fresh state each trial: the code of the step ahead is unspent.
+            self.owner_sql("DELETE FROM otpgate.user_states WHERE user_name = '%s'" % user)
+            wait_for_fresh_step(10)
+            racers = [self.hosts[i % 4].start_login(user) for i in range(RACERS)]
+            # Each racer has read the enrollment and waits at the prompt;
+            # then the code reaches them all at once.
+            for racer in racers:
+                FleetHost.wait_for_prompt(racer)
+            code = totp_now(secret, 1)
+            for racer in racers:
+                racer.stdin.write((code + "\n").encode())
+            for racer in racers:
+                racer.stdin.close()
+            statuses = [racer.wait(timeout=120) for racer in racers]
+            for racer in racers:
+                racer.stdout.close()
+            winners = statuses.count(0)
+            outcomes.append(winners)
+            self.assertEqual(winners, 1, "trial %d: %d of %d racers got in" %
+                             (trial, winners, RACERS))
+        print("racer trials: %d, each with exactly one success" % len(outcomes))
+
+    def test_wrong_codes_on_several_hosts_lock_everywhere_and_unlock_everywhere(self):
+        user = USERS[3]
+        secret = self.hosts[0].enroll_totp(user)
+        # lockout_attempts (5 by default) wrong codes, spread over the hosts.
+        for i in range(5):
+            status, output = self.hosts[i % 4].login(user, "000000" if i % 2 else "111111")
+            self.assertNotEqual(status, 0, output)
+        locked_at = self.owner_sql(
+            "SELECT locked_at FROM otpgate.user_states WHERE user_name = '%s'" % user)
+        self.assertNotEqual(locked_at, "0")
+        for host in self.hosts:
+            status, output = host.login(user, totp_now(secret, 1))
+            self.assertNotEqual(status, 0, host.name + " let a locked user in: " + output)
+        unlocked = self.hosts[3].run("unlock", "--user", user)
+        self.assertEqual(unlocked.returncode, 0, unlocked.stdout + unlocked.stderr)
+        status, output = self.hosts[1].login(user, totp_now(secret, 1))
+        self.assertEqual(status, 0, output)
+
+    def test_the_database_holds_no_secret_in_clear(self):
+        user = USERS[4]
+        secret = self.hosts[1].enroll_totp(user)
+        dump = subprocess.run(
+            ["/usr/lib/postgresql/15/bin/pg_dump", "--data-only", "--schema=otpgate",
+             self.server.uri("otpgate_owner")], capture_output=True, text=True, timeout=60)
+        self.assertEqual(dump.returncode, 0, dump.stderr)
+        self.assertIn(user, dump.stdout)  # the row is there...
+        raw = __import__("base64").b32decode(secret)
+        for form in (secret, secret.lower(), raw.hex()):
+            self.assertNotIn(form, dump.stdout)  # ...but not its secret
+
+    def test_a_store_url_without_tls_is_refused_by_the_server_and_logged(self):
+        user = USERS[5]
+        secret = self.hosts[0].enroll_totp(user)
+        plain = FleetHost(ARGS.otpgate, ARGS.module, self.server, "host-plain",
+                          key=self.hosts[0].key,
+                          url=store_url(self.server, sslmode="disable"))
+        try:
+            status, output = plain.login(user, totp_now(secret, 1))
+            self.assertNotEqual(status, 0, output)
+        finally:
+            plain.cleanup()
+        # The code was not spent: a host with TLS still takes it.
+        status, output = self.hosts[2].login(user, totp_now(secret, 1))
+        self.assertEqual(status, 0, output)
+
+    def test_a_stopped_or_frozen_store_fails_closed_within_its_timeout(self):
+        user = USERS[6]
+        secret = self.hosts[0].enroll_totp(user)
+        quick = FleetHost(ARGS.otpgate, ARGS.module, self.server, "host-quick",
+                          key=self.hosts[0].key, extra_lines=["store_timeout_ms = 500"])
+        try:
+            # The quick host's timeout (500 ms) comes after store_host's 3000.
+            with open(quick.config, encoding="utf-8") as f:
+                self.assertIn("store_timeout_ms = 500", f.read())
+            self.server.freeze()
+            try:
+                started = time.monotonic()
+                status, output = quick.login(user, totp_now(secret, 1))
+                elapsed = time.monotonic() - started
+            finally:
+                self.server.thaw()
+            self.assertNotEqual(status, 0, output)
+            print("frozen store: the login failed closed after %.0f ms (timeout 500 ms)"
+                  % (elapsed * 1000))
+            # Bounded: one timeout, not one per statement (a generous margin
+            # for a loaded machine; bench/ prints the precise figure).
+            self.assertLess(elapsed, 5.0)
+            status, output = quick.login(user, totp_now(secret, 1))
+            self.assertEqual(status, 0, "after the thaw: " + output)
+        finally:
+            quick.cleanup()
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--otpgate", required=True)
+    parser.add_argument("--module", required=True)
+    ARGS, rest = parser.parse_known_args()
+    if os.geteuid() != 0:
+        print("skipped: the store tier runs as root")
+        sys.exit(77)
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
