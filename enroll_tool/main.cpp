@@ -410,7 +410,14 @@ ExitCode run(int argc, char** argv) {
                            codes,
                            logger,
                            **storage};
-    context.verified_at_start = verified_fingerprint(context);
+    // Only commands that change a second factor announce it; the shared
+    // store's commands need no login state (and no connection for it).
+    const bool shared_store_command = commands.store_init->parsed() ||
+                                      commands.store_check->parsed() ||
+                                      commands.store_import->parsed() || commands.log->parsed();
+    if (!shared_store_command) {
+        context.verified_at_start = verified_fingerprint(context);
+    }
     const ExitCode code = run_chosen(context, commands, parsed);
     if (!stdout_healthy()) {
         return report({ExitCode::storage, "cannot write to standard output"});

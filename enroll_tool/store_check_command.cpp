@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "otpgate/core/primitives/sealed_box.hpp"
+#include "otpgate/core/storage/open_storage.hpp"
 #include "otpgate/core/storage/postgres_schema.hpp"
 #include "output.hpp"
 #include "store_connection.hpp"
@@ -113,6 +114,35 @@ void check_rights(CheckReport& report, core::PgConnection& connection, core::Dea
     }
 }
 
+// store_key against a sealed row, when there is one: the enrollment of the
+// first user opened through the shared store itself, as a login would.
+void check_key_opens(CheckReport& report, const CommandContext& context,
+                     core::PgConnection& connection, core::Deadline deadline) {
+    auto first = connection.exec(
+        "SELECT user_name FROM otpgate.enrollments ORDER BY user_name "
+        "LIMIT 1",
+        {}, deadline);
+    if (!first || first->rows() != 1 || !first->value(0, 0)) {
+        return;  // no enrollment yet, or no right to read one (reported above)
+    }
+    const std::string name(*first->value(0, 0));
+    core::Config shared_config = context.config;
+    shared_config.store = core::StoreKind::postgresql;
+    auto shared = core::open_storage(shared_config, context.logger);
+    if (!shared) {
+        report.fail("store_key", shared.error().message);
+        return;
+    }
+    core::UserAccount account;
+    account.name = name;
+    if (auto enrollment = (*shared)->load_enrollment(account); !enrollment) {
+        report.fail("store_key", "the enrollment of user " + as_field(name) +
+                                     " does not open: " + as_field(enrollment.error().message));
+        return;
+    }
+    report.ok("store_key", "opens the enrollment of user " + as_field(name));
+}
+
 void check_round_trip(CheckReport& report, core::PgConnection& connection,
                       core::Deadline deadline) {
     std::vector<double> times;
@@ -214,6 +244,9 @@ ExitCode check_store(const CommandContext& context) {
         result.ok("schema", "version " + std::to_string(core::shared_store_schema_version) +
                                 ", as this otpgate expects");
         check_rights(result, *connection, deadline);
+        if (!result.first_failure) {
+            check_key_opens(result, context, *connection, deadline);
+        }
     }
     check_round_trip(result, *connection, deadline);
 

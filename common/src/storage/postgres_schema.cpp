@@ -53,6 +53,18 @@ Error with_context(const Error& error, std::string_view what) {
     return make_error(error.kind, std::string(what) + ": " + error.message);
 }
 
+Result<int> version_of(const PgResult& version) {
+    const auto number = version.rows() == 1 ? as_integer(version, 0, 0) : std::nullopt;
+    if (!number || *number < 0 || *number > 1'000'000) {
+        return make_error(ErrorKind::corrupt,
+                          "the shared store's otpgate.schema_version holds no valid version");
+    }
+    return static_cast<int>(*number);
+}
+
+constexpr std::string_view newest_version_query =
+    "SELECT coalesce(max(version), 0) FROM otpgate.schema_version";
+
 // 0 when the schema or its version table is missing.
 Result<int> recorded_version(PgConnection& connection, Deadline deadline) {
     auto table =
@@ -63,17 +75,29 @@ Result<int> recorded_version(PgConnection& connection, Deadline deadline) {
     if (table->rows() != 1 || table->value(0, 0) != std::optional<std::string_view>("t")) {
         return 0;
     }
-    auto version = connection.exec("SELECT coalesce(max(version), 0) FROM otpgate.schema_version",
-                                   {}, deadline);
+    auto version = connection.exec(newest_version_query, {}, deadline);
     if (!version) {
         return with_context(version.error(), "cannot read the shared store's schema version");
     }
-    const auto number = version->rows() == 1 ? as_integer(*version, 0, 0) : std::nullopt;
-    if (!number || *number < 0 || *number > 1'000'000) {
-        return make_error(ErrorKind::corrupt,
-                          "the shared store's otpgate.schema_version holds no valid version");
+    return version_of(*version);
+}
+
+// The same in one round trip, for the connection of every login: outside a
+// transaction a missing table only fails the statement (42P01 undefined
+// table, 3F000 no such schema), which then reads as version 0.
+Result<int> recorded_version_at_connect(PgConnection& connection, Deadline deadline) {
+    if (connection.transaction_status() != PQTRANS_IDLE) {
+        return recorded_version(connection, deadline);
     }
-    return static_cast<int>(*number);
+    auto version = connection.exec(newest_version_query, {}, deadline);
+    if (version) {
+        return version_of(*version);
+    }
+    const std::string& state = connection.last_sqlstate();
+    if (!connection.broken() && (state == "42P01" || state == "3F000")) {
+        return 0;
+    }
+    return with_context(version.error(), "cannot read the shared store's schema version");
 }
 
 std::string newer_schema_message(int version) {
@@ -211,7 +235,7 @@ Result<SchemaUpgrade> upgrade_in_transaction(PgConnection& connection, std::stri
 }  // namespace
 
 Result<void> check_schema_version(PgConnection& connection, Deadline deadline) {
-    auto version = recorded_version(connection, deadline);
+    auto version = recorded_version_at_connect(connection, deadline);
     if (!version) {
         return version.error();
     }
