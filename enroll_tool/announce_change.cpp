@@ -46,6 +46,15 @@ void announce_change(const CommandContext& context, core::ChangeKind kind,
     add_email_of(addresses, subject, context, verified_now);
     add_email_of(addresses, previous, context, verified_now);
     core::notify_change(context.config, context.target.account, notice, addresses, context.logger);
+    audit_change(context, core::to_string(kind));
+}
+
+void audit_change(const CommandContext& context, std::string_view event) {
+    const core::AuditEvent entry{"otpgate", context.user_name(), "", std::string(event), "done"};
+    if (auto recorded = context.storage.record_event(entry); !recorded) {
+        context.logger.warning("cannot record the change for user " + context.user_name() +
+                               " in the audit log: " + recorded.error().message);
+    }
 }
 
 }  // namespace otpgate::cli

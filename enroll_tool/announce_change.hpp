@@ -22,4 +22,9 @@ std::string describe_method(const core::Enrollment& enrollment);
 void announce_change(const CommandContext& context, core::ChangeKind kind,
                      const core::Enrollment* subject, const core::Enrollment* previous = nullptr);
 
+// The change's line in the store's audit log (only the shared store keeps
+// one): "enabled", "disabled", "unlocked", ... of the target user, by this
+// command. A failure to record is logged; the change stands.
+void audit_change(const CommandContext& context, std::string_view event);
+
 }  // namespace otpgate::cli

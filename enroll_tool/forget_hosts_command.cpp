@@ -1,6 +1,7 @@
 // otpgate forget-hosts --user NAME: root makes every host the user passed
 // from ask for a code again before remember_host runs out, as after a
 // stolen laptop or a phone lost where someone may have used it.
+#include "announce_change.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 
@@ -32,6 +33,7 @@ ExitCode forget_remembered_hosts(const CommandContext& context) {
     }
     const std::string hosts = std::to_string(count) + " remembered host" + (count == 1 ? "" : "s");
     context.logger.notice(hosts + " of user " + user + " forgotten by root");
+    audit_change(context, "hosts forgotten");
     print("Forgot " + hosts + " of user " + user + ": every host asks for a code again.\n");
     return ExitCode::ok;
 }

@@ -1,5 +1,6 @@
 // otpgate unlock --user NAME: root lifts a lockout (lockout.hpp) before it
 // ends by itself, and forgets the wrong codes counted toward the next one.
+#include "announce_change.hpp"
 #include "commands.hpp"
 #include "otpgate/core/state/lockout.hpp"
 #include "output.hpp"
@@ -35,6 +36,7 @@ ExitCode unlock_user(const CommandContext& context) {
     if (auto saved = transaction.commit(); !saved) {
         return report(storage_failure(saved.error(), "the login state of user " + user));
     }
+    audit_change(context, "unlocked");
     if (remaining) {
         context.logger.notice("lockout of user " + user + " lifted by root (" +
                               std::to_string(*remaining) + " s were left)");

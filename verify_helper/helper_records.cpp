@@ -49,6 +49,13 @@ void send_notice(const HelperServices& services, core::ChangeKind kind, std::str
     notice.host = services.login.host_name;
     core::notify_change(services.config, services.account, notice, addresses,
                         services.login.logger);
+    // The shared store's audit log (files keep none).
+    const core::AuditEvent entry{"otpgate-verify", services.account.name, "",
+                                 std::string(core::to_string(kind)), "done"};
+    if (auto recorded = services.login.storage.record_event(entry); !recorded) {
+        services.login.logger.warning("cannot record the change for user " + services.account.name +
+                                      " in the audit log: " + recorded.error().message);
+    }
 }
 
 core::NoticeAddresses proven_address_of(const core::Enrollment& enrollment,

@@ -141,6 +141,18 @@ class Fleet(unittest.TestCase):
         self.assertEqual(unlocked.returncode, 0, unlocked.stdout + unlocked.stderr)
         status, output = self.hosts[1].login(user, totp_now(secret, 1))
         self.assertEqual(status, 0, output)
+        # The audit log, read on any host, has each host's logins and the unlock.
+        log = self.hosts[2].run("log", "--user", user)
+        self.assertEqual(log.returncode, 0, log.stdout + log.stderr)
+        lines = log.stdout.splitlines()
+        for host in self.hosts:
+            self.assertTrue(any(host.name in line and " login " in " %s " % line
+                                for line in lines), host.name + " missing in:\n" + log.stdout)
+        self.assertTrue(any("host-d" in line and "unlocked" in line for line in lines),
+                        log.stdout)
+        self.assertTrue(any("host-b" in line and "success" in line for line in lines),
+                        log.stdout)
+        self.assertNotIn(totp_now(secret, 1), log.stdout)
 
     def test_the_fleet_sms_cap_holds_across_hosts(self):
         user = USERS[7]
