@@ -43,7 +43,11 @@ def wait_for_fresh_step(needed_seconds, period=30):
 
 class FleetHost(SimulatedHost):
     def __init__(self, otpgate, module, server, name, extra_lines=(), **kwargs):
-        lines = ["fail_delay_ms = 0", "max_attempts = 1", "nullok = no", *extra_lines]
+        # A long store timeout: 40 racing logins each open a TLS and SCRAM
+        # connection on a machine busy with other tests. A test of the
+        # timeout itself sets a short one in extra_lines (the last line wins).
+        lines = ["fail_delay_ms = 0", "max_attempts = 1", "nullok = no",
+                 "store_timeout_ms = 15000", *extra_lines]
         super().__init__(otpgate, server, name=name, extra_lines=lines, **kwargs)
         self.module = module
         self.service_dir = os.path.join(self.root, "pam.d")
