@@ -7,7 +7,6 @@
 // read as logins read them (the configured store, then the other one), the
 // users' files with each user's own rights; one still in the other store
 // (a move not finished) is marked.
-#include <pwd.h>
 
 #include <set>
 
@@ -36,13 +35,9 @@ struct ListedUser {
 std::set<std::string> candidate_names(const CommandContext& context,
                                       const core::EnrollmentPlaces& places) {
     std::set<std::string> names;
-    setpwent();
-    while (const passwd* entry = getpwent()) {
-        if (entry->pw_name != nullptr && core::validate_user_name(entry->pw_name)) {
-            names.insert(entry->pw_name);
-        }
+    for (const core::UserAccount& account : core::enumerate_accounts()) {
+        names.insert(account.name);
     }
-    endpwent();
     if (auto with_state = context.storage.users_with_state()) {
         names.insert(with_state->begin(), with_state->end());
     } else if (with_state.error().kind != core::ErrorKind::not_found) {

@@ -4,7 +4,6 @@
 // moves whole, id included (enrollment_move.hpp). Safe to stop at any
 // point and to run again; each user's outcome is printed, and each change,
 // conflict and error is logged.
-#include <pwd.h>
 
 #include <array>
 #include <map>
@@ -31,15 +30,9 @@ struct Visit {
 
 std::variant<Visit, Failure> accounts_to_visit(const core::EnrollmentPlaces& places) {
     std::map<std::string, core::UserAccount> by_name;
-    setpwent();
-    while (const passwd* entry = getpwent()) {
-        if (entry->pw_name != nullptr && core::validate_user_name(entry->pw_name)) {
-            by_name.emplace(entry->pw_name,
-                            core::UserAccount{entry->pw_name, entry->pw_uid, entry->pw_gid,
-                                              entry->pw_dir != nullptr ? entry->pw_dir : ""});
-        }
+    for (core::UserAccount& account : core::enumerate_accounts()) {
+        by_name.emplace(account.name, std::move(account));
     }
-    endpwent();
     const auto local = places.local_user_names();
     if (!local) {
         return storage_failure(local.error(), "root's enrollment store");

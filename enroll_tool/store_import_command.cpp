@@ -6,7 +6,6 @@
 // "already imported"; a different one is a conflict, reported and left as
 // it is. The local copies stay (unlike store migrate, which moves): a host
 // keeps working if it goes back to its old store. Safe to run again.
-#include <pwd.h>
 
 #include <algorithm>
 #include <map>
@@ -138,15 +137,9 @@ core::Result<ImportOutcome> import_one(core::Storage& source, core::Storage& sha
 // --all: every account, with the names this host keeps state for.
 std::vector<core::UserAccount> every_account(core::Storage& source) {
     std::map<std::string, core::UserAccount> by_name;
-    setpwent();
-    while (const passwd* entry = getpwent()) {
-        if (entry->pw_name != nullptr && core::validate_user_name(entry->pw_name)) {
-            by_name.emplace(entry->pw_name,
-                            core::UserAccount{entry->pw_name, entry->pw_uid, entry->pw_gid,
-                                              entry->pw_dir != nullptr ? entry->pw_dir : ""});
-        }
+    for (core::UserAccount& account : core::enumerate_accounts()) {
+        by_name.emplace(account.name, std::move(account));
     }
-    endpwent();
     if (auto names = source.users_with_state()) {
         for (const std::string& name : *names) {
             if (by_name.count(name) == 0) {

@@ -4,6 +4,7 @@ state folder and host name, one shared database) with a pam_wrapper
 service folder whose `login` service runs pam_otpgate.so with that host's
 configuration. Users are system accounts that every Debian system has, so
 no account is made: the shared store keys rows by name."""
+import argparse
 import base64
 import hashlib
 import hmac
@@ -12,7 +13,9 @@ import re
 import select
 import struct
 import subprocess
+import sys
 import time
+import unittest
 
 from store_host import SimulatedHost
 
@@ -121,3 +124,17 @@ class FleetHost(SimulatedHost):
             raise AssertionError("enroll totp --user %s on %s failed: %s%s"
                                  % (user, self.name, (seen + rest).decode(), errors.decode()))
         return secret
+
+
+def run_store_tests(namespace):
+    """The main() of a store test that logs in: takes --otpgate and --module
+    (the binaries under test) into namespace["ARGS"], skips without root
+    (exit 77), then runs the module's unittest cases."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--otpgate", required=True)
+    parser.add_argument("--module", required=True)
+    namespace["ARGS"], rest = parser.parse_known_args()
+    if os.geteuid() != 0:
+        print("skipped: the store tier runs as root")
+        sys.exit(77)
+    unittest.main(module=namespace["__name__"], argv=[sys.argv[0]] + rest, verbosity=2)

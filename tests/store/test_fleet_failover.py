@@ -4,7 +4,6 @@ standby, two simulated hosts whose store_url names both servers with
 target_session_attrs=read-write. The primary is killed and the standby
 promoted: logins go on, and a code spent just before the failover stays
 spent."""
-import argparse
 import os
 import sys
 import time
@@ -14,7 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "servers"))
 sys.path.insert(0, HERE)
 
-from fleet import USERS, FleetHost, totp_now  # noqa: E402
+from fleet import run_store_tests, USERS, FleetHost, totp_now  # noqa: E402
 from postgres_server import PostgresServer  # noqa: E402
 
 ARGS = None
@@ -79,17 +78,5 @@ class Failover(unittest.TestCase):
         self.assertLess(elapsed, 5.0)
 
 
-def main():
-    global ARGS
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--otpgate", required=True)
-    parser.add_argument("--module", required=True)
-    ARGS, rest = parser.parse_known_args()
-    if os.geteuid() != 0:
-        print("skipped: the store tier runs as root")
-        sys.exit(77)
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    run_store_tests(globals())

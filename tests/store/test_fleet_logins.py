@@ -7,7 +7,6 @@ whole fleet, also when 40 logins on 4 hosts race with it; wrong codes on
 any host lock the user everywhere and `otpgate unlock` on one host unlocks
 everywhere; the database holds no secret in clear (pg_dump as the oracle);
 an unreachable, frozen or plain-text store fails closed."""
-import argparse
 import os
 import subprocess
 import sys
@@ -18,7 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "servers"))
 sys.path.insert(0, HERE)
 
-from fleet import USERS, FleetHost, totp_now, wait_for_fresh_step  # noqa: E402
+from fleet import run_store_tests, USERS, FleetHost, totp_now, wait_for_fresh_step  # noqa: E402
 from pgbouncer_server import PgbouncerServer  # noqa: E402
 from postgres_server import PostgresServer  # noqa: E402
 from store_host import store_url  # noqa: E402
@@ -240,17 +239,5 @@ class Fleet(unittest.TestCase):
             quick.cleanup()
 
 
-def main():
-    global ARGS
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--otpgate", required=True)
-    parser.add_argument("--module", required=True)
-    ARGS, rest = parser.parse_known_args()
-    if os.geteuid() != 0:
-        print("skipped: the store tier runs as root")
-        sys.exit(77)
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    run_store_tests(globals())

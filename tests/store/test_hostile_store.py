@@ -4,7 +4,6 @@ module: garbage in a user's row, an enrollment moved to another user's row,
 a schema newer than this build, a server that ends the session in the middle
 of a login's transaction. Each login fails closed (refused, never a crash:
 pamtester exits 1, not by a signal), and the next honest login works."""
-import argparse
 import os
 import subprocess
 import sys
@@ -15,7 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "servers"))
 sys.path.insert(0, HERE)
 
-from fleet import USERS, FleetHost, totp_now  # noqa: E402
+from fleet import run_store_tests, USERS, FleetHost, totp_now  # noqa: E402
 from postgres_server import BIN, PostgresServer  # noqa: E402
 
 ARGS = None
@@ -145,17 +144,5 @@ class HostileStore(unittest.TestCase):
         self.assertEqual(status, 0, output)
 
 
-def main():
-    global ARGS
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--otpgate", required=True)
-    parser.add_argument("--module", required=True)
-    ARGS, rest = parser.parse_known_args()
-    if os.geteuid() != 0:
-        print("skipped: the store tier runs as root")
-        sys.exit(77)
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    run_store_tests(globals())

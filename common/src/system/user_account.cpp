@@ -102,4 +102,17 @@ std::vector<gid_t> group_ids_of(const UserAccount& account) {
     return groups;
 }
 
+std::vector<UserAccount> enumerate_accounts() {
+    std::vector<UserAccount> accounts;
+    setpwent();
+    while (const passwd* entry = getpwent()) {
+        if (entry->pw_name != nullptr && validate_user_name(entry->pw_name)) {
+            accounts.push_back(UserAccount{entry->pw_name, entry->pw_uid, entry->pw_gid,
+                                           entry->pw_dir != nullptr ? entry->pw_dir : ""});
+        }
+    }
+    endpwent();
+    return accounts;
+}
+
 }  // namespace otpgate::core

@@ -27,6 +27,11 @@ Result<void> validate_user_name(std::string_view name);
 Result<UserAccount> lookup_user(std::string_view name);
 Result<UserAccount> lookup_user(uid_t uid);
 
+// Every account the password database enumerates (getpwent) whose name
+// validate_user_name accepts, in the order it gives them. Root's commands
+// that visit all users (`--all`) start here.
+std::vector<UserAccount> enumerate_accounts();
+
 // Primary and supplementary groups, as getgrouplist reports them.
 std::vector<gid_t> group_ids_of(const UserAccount& account);
 
