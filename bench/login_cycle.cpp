@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 
 #include "scripted_conversation.hpp"
@@ -53,6 +54,8 @@ LoginResult run_login(const LoginRequest& request) {
     LoginResult result;
     test::ScriptedConversation conversation = typist(request.typing);
     pam_conv conv = conversation.conv();
+    timespec cpu_begin{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu_begin);
     const auto begin = Clock::now();
     pam_handle_t* pamh = start(request, conv, result.start_rc);
     if (result.start_rc == PAM_SUCCESS) {
@@ -62,7 +65,11 @@ LoginResult run_login(const LoginRequest& request) {
         result.auth_rc = result.start_rc;
     }
     const auto end = Clock::now();
+    timespec cpu_end{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu_end);
     result.micros = std::chrono::duration<double, std::micro>(end - begin).count();
+    result.cpu_micros = static_cast<double>(cpu_end.tv_sec - cpu_begin.tv_sec) * 1e6 +
+                        static_cast<double>(cpu_end.tv_nsec - cpu_begin.tv_nsec) / 1e3;
     result.prompts = conversation.prompts();
     return result;
 }

@@ -28,7 +28,8 @@ struct LoginResult {
     int start_rc = 0;
     int auth_rc = 0;
     unsigned prompts = 0;
-    double micros = 0;  // pam_start to pam_end inclusive
+    double micros = 0;      // pam_start to pam_end inclusive
+    double cpu_micros = 0;  // of that, on this thread's CPU (user and system)
 };
 
 LoginResult run_login(const LoginRequest& request);

@@ -11,6 +11,12 @@
 //         for valgrind and profilers.
 // parallel: only the different-users throughput (on a tmpfs unless
 //         --no-tmpfs).
+// paths:  only the success, replay and wrong-code rows and libpam alone,
+//         on disk and on a tmpfs (unless --no-tmpfs): for repeated runs.
+// trace:  for strace: one user of --service logs in with the code of S-1
+//         (untimed), then, each between write(-1, "MARK <path>") calls,
+//         with the code of S, the same again and a wrong code, --logins
+//         times (each time a new user).
 // Needs root (a private mount namespace); exits 77 (skipped) otherwise.
 #include <malloc.h>
 #include <security/pam_appl.h>
@@ -424,8 +430,10 @@ int run(const Options& options) {
     const bool smoke = options.mode == "smoke";
     const bool logins = options.mode == "logins";
     const bool parallel_only = options.mode == "parallel";
-    if (!full && !smoke && !logins && !parallel_only) {
-        throw std::invalid_argument("--mode must be full, smoke, logins or parallel");
+    const bool paths_only = options.mode == "paths";
+    const bool trace = options.mode == "trace";
+    if (!full && !smoke && !logins && !parallel_only && !paths_only && !trace) {
+        throw std::invalid_argument("--mode must be full, smoke, logins, parallel, paths or trace");
     }
     if (geteuid() != 0) {
         std::cout << "skipped: the benchmark needs root (a private mount namespace)\n";
@@ -441,9 +449,9 @@ int run(const Options& options) {
 
     // Users [0, path_users) for the three paths, then the racers' users
     // (one per trial), then parallel_lanes x parallel_users for the parallel run.
-    const std::size_t per_repeat = full ? options.per_repeat : 20;
-    const unsigned repeats = full ? options.repeats : 1;
-    const std::size_t path_users = logins ? 100 : per_repeat * repeats;
+    const std::size_t per_repeat = full || paths_only ? options.per_repeat : 20;
+    const unsigned repeats = full || paths_only ? options.repeats : 1;
+    const std::size_t path_users = logins ? 100 : trace ? options.logins : per_repeat * repeats;
     const unsigned racers = full ? options.racers : 8;
     const unsigned trials = full ? options.trials : (smoke ? 1 : 0);
     const std::size_t parallel_users = full || parallel_only ? options.parallel_users : 0;
@@ -458,7 +466,7 @@ int run(const Options& options) {
     const int sms_port = full ? start_hanging_gateway(cleanup.gateway) : 9;
     world.create(options.modules, options.enroll_tool, sms_port, options.sms_timeout_ms);
 
-    const auto targets = targets_of(options.modules, !full && !parallel_only);
+    const auto targets = targets_of(options.modules, !full && !parallel_only && !paths_only);
     if (full) {
         std::printf(
             "%zu benchmark users in /etc/passwd (one shared group), TOTP SHA1/6/30 s, "
@@ -484,6 +492,15 @@ int run(const Options& options) {
         return tally.other == 0 && tally.success > 0 ? 0 : 1;
     }
 
+    if (trace) {
+        if (options.tmpfs) {
+            mount_tmpfs(world.root());
+            cleanup.tmpfs = world.root();
+            world.create(options.modules, options.enroll_tool, sms_port, options.sms_timeout_ms);
+        }
+        return trace_paths(world, Target{options.service, options.service}, options.logins);
+    }
+
     if (parallel_only) {
         if (options.tmpfs) {
             mount_tmpfs(world.root());
@@ -496,7 +513,7 @@ int run(const Options& options) {
 
     bool all_expected = true;
     std::vector<std::string> file_systems = {"disk"};
-    if (full && options.tmpfs) {
+    if ((full || paths_only) && options.tmpfs) {
         file_systems.emplace_back("tmpfs");
     }
     for (const auto& file_system : file_systems) {
@@ -513,8 +530,12 @@ int run(const Options& options) {
             repeats, per_repeat);
         const auto figures = measure_paths(world, targets, 0, per_repeat, repeats);
         const double libpam_us = libpam_alone_micros(world, per_repeat, repeats);
-        const double lone_us = lone_success_micros(world, targets[0], 0, per_repeat, repeats);
+        const double lone_us =
+            paths_only ? 0 : lone_success_micros(world, targets[0], 0, per_repeat, repeats);
         print_paths(file_system, targets, figures, libpam_us, lone_us, all_expected);
+        if (paths_only) {
+            continue;
+        }
         all_expected = print_races(world, targets, path_users, racers, trials) && all_expected;
         if (full) {
             print_parallel(world, targets, path_users + trials, parallel_users);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <stdexcept>
 #include <thread>
@@ -169,6 +170,69 @@ std::vector<PathFigures> measure_paths(const World& world, const std::vector<Tar
         figures[t].wrong_us = median(wrong[t]);
     }
     return figures;
+}
+
+namespace {
+
+// A system call a trace shows and that does nothing: marks where a login
+// begins and ends in `strace -f` output.
+void mark(const std::string& text) {
+    const ssize_t ignored = write(-1, text.data(), text.size());
+    static_cast<void>(ignored);
+}
+
+}  // namespace
+
+int trace_paths(const World& world, const Target& target, unsigned logins) {
+    int unexpected = 0;
+    std::vector<double> micros[3];
+    std::vector<double> cpu[3];
+    // Time for `perf record -p` to attach once the world is made.
+    std::printf("trace: ready, pid %d\n", static_cast<int>(getpid()));
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    wait_for_room(std::min(25, 5 + static_cast<int>(logins / 100)));
+    const std::int64_t step = current_step();
+    for (unsigned i = 0; i < logins && i < world.users().size(); ++i) {
+        const BenchUser& user = world.users()[i];
+        unexpected += prepare(world, target, user, step).auth_rc == PAM_SUCCESS ? 0 : 1;
+        mark("MARK success begin");
+        const auto ok = run_login(request_for(world, target, user, step));
+        mark("MARK success end");
+        mark("MARK replay begin");
+        const auto again = run_login(request_for(world, target, user, step));
+        mark("MARK replay end");
+        LoginRequest request = request_for(world, target, user, step);
+        request.typing = Typing{nullptr, 0, wrong_code(user, step)};
+        mark("MARK wrong begin");
+        const auto bad = run_login(request);
+        mark("MARK wrong end");
+        unexpected +=
+            (ok.auth_rc == PAM_SUCCESS ? 0 : 1) + (refused(again) ? 0 : 1) + (refused(bad) ? 0 : 1);
+        micros[0].push_back(ok.micros);
+        micros[1].push_back(again.micros);
+        micros[2].push_back(bad.micros);
+        cpu[0].push_back(ok.cpu_micros);
+        cpu[1].push_back(again.cpu_micros);
+        cpu[2].push_back(bad.cpu_micros);
+    }
+    std::printf("trace: done\n");
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    const char* names[3] = {"success", "replay", "wrong"};
+    for (int path = 0; path < 3; ++path) {
+        std::vector<double>& values = micros[path];
+        std::sort(values.begin(), values.end());
+        if (!values.empty()) {
+            std::printf(
+                "  %-8s median %6.0f µs, tenth %6.0f µs, fastest %6.0f µs; CPU median %6.1f µs\n",
+                names[path], median(values), values[values.size() / 10], values.front(),
+                median(cpu[path]));
+        }
+    }
+    std::printf("trace: %u users of %s, %d unexpected results\n", logins, target.service.c_str(),
+                unexpected);
+    return unexpected == 0 ? 0 : 1;
 }
 
 double lone_success_micros(const World& world, const Target& target, std::size_t first_user,

@@ -36,6 +36,12 @@ std::vector<PathFigures> measure_paths(const World& world, const std::vector<Tar
                                        std::size_t first_user, std::size_t per_repeat,
                                        unsigned repeats);
 
+// For strace: `logins` users of `target` each log in with the code of S-1,
+// then with the code of S, the same again and a wrong code, each of the
+// three between write(-1, "MARK <path> begin|end") calls that a trace
+// shows. Returns 0 when every result was the expected one.
+int trace_paths(const World& world, const Target& target, unsigned logins);
+
 // Our module's success path when every login flushes the replay fence, as
 // on a host with fewer logins than one per TOTP step: before each login
 // (untimed) the fence is aged. Users from `first_user` on, already past

@@ -28,14 +28,23 @@ protected:
     void SetUp() override { rules.owner = ::geteuid(); }
 };
 
-TEST_F(SafeFile, OpensAGoodFileInBlockingMode) {
+// O_NONBLOCK stays set (a regular file ignores it): the whole file still
+// comes back from read().
+TEST_F(SafeFile, OpensAGoodFileReadOnlyAndReadsItWhole) {
     test::write_file(dir / "f", "hello", 0644);
     const auto fd = open_checked(dir / "f", rules);
     ASSERT_TRUE(fd.ok()) << fd.error().message;
     const int flags = ::fcntl(fd->get(), F_GETFL);
-    EXPECT_EQ(flags & O_NONBLOCK, 0);
     EXPECT_EQ(flags & O_ACCMODE, O_RDONLY);
     EXPECT_NE(::fcntl(fd->get(), F_GETFD) & FD_CLOEXEC, 0);
+    char text[16] = {};
+    EXPECT_EQ(::read(fd->get(), text, sizeof text), 5);
+    EXPECT_STREQ(text, "hello");
+    const std::string large(10000, 'x');
+    test::write_file(dir / "large", large, 0644);
+    const auto content = read_checked(dir / "large", rules);
+    ASSERT_TRUE(content.ok()) << content.error().message;
+    EXPECT_EQ(content->view(), large);
 }
 
 TEST_F(SafeFile, MissingIsNotFound) {

@@ -268,13 +268,22 @@ Result<FenceAdmission> admit_unflushed_step(const std::filesystem::path& state_d
     if (!dir) {
         return dir.error();
     }
+    return admit_unflushed_step_in(dir->get(), state_dir, boot_id, step_start,
+                                   refuse_on_damage_through, lock_timeout);
+}
+
+Result<FenceAdmission> admit_unflushed_step_in(int state_dir_fd,
+                                               const std::filesystem::path& state_dir,
+                                               std::string_view boot_id, std::int64_t step_start,
+                                               std::int64_t refuse_on_damage_through,
+                                               std::chrono::milliseconds lock_timeout) {
     const std::filesystem::path path = state_dir / replay_fence_file_name;
-    UniqueFd fd(::openat(dir->get(), replay_fence_file_name,
+    UniqueFd fd(::openat(state_dir_fd, replay_fence_file_name,
                          O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0600));
     if (!fd.valid()) {
         const int open_errno = errno;
         struct stat info {};
-        if (fstatat(dir->get(), replay_fence_file_name, &info, AT_SYMLINK_NOFOLLOW) != 0 &&
+        if (fstatat(state_dir_fd, replay_fence_file_name, &info, AT_SYMLINK_NOFOLLOW) != 0 &&
             errno == ENOENT) {
             // No fence yet (a full or read-only disk): nothing relies on
             // one, and the user's file is flushed instead.
@@ -331,7 +340,7 @@ Result<FenceAdmission> admit_unflushed_step(const std::filesystem::path& state_d
     }
     // A fence's first record: its directory entry must be on disk too, or a
     // crash could leave no fence at all (read as "nothing to refuse").
-    if (read->sequence == 0 && fsync(dir->get()) != 0) {
+    if (read->sequence == 0 && fsync(state_dir_fd) != 0) {
         const std::string failure = "cannot sync its directory: " + errno_text(errno);
         // New again: trusted by no one.
         if (const std::string problem = withdraw_record(fd.get(), true, 0, replay_fence_file_size);

@@ -327,6 +327,7 @@ Result<LockedState> StateStore::lock(const std::string& user_name,
     if (auto tied = tie_to_account(*locked, user_name, account_uid, m_logger); !tied) {
         return tied.error();
     }
+    locked->keep_directory(std::move(dir.value()));
     return locked;
 }
 

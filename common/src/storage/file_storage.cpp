@@ -42,8 +42,13 @@ public:
             return boot_id.error();
         }
         // Unread, the fence cannot tell whether a crash lost this step: an error.
+        // In the directory the user's lock opened and checked: not opened again.
         auto admission =
-            admit_unflushed_step(m_state_dir, *boot_id, step_start, window_end, m_lock_timeout);
+            m_locked.directory_fd() >= 0
+                ? admit_unflushed_step_in(m_locked.directory_fd(), m_state_dir, *boot_id,
+                                          step_start, window_end, m_lock_timeout)
+                : admit_unflushed_step(m_state_dir, *boot_id, step_start, window_end,
+                                       m_lock_timeout);
         if (!admission) {
             return admission.error();
         }

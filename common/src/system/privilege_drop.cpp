@@ -32,18 +32,16 @@ FileSystemIdentity::FileSystemIdentity(const UserAccount& account, GroupScope sc
     if (saved_count > 0 && getgroups(saved_count, m_saved_groups.data()) != saved_count) {
         throw std::runtime_error("getgroups failed");
     }
-    m_saved_fsuid = current_fsuid();
-    m_saved_fsgid = current_fsgid();
-    m_switched = true;  // from here on, the destructor restores
-
     const std::vector<gid_t> groups =
         scope == GroupScope::all ? group_ids_of(account) : std::vector<gid_t>{account.gid};
     if (setgroups(groups.size(), groups.data()) != 0) {
-        restore();
         throw std::runtime_error("cannot set the groups of user " + account.name);
     }
-    setfsgid(account.gid);
-    setfsuid(account.uid);
+    // Each call answers with the id it replaces: those are the ids to
+    // restore, with no call to ask for them first.
+    m_saved_fsgid = static_cast<gid_t>(setfsgid(account.gid));
+    m_saved_fsuid = static_cast<uid_t>(setfsuid(account.uid));
+    m_switched = true;  // from here on, the destructor restores
     if (current_fsgid() != account.gid || current_fsuid() != account.uid) {
         restore();
         throw std::runtime_error("cannot switch to the file-system identity of user " +

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -46,15 +47,15 @@ Result<UniqueFd> open_locked_directory(const std::filesystem::path& directory,
     return dir;
 }
 
-}  // namespace
-
-Result<UniqueFd> open_checked(const std::filesystem::path& path, const FileRules& rules) {
+// open_checked, also giving what fstat found (read_checked sizes its
+// buffer by it).
+Result<UniqueFd> open_and_check(const std::filesystem::path& path, const FileRules& rules,
+                                struct stat& info) {
     // O_NONBLOCK: opening a FIFO someone planted must not hang the login.
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
     if (!fd.valid()) {
         return open_error(path, errno);
     }
-    struct stat info {};
     if (fstat(fd.get(), &info) != 0) {
         return make_error(ErrorKind::io, "cannot stat " + path.string() + ": " + errno_text(errno));
     }
@@ -77,21 +78,30 @@ Result<UniqueFd> open_checked(const std::filesystem::path& path, const FileRules
         return make_error(ErrorKind::unsafe, path.string() + " is larger than " +
                                                  std::to_string(rules.max_size) + " bytes");
     }
-    // Back to blocking reads now that we know it is a regular file.
-    const int flags = fcntl(fd.get(), F_GETFL);
-    if (flags < 0 || fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
-        return make_error(ErrorKind::io, "cannot use " + path.string() + ": " + errno_text(errno));
-    }
+    // O_NONBLOCK stays: on a regular file it changes nothing (reads of
+    // regular files never wait for data), and clearing it cost two system
+    // calls at every login.
     return fd;
 }
 
+}  // namespace
+
+Result<UniqueFd> open_checked(const std::filesystem::path& path, const FileRules& rules) {
+    struct stat info {};
+    return open_and_check(path, rules, info);
+}
+
 Result<SecretString> read_checked(const std::filesystem::path& path, const FileRules& rules) {
-    auto fd = open_checked(path, rules);
+    struct stat info {};
+    auto fd = open_and_check(path, rules, info);
     if (!fd) {
         return fd.error();
     }
     SecretString content;
-    SecretBytes chunk(4096);
+    // Sized by the file (one byte more, so the first read takes it all):
+    // no 4 KiB buffer to wipe for a 1 KiB enrollment.
+    SecretBytes chunk(
+        std::clamp<std::size_t>(static_cast<std::size_t>(info.st_size) + 1, 256, 4096));
     while (true) {
         const ssize_t got = ::read(fd->get(), chunk.data(), chunk.size());
         if (got < 0) {

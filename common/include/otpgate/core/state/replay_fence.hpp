@@ -124,4 +124,12 @@ Result<FenceAdmission> admit_unflushed_step(
     std::int64_t refuse_on_damage_through,
     std::chrono::milliseconds lock_timeout = default_lock_timeout);
 
+// The same, in the state directory `state_dir_fd` that the caller opened and
+// checked with open_state_directory (a user's transaction keeps it open):
+// `state_dir` names it in messages only.
+Result<FenceAdmission> admit_unflushed_step_in(
+    int state_dir_fd, const std::filesystem::path& state_dir, std::string_view boot_id,
+    std::int64_t step_start, std::int64_t refuse_on_damage_through,
+    std::chrono::milliseconds lock_timeout = default_lock_timeout);
+
 }  // namespace otpgate::core

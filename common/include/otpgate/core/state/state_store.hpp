@@ -55,6 +55,12 @@ public:
 
     // Every commit records `uid` as the owner, whatever state() was set to.
     void set_owner(uid_t uid) noexcept { m_owner = uid; }
+    // The state directory the file was opened in (checked by
+    // open_state_directory), kept open while the lock is held so that the
+    // replay fence beside the file is opened without opening and checking
+    // the directory again; -1 when not kept.
+    [[nodiscard]] int directory_fd() const noexcept { return m_directory.get(); }
+    void keep_directory(UniqueFd directory) noexcept { m_directory = std::move(directory); }
 
 private:
     UniqueFd m_fd;
@@ -63,6 +69,7 @@ private:
     std::uint64_t m_sequence = 0;
     std::size_t m_live_slot = 0;  // 0 or 1: the slot holding m_sequence
     std::optional<uid_t> m_owner;
+    UniqueFd m_directory;
 };
 
 class StateStore {

@@ -28,7 +28,8 @@ struct FileRules {
 
 // Opens without following a symlink in the last component, then checks on
 // the open descriptor (no race with the path): regular file, owner, mode.
-// not_found when absent; unsafe with the reason otherwise.
+// not_found when absent; unsafe with the reason otherwise. Opened with
+// O_NONBLOCK (a planted FIFO must not hang), which a regular file ignores.
 Result<UniqueFd> open_checked(const std::filesystem::path& path, const FileRules& rules);
 
 // Reads the whole file into a wiping buffer, refusing anything past max_size.
