@@ -36,10 +36,11 @@ Result<SendReservation> reserve_code_send(Storage& storage, const Config& config
             return host.error();
         }
         if (!host->allowed) {
-            const std::string cap_name =
-                host->cap_name.empty() ? "host_max_sms_per_hour" : std::string(host->cap_name);
-            logger.warning(cap_name + " reached: no SMS for user " + user_name + " for " +
-                           std::to_string(host->retry_after) + " s");
+            const bool fleet = host->cap_name == "fleet_max_sms_per_hour";
+            const std::string cap_name = fleet ? "fleet_max_sms_per_hour" : "host_max_sms_per_hour";
+            const unsigned cap = fleet ? config.database.fleet_max_sms_per_hour : host_cap;
+            logger.warning(cap_name + " (" + std::to_string(cap) + ") reached: no SMS for user " +
+                           user_name + " for " + std::to_string(host->retry_after) + " s");
             return SendReservation{SendReservation::Kind::throttled, host->retry_after, cap_name};
         }
     }
