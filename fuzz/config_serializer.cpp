@@ -151,6 +151,15 @@ std::string serialize_config(const Config& c) {
     line("lockout_duration", std::to_string(p.lockout.duration));
     line("host_max_sms_per_hour", std::to_string(p.host_max_sms_per_hour));
 
+    const auto& db = c.database;
+    line("store_url", db.url);
+    line("store_timeout_ms", std::to_string(db.timeout.count()));
+    line("host_name", db.host_name);
+    line("store_offline",
+         db.offline == core::DatabaseStoreConfig::Offline::cache ? "cache" : "deny");
+    line("store_cache_ttl", std::to_string(db.cache_ttl));
+    line("fleet_max_sms_per_hour", std::to_string(db.fleet_max_sms_per_hour));
+
     // A key added to the parser must be added here too, or the round trip
     // would silently stop covering it.
     static const bool complete = [&written] {

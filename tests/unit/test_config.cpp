@@ -222,8 +222,9 @@ std::vector<KeyCase> key_cases() {
          {"99", "60001", "2s"}},
         {"host_name",
          {{"web-1.example.org",
-           [](const Config& c) { return c.database.host_name == "web-1.example.org"; }}},
-         {"", "web 1", "a/b", "h\x01"}},
+           [](const Config& c) { return c.database.host_name == "web-1.example.org"; }},
+          {"", [](const Config& c) { return c.database.host_name.empty(); }}},
+         {"web 1", "a/b", "h\x01"}},
         {"store_offline",
          {{"deny",
            [](const Config& c) {

@@ -163,13 +163,13 @@ std::string set_store_timeout(Config& config, std::string_view value) {
 // A name this host goes by in the shared store: what hostname(1) could
 // print, so that it is safe in logs and the audit table as it is.
 std::string set_host_name(Config& config, std::string_view value) {
-    const bool fits = !value.empty() && value.size() <= 253 &&
-                      std::all_of(value.begin(), value.end(), [](char c) {
+    // Empty: the system's host name.
+    const bool fits = value.size() <= 253 && std::all_of(value.begin(), value.end(), [](char c) {
                           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' ||
                                  c == '.' || c == '_';
                       });
     if (!fits) {
-        return "expected a host name of letters, digits, '-', '.' and '_'";
+        return "expected a host name of letters, digits, '-', '.' and '_', or nothing";
     }
     config.database.host_name = std::string(value);
     return {};
