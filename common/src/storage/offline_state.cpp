@@ -56,9 +56,9 @@ std::optional<std::int64_t> later(std::optional<std::int64_t> a, std::optional<s
 }  // namespace
 
 Result<std::unique_ptr<UserTransaction>> begin_offline_transaction(
-    const StateStore& states, const std::filesystem::path& state_dir,
-    const std::string& user_name, uid_t account_uid, const CachedLogin& cached,
-    std::chrono::milliseconds lock_timeout, Logger& logger) {
+    const StateStore& states, const std::filesystem::path& state_dir, const std::string& user_name,
+    uid_t account_uid, const CachedLogin& cached, std::chrono::milliseconds lock_timeout,
+    Logger& logger) {
     auto locked = states.lock(user_name, account_uid);
     if (!locked) {
         return locked.error();
@@ -71,8 +71,8 @@ Result<std::unique_ptr<UserTransaction>> begin_offline_transaction(
     } else if (state.enrollment_id == cached.state_enrollment_id) {
         state.backup_used_mask |= cached.backup_used_mask;
     }
-    auto files = make_file_transaction(std::move(*locked), user_name, state_dir, lock_timeout,
-                                       logger);
+    auto files =
+        make_file_transaction(std::move(*locked), user_name, state_dir, lock_timeout, logger);
     return std::unique_ptr<UserTransaction>(
         std::make_unique<OfflineUserTransaction>(std::move(files), user_name, logger));
 }

@@ -28,9 +28,9 @@ inline std::filesystem::path offline_state_directory(const std::filesystem::path
 // codes of `cached` taken in (the newer step, the used backup codes of the
 // same enrollment). Sends are refused: no code is sent during an outage.
 Result<std::unique_ptr<UserTransaction>> begin_offline_transaction(
-    const StateStore& states, const std::filesystem::path& state_dir,
-    const std::string& user_name, uid_t account_uid, const CachedLogin& cached,
-    std::chrono::milliseconds lock_timeout, Logger& logger);
+    const StateStore& states, const std::filesystem::path& state_dir, const std::string& user_name,
+    uid_t account_uid, const CachedLogin& cached, std::chrono::milliseconds lock_timeout,
+    Logger& logger);
 
 // The row to write back: `stored` with what happened offline added. The
 // later step, the union of used backup codes (of the same enrollment), of
