@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """store_offline = cache through the real module: a user who logged in on a
-host goes on logging in there while the shared store is frozen (SIGSTOP),
-against the host's sealed copy, with replays refused on the host; a user
+host goes on logging in there while the shared store is frozen (SIGSTOP)
+or refuses connections, against the host's sealed copy, with replays refused on the host; a user
 with no copy, or with one older than store_cache_ttl (libfaketime moves
 the login's clock), is refused, and so is everyone with store_offline =
 deny. Once the store answers again the host writes back what it recorded,
@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "servers"))
 sys.path.insert(0, HERE)
 
 from fleet import USERS, FleetHost  # noqa: E402
-from postgres_server import PostgresServer  # noqa: E402
+from postgres_server import PostgresServer, free_port  # noqa: E402
 from store_host import store_url  # noqa: E402
 
 ARGS = None
@@ -34,6 +34,12 @@ PERIOD = 30
 # Every code of a test is of a step fixed when it starts (base + k): a wide
 # window keeps them valid while the test runs, whatever step it ends in.
 OFFLINE_LINES = ["store_timeout_ms = 500", "store_cache_ttl = 60", "totp_window = 3"]
+
+
+def host_lines(offline="cache"):
+    """FleetHost's lines after store_url, for SimulatedHost.write_config."""
+    return ["fail_delay_ms = 0", "max_attempts = 1", "nullok = no",
+            "store_offline = " + offline, *OFFLINE_LINES]
 
 
 def current_step(shift_seconds=0):
@@ -128,15 +134,12 @@ class OfflineCache(unittest.TestCase):
             self.assert_login(self.a, user, spent_offline, False, "its replay, offline on A")
             self.assertTrue(os.path.exists(os.path.join(self.a.state_dir, ".store-offline", user)))
             # store_offline = deny: the same outage refuses the same user.
-            self.a.write_config("postgresql", store_url(self.server), [
-                "fail_delay_ms = 0", "max_attempts = 1", "nullok = no", *OFFLINE_LINES])
+            self.a.write_config("postgresql", store_url(self.server), host_lines("deny"))
             try:
                 self.assert_login(self.a, user, code_of_step(secret, base + 3), False,
                                   "store_offline = deny")
             finally:
-                self.a.write_config("postgresql", store_url(self.server), [
-                    "fail_delay_ms = 0", "max_attempts = 1", "nullok = no",
-                    "store_offline = cache", *OFFLINE_LINES])
+                self.a.write_config("postgresql", store_url(self.server), host_lines())
         # The next connection from A writes back what A recorded.
         listed = self.a.run("list")
         self.assertEqual(listed.returncode, 0, listed.stdout + listed.stderr)
@@ -168,6 +171,23 @@ class OfflineCache(unittest.TestCase):
         disabled = self.a.run("disable", "--user", user)
         self.assertEqual(disabled.returncode, 0, disabled.stdout + disabled.stderr)
         self.assertFalse(os.path.exists(path))
+
+    def test_a_stopped_store_refusing_connections_is_an_outage_too(self):
+        user = USERS[4]
+        secret, base = self.enrolled_and_logged_in_on_a(user)
+        # Nothing listens on that port: every connection is refused at once.
+        self.a.write_config("postgresql", store_url(self.server, port=free_port()),
+                            host_lines())
+        try:
+            self.assert_login(self.a, user, code_of_step(secret, base + 2), True,
+                              "offline on A, the store refusing connections")
+            self.assert_login(self.a, user, code_of_step(secret, base + 2), False, "its replay")
+        finally:
+            self.a.write_config("postgresql", store_url(self.server), host_lines())
+        listed = self.a.run("list")
+        self.assertEqual(listed.returncode, 0, listed.stdout + listed.stderr)
+        self.assertEqual(self.owner_sql("SELECT last_totp_step FROM otpgate.user_states "
+                                        "WHERE user_name = '%s'" % user), str(base + 2))
 
     def test_a_user_without_a_copy_here_is_refused_offline(self):
         user = USERS[1]

@@ -33,9 +33,9 @@ Result<std::unique_ptr<UserTransaction>> begin_offline_transaction(
     Logger& logger);
 
 // The row to write back: `stored` with what happened offline added. The
-// later step, the union of used backup codes (of the same enrollment), of
-// wrong codes from the last success's second on (the newest max_recorded_failures),
-// the later success and the later lock.
+// later step; the union of used backup codes (of the same enrollment) and
+// of wrong codes from the last success's second on (the newest
+// max_recorded_failures); the later success and the later lock.
 UserState merge_offline_state(UserState stored, const UserState& offline);
 
 // The cached spent codes brought up to date with a row written back.
