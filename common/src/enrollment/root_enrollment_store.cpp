@@ -1,10 +1,8 @@
 #include "otpgate/core/enrollment/root_enrollment_store.hpp"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 
 #include "otpgate/core/state/state_store.hpp"
 #include "otpgate/core/system/descriptor_io.hpp"
@@ -23,36 +21,6 @@ FileRules root_record_rules() {
     return rules;
 }
 
-// The folder must be root's alone: lstat, so a symlink in its place is refused.
-Result<void> check_directory(const std::filesystem::path& directory) {
-    struct stat info {};
-    if (::lstat(directory.c_str(), &info) != 0) {
-        if (errno == ENOENT) {
-            return make_error(ErrorKind::not_found, directory.string() + " does not exist");
-        }
-        return make_error(ErrorKind::io,
-                          "cannot inspect " + directory.string() + ": " + errno_text(errno));
-    }
-    if (!S_ISDIR(info.st_mode) || info.st_uid != geteuid() || (info.st_mode & 0077) != 0) {
-        return make_error(ErrorKind::unsafe, directory.string() +
-                                                 " must be a directory owned by uid " +
-                                                 std::to_string(geteuid()) + " with mode 0700");
-    }
-    return {};
-}
-
-// The state directory first, made or checked as every login does.
-Result<void> ensure_directory(const std::filesystem::path& directory) {
-    if (auto state_dir = open_state_directory(directory.parent_path()); !state_dir) {
-        return state_dir.error();
-    }
-    if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
-        return make_error(ErrorKind::io,
-                          "cannot create " + directory.string() + ": " + errno_text(errno));
-    }
-    return check_directory(directory);
-}
-
 }  // namespace
 
 Result<std::filesystem::path> RootEnrollmentStore::path_of(const UserAccount& account) const {
@@ -67,7 +35,7 @@ Result<Enrollment> RootEnrollmentStore::load(const UserAccount& account) const {
     if (!path) {
         return path.error();
     }
-    if (auto directory = check_directory(m_directory); !directory) {
+    if (auto directory = check_private_subdirectory(m_directory); !directory) {
         return directory.error();
     }
     const auto text = read_checked(*path, root_record_rules());
@@ -102,7 +70,7 @@ Result<void> RootEnrollmentStore::save(const UserAccount& account,
     if (!path) {
         return path.error();
     }
-    if (auto directory = ensure_directory(m_directory); !directory) {
+    if (auto directory = make_private_subdirectory(m_directory); !directory) {
         return directory.error();
     }
     const std::string owner_line =
@@ -118,7 +86,7 @@ Result<void> RootEnrollmentStore::remove(const UserAccount& account) const {
     if (!path) {
         return path.error();
     }
-    if (auto directory = check_directory(m_directory); !directory) {
+    if (auto directory = check_private_subdirectory(m_directory); !directory) {
         return directory.error();
     }
     return remove_file_locked(*path, m_lock_timeout);
@@ -126,7 +94,7 @@ Result<void> RootEnrollmentStore::remove(const UserAccount& account) const {
 
 Result<std::vector<std::string>> RootEnrollmentStore::user_names() const {
     std::vector<std::string> names;
-    if (auto directory = check_directory(m_directory); !directory) {
+    if (auto directory = check_private_subdirectory(m_directory); !directory) {
         if (directory.error().kind == ErrorKind::not_found) {
             return names;
         }

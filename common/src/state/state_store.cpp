@@ -55,6 +55,34 @@ Result<UniqueFd> open_state_directory(const std::filesystem::path& directory) {
     return dir;
 }
 
+Result<void> check_private_subdirectory(const std::filesystem::path& directory) {
+    struct stat info {};
+    if (::lstat(directory.c_str(), &info) != 0) {
+        if (errno == ENOENT) {
+            return make_error(ErrorKind::not_found, directory.string() + " does not exist");
+        }
+        return make_error(ErrorKind::io,
+                          "cannot inspect " + directory.string() + ": " + errno_text(errno));
+    }
+    if (!S_ISDIR(info.st_mode) || !check_mode(info, 0077)) {
+        return make_error(ErrorKind::unsafe, directory.string() +
+                                                 " must be a directory owned by uid " +
+                                                 std::to_string(geteuid()) + " with mode 0700");
+    }
+    return {};
+}
+
+Result<void> make_private_subdirectory(const std::filesystem::path& directory) {
+    if (auto state_dir = open_state_directory(directory.parent_path()); !state_dir) {
+        return state_dir.error();
+    }
+    if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
+        return make_error(ErrorKind::io,
+                          "cannot create " + directory.string() + ": " + errno_text(errno));
+    }
+    return check_private_subdirectory(directory);
+}
+
 bool is_private_record(const struct stat& info) {
     return S_ISREG(info.st_mode) && info.st_nlink == 1 && check_mode(info, 0077);
 }

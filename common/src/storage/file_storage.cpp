@@ -101,6 +101,14 @@ private:
 
 }  // namespace
 
+std::unique_ptr<UserTransaction> make_file_transaction(LockedState locked, std::string user_name,
+                                                       const std::filesystem::path& state_dir,
+                                                       std::chrono::milliseconds lock_timeout,
+                                                       Logger& logger) {
+    return std::make_unique<FileUserTransaction>(std::move(locked), std::move(user_name), state_dir,
+                                                 lock_timeout, logger);
+}
+
 std::optional<StoreKind> FileStorage::fallback() const {
     const StoreKind other = other_store(m_configured);
     if (other == StoreKind::local && ::geteuid() != 0) {
@@ -218,8 +226,8 @@ Result<std::unique_ptr<UserTransaction>> FileStorage::transaction(Result<LockedS
     if (!locked) {
         return locked.error();
     }
-    return std::unique_ptr<UserTransaction>(std::make_unique<FileUserTransaction>(
-        std::move(locked.value()), user_name, m_state_dir, m_lock_timeout, m_logger));
+    return make_file_transaction(std::move(locked.value()), user_name, m_state_dir, m_lock_timeout,
+                                 m_logger);
 }
 
 Result<std::unique_ptr<UserTransaction>> FileStorage::begin(const std::string& user_name) {

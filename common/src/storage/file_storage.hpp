@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -33,6 +34,15 @@
 #include "otpgate/core/system/logger.hpp"
 
 namespace otpgate::core {
+
+// The transaction FileStorage makes over a state file `locked` holds: a
+// spent TOTP step admitted through the replay fence in `state_dir`, SMS
+// reserved in its host send log. Also the shared store's transaction
+// while the store is unreachable (offline_state.hpp).
+std::unique_ptr<UserTransaction> make_file_transaction(LockedState locked, std::string user_name,
+                                                       const std::filesystem::path& state_dir,
+                                                       std::chrono::milliseconds lock_timeout,
+                                                       Logger& logger);
 
 class FileStorage final : public Storage {
 public:

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <tuple>
 
+#include "offline_state.hpp"
 #include "otpgate/core/database/connection_settings.hpp"
 #include "otpgate/core/database/libpq_library.hpp"
 #include "otpgate/core/primitives/hex.hpp"
@@ -52,13 +54,21 @@ std::string text_or_empty(std::optional<std::string_view> value) {
     return value ? std::string(*value) : std::string();
 }
 
+// What a success changes, compared as a whole: the success's time first.
+using SpentCodes = std::tuple<std::int64_t, std::int64_t, std::uint64_t>;
+
+SpentCodes spent_codes(const UserState& state) {
+    return {state.last_success, state.last_totp_step.value_or(-1), state.backup_used_mask};
+}
+
 class PostgresUserTransaction final : public UserTransaction {
 public:
     PostgresUserTransaction(PostgresStorage& storage, std::string user_name, UserState state)
         : m_storage(storage),
           m_user(std::move(user_name)),
           m_state(std::move(state)),
-          m_read(state_values(m_state)) {}
+          m_read(state_values(m_state)),
+          m_read_codes(spent_codes(m_state)) {}
 
     ~PostgresUserTransaction() override {
         if (m_open) {
@@ -103,6 +113,13 @@ public:
             return committed.error();
         }
         m_read = values;
+        // A success moves last_success on, or (within the same second)
+        // spends a code.
+        const SpentCodes now_spent = spent_codes(m_state);
+        if (m_state.last_success != 0 && now_spent > m_read_codes) {
+            m_storage.note_success(m_user, m_state);
+        }
+        m_read_codes = now_spent;
         return {};
     }
 
@@ -200,6 +217,7 @@ private:
     UserState m_state;
     // The row as this transaction last read or wrote it.
     std::array<std::optional<std::string>, user_state_column_count> m_read;
+    SpentCodes m_read_codes;
     bool m_open = true;
 };
 
@@ -208,11 +226,16 @@ private:
 PostgresStorage::PostgresStorage(const Config& config, Logger& logger)
     : m_config(config.database),
       m_credentials_file(config.delivery.credentials_file),
+      m_state_dir(config.state_dir),
+      m_lock_timeout(config.lock_timeout),
       m_host_name(config.database.host_name.empty() ? core::host_name()
                                                     : config.database.host_name),
-      m_logger(logger) {}
+      m_logger(logger),
+      m_cache(config.state_dir, m_host_name, config.lock_timeout),
+      m_offline_states(offline_state_directory(config.state_dir), config.lock_timeout, &logger) {}
 
 Result<void> PostgresStorage::connect() {
+    m_unreachable = false;
     const Deadline deadline = std::chrono::steady_clock::now() + m_config.timeout;
     if (m_config.url.empty()) {
         return make_error(ErrorKind::invalid_input,
@@ -237,6 +260,8 @@ Result<void> PostgresStorage::connect() {
         return make_error(key.error().kind,
                           key.error().message + " (in " + m_credentials_file.string() + ")");
     }
+    // Kept before connecting: an unreachable store's offline copies open with it.
+    m_key = std::move(*key);
     StoreConnectionOptions options;
     options.url = m_config.url;
     options.password = credentials->find("store_password");
@@ -253,13 +278,19 @@ Result<void> PostgresStorage::connect() {
     }
     auto opened = PgConnection::open(**libpq, *settings, deadline);
     if (!opened) {
+        m_unreachable = true;
         return opened.error();
     }
     if (auto schema = check_schema_version(*opened, deadline); !schema) {
+        // A schema refused is no outage; a server that stops answering is.
+        m_unreachable = opened->broken();
         return schema.error();
     }
-    m_key = std::move(*key);
     m_connection.emplace(std::move(*opened));
+    if (auto written = write_back_offline_states(); !written) {
+        m_unreachable = true;  // the connection was lost meanwhile
+        return written.error();
+    }
     return {};
 }
 
@@ -270,6 +301,9 @@ Result<PgConnection*> PostgresStorage::connection() {
     if (!m_connection) {
         if (auto connected = connect(); !connected) {
             m_failure = connected.error();
+            if (m_unreachable && m_config.offline == DatabaseStoreConfig::Offline::cache) {
+                m_offline_reason = connected.error().message;
+            }
             return connected.error();
         }
     }
@@ -302,10 +336,15 @@ Result<Enrollment> PostgresStorage::load_enrollment(const UserAccount& account) 
         run("SELECT enrollment_id, encode(sealed, 'hex') FROM otpgate.enrollments "
             "WHERE user_name = $1",
             {account.name});
+    if (!found && offline()) {
+        return load_cached_enrollment(account);
+    }
     if (!found) {
         return found.error();
     }
     if (found->rows() == 0) {
+        // Disabled, maybe on another host: no copy here may outlive it.
+        forget_cached_login(account.name);
         return make_error(ErrorKind::not_found,
                           "user " + account.name + " has no enrollment in the shared store");
     }
@@ -330,6 +369,7 @@ Result<Enrollment> PostgresStorage::load_enrollment(const UserAccount& account) 
         return make_error(ErrorKind::corrupt, "the shared store's enrollment of user " +
                                                   account.name + " does not match its id");
     }
+    m_loaded.insert_or_assign(account.name, *enrollment);
     return enrollment;
 }
 
@@ -353,10 +393,15 @@ Result<void> PostgresStorage::save_enrollment(const UserAccount& account,
     if (!saved) {
         return saved.error();
     }
+    // The old secret must not log anyone in here offline; the user's next
+    // login here makes a copy of the new one.
+    forget_cached_login(account.name);
     return {};
 }
 
 Result<void> PostgresStorage::remove_enrollment(const UserAccount& account) {
+    // This host's copy goes first, reachable store or not.
+    forget_cached_login(account.name);
     auto removed = run("DELETE FROM otpgate.enrollments WHERE user_name = $1", {account.name});
     if (!removed) {
         return removed.error();
@@ -396,15 +441,7 @@ Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin(const std::strin
     return begin(user_name, account ? std::optional<uid_t>(account->uid) : std::nullopt);
 }
 
-Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin(const std::string& user_name,
-                                                                std::optional<uid_t> account_uid) {
-    if (auto begun = run("BEGIN", {}); !begun) {
-        return begun.error();
-    }
-    const auto abandon = [&](Error error) -> Result<std::unique_ptr<UserTransaction>> {
-        (void)run("ROLLBACK", {});
-        return error;
-    };
+Result<UserState> PostgresStorage::lock_state_row(const std::string& user_name) {
     auto state = select_state(user_name, true);
     if (state && !*state) {
         // The first transaction of the user anywhere: make the row, then
@@ -414,18 +451,34 @@ Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin(const std::strin
                     "ON CONFLICT (user_name) DO NOTHING",
                     {user_name, m_host_name});
             !made) {
-            return abandon(made.error());
+            return made.error();
         }
         state = select_state(user_name, true);
     }
     if (!state) {
-        return abandon(state.error());
+        return state.error();
     }
     if (!*state) {
-        return abandon(make_error(
-            ErrorKind::io, "the shared store's state of user " + user_name + " could not be made"));
+        return make_error(ErrorKind::io,
+                          "the shared store's state of user " + user_name + " could not be made");
     }
-    UserState locked = std::move(**state);
+    return std::move(**state);
+}
+
+Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin(const std::string& user_name,
+                                                                std::optional<uid_t> account_uid) {
+    if (auto begun = run("BEGIN", {}); !begun) {
+        if (offline()) {
+            return begin_offline(user_name, account_uid, begun.error());
+        }
+        return begun.error();
+    }
+    auto state = lock_state_row(user_name);
+    if (!state) {
+        (void)run("ROLLBACK", {});
+        return state.error();
+    }
+    UserState locked = std::move(*state);
     // Rows are keyed by name across hosts; the record belongs to whoever
     // holds the name here.
     locked.uid = account_uid;
@@ -471,6 +524,15 @@ Result<std::vector<std::string>> PostgresStorage::users_with_state() {
 }
 
 Result<void> PostgresStorage::record_event(const AuditEvent& event) {
+    if (offline()) {
+        // The system log is the only record while the store is unreachable.
+        m_logger.notice(
+            "not in the audit log (the shared store is unreachable): " + event.event + " of user " +
+            audit_field(event.user_name) + " by " + audit_field(event.service) +
+            (event.remote_host.empty() ? "" : " from " + audit_field(event.remote_host)) + ": " +
+            event.outcome);
+        return {};
+    }
     auto recorded =
         run("INSERT INTO otpgate.audit_log "
             "(host_name, service, user_name, remote_host, event, outcome) "

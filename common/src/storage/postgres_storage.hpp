@@ -21,13 +21,23 @@
 //   (primitives/sealed_box.hpp), bound to the user and the enrollment id.
 // - Rows are keyed by user name alone: in a fleet, one name is one person
 //   on every host (uids may differ between hosts).
+// - store_offline = cache: each success committed here leaves this host a
+//   sealed copy of the user's enrollment and spent codes (offline_cache.hpp).
+//   When the store cannot be reached at all (the connection fails or times
+//   out; not a refused schema, key or row), a user whose copy is younger
+//   than store_cache_ttl logs in against it, with the state kept on this
+//   host (offline_state.hpp); everyone else, and everything else, fails
+//   closed. The first connection that works writes the offline states back.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 
+#include "offline_cache.hpp"
 #include "otpgate/core/config/config.hpp"
 #include "otpgate/core/database/pg_connection.hpp"
+#include "otpgate/core/state/state_store.hpp"
 #include "otpgate/core/storage/storage.hpp"
 #include "otpgate/core/system/logger.hpp"
 
@@ -68,19 +78,52 @@ public:
         return m_config.fleet_max_sms_per_hour;
     }
 
+    // After a commit that recorded a success (a code spent): the offline
+    // copy of the user is renewed (store_offline = cache only).
+    void note_success(const std::string& user_name, const UserState& state);
+
 private:
     Result<PgConnection*> connection();
+    // The user's row, made if missing, locked in the open transaction.
+    Result<UserState> lock_state_row(const std::string& user_name);
+
+    // -- Offline (postgres_offline.cpp).
+    // Whether this Storage's life is spent offline, against the cache.
+    [[nodiscard]] bool offline() const noexcept { return m_offline_reason.has_value(); }
+    // The user's cached login, when fresh enough to log in with offline;
+    // otherwise an error saying why not.
+    Result<CachedLogin> fresh_cached_login(const std::string& user_name);
+    Result<Enrollment> load_cached_enrollment(const UserAccount& account);
+    // `unreachable`: why the store's own transaction could not begin.
+    Result<std::unique_ptr<UserTransaction>> begin_offline(const std::string& user_name,
+                                                           std::optional<uid_t> account_uid,
+                                                           const Error& unreachable);
+    // Removes this host's copy of the user, if any.
+    void forget_cached_login(const std::string& user_name);
+    // Pushes what logins recorded here while the store was unreachable; an
+    // error only when the connection was lost meanwhile.
+    Result<void> write_back_offline_states();
+    Result<void> write_back(const std::string& user_name, LockedState& offline);
     Result<void> connect();
     Result<const SecretBytes*> sealing_key();
     Result<std::optional<UserState>> select_state(const std::string& user_name, bool for_update);
 
     DatabaseStoreConfig m_config;
     std::filesystem::path m_credentials_file;
+    std::filesystem::path m_state_dir;
+    std::chrono::milliseconds m_lock_timeout;
     std::string m_host_name;
     Logger& m_logger;
     std::optional<PgConnection> m_connection;
     std::optional<Error> m_failure;  // why the store is unreachable for this Storage's life
     SecretBytes m_key;               // store_key, once read
+    // Set when the store could not be reached and store_offline = cache.
+    std::optional<std::string> m_offline_reason;
+    bool m_unreachable = false;  // the last connect() failed to reach the server
+    OfflineCache m_cache;
+    StateStore m_offline_states;
+    // The enrollments loaded from the store, for the offline copy.
+    std::map<std::string, Enrollment> m_loaded;
 };
 
 }  // namespace otpgate::core

@@ -128,6 +128,16 @@ private:
 // records (host_send_cap.hpp, the host key) live there too.
 Result<UniqueFd> open_state_directory(const std::filesystem::path& directory);
 
+// A folder of root's records inside the state directory (.enrollments,
+// .store-cache, .store-offline): checked with lstat, so that a symbolic
+// link in its place is refused, and it must be a directory owned by us
+// with nothing for group and others (unsafe otherwise). not_found when
+// it does not exist.
+Result<void> check_private_subdirectory(const std::filesystem::path& directory);
+// The same, made 0700 when missing (the state directory first, made or
+// checked as every login does).
+Result<void> make_private_subdirectory(const std::filesystem::path& directory);
+
 // The rule every record in the state directory must meet (a regular file
 // with one link, owned by us, nothing for group and others), and its words
 // for the log.
