@@ -13,6 +13,7 @@ Without PostgreSQL 15 it prints why and skips (exit 0); without pgbouncer
 only the direct TLS rows are measured. Needs root."""
 import argparse
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -52,6 +53,33 @@ def init_store(otpgate, server, folder, secrets):
         raise RuntimeError("otpgate store init failed: " + done.stdout + done.stderr)
 
 
+def print_connection_control(server, bouncer, folder):
+    """What a bare libpq client pays at this moment for a new connection and
+    one query (Debian's pgbench -C, 200 in a row), beside the login rows:
+    the floor of a login that connects, on this machine as loaded now."""
+    script = os.path.join(folder, "select1.sql")
+    with open(script, "w", encoding="ascii") as f:
+        f.write("SELECT 1;\n")
+    os.chmod(script, 0o644)
+    direct = ("host=127.0.0.1 port=%d dbname=%s user=%s sslmode=verify-full sslrootcert=%s"
+              % (server.port, pg.DATABASE, pg.LOGIN, server.ca_file))
+    deployments = [("TLS + SCRAM", direct)]
+    if bouncer:
+        deployments.append(("pgbouncer", bouncer.conninfo()))
+    for name, conninfo in deployments:
+        done = subprocess.run([os.path.join(pg.BIN, "pgbench"), "-n", "-C", "-c", "1", "-t", "200",
+                               "-f", script, conninfo], capture_output=True, text=True,
+                              timeout=120, cwd="/",
+                              env={"PATH": "/usr/bin:/bin", "HOME": "/",
+                                   "PGPASSFILE": "/nonexistent",
+                                   "PGPASSWORD": server.passwords[pg.LOGIN]})
+        figures = dict(re.findall(r"^(latency average|average connection time) = ([0-9.]+ ms)$",
+                                  done.stdout, re.M))
+        print("  (control: pgbench -C, connect + SELECT 1, %s) %s each, of which the connection %s"
+              % (name, figures.get("latency average", "?"),
+                 figures.get("average connection time", "?")))
+
+
 def server_command(action, server):
     return " ".join(shlex.quote(part) for part in (
         sys.executable, os.path.join(SERVERS, "postgres_server.py"), action, server.root))
@@ -82,6 +110,7 @@ def run(args, harness_options):
         write_private(secrets, "store_password = %s\nstore_key = %s\n"
                       % (server.passwords[pg.LOGIN], os.urandom(32).hex()))
         init_store(args.otpgate, server, folder, secrets)
+        print_connection_control(server, bouncer, folder)
         argv = [args.harness, "--module", args.module, "--enroll-tool", args.enroll_tool,
                 "--otpgate", args.otpgate, "--secrets", secrets,
                 "--tls-url", store_url(server),
