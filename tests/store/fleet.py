@@ -17,7 +17,8 @@ import sys
 import time
 import unittest
 
-from store_host import SimulatedHost
+from store_host import SimulatedHost, command_env
+import cli_sandbox  # noqa: E402,I100  (store_host put tests/support on the path)
 
 PAM_WRAPPER_LIBRARY = "libpam_wrapper.so"
 # Accounts of Debian's base-passwd, present on every machine; one per test.
@@ -61,9 +62,8 @@ class FleetHost(SimulatedHost):
             f.write("auth required pam_deny.so\naccount required pam_deny.so\n")
 
     def login_env(self):
-        return {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
-                "LD_PRELOAD": PAM_WRAPPER_LIBRARY, "PAM_WRAPPER": "1",
-                "PAM_WRAPPER_SERVICE_DIR": self.service_dir}
+        return command_env({"LD_PRELOAD": cli_sandbox.preload(PAM_WRAPPER_LIBRARY),
+                            "PAM_WRAPPER": "1", "PAM_WRAPPER_SERVICE_DIR": self.service_dir})
 
     def start_login(self, user):
         """A pamtester login of `user` waiting for its code on stdin."""
@@ -97,7 +97,7 @@ class FleetHost(SimulatedHost):
     def enroll_totp(self, user):
         """`otpgate enroll totp --user USER` on this host, confirmed with a
         code of the printed secret. Returns the secret (base32)."""
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+        env = command_env()
         wait_for_fresh_step(8)
         with subprocess.Popen([self.otpgate, "--config", self.config, "enroll", "totp",
                                "--qr", "none", "--user", user], env=env,

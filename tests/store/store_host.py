@@ -5,8 +5,12 @@ them (as root, as an administrator would)."""
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import cli_sandbox  # noqa: E402  (the sanitizer build's preload and options)
 
 OWNER_PASSWORD_VARIABLE = "OTPGATE_STORE_OWNER_PASSWORD"
 
@@ -15,6 +19,15 @@ def store_url(server, role="otpgate_login", port=None, sslmode="verify-full"):
     """store_url for `role`, without a password (it belongs in otpgate.secrets)."""
     query = urllib.parse.urlencode({"sslmode": sslmode, "sslrootcert": server.ca_file})
     return "postgresql://%s@127.0.0.1:%d/otpgate?%s" % (role, port or server.port, query)
+
+
+def command_env(extra=None):
+    """A small environment for otpgate and logins, with the sanitizer
+    build's options when there are any (scripts/sanitize)."""
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+    env.update(cli_sandbox.SANITIZER_ENV)
+    env.update(extra or {})
+    return env
 
 
 class SimulatedHost:
@@ -56,7 +69,7 @@ class SimulatedHost:
             f.write("\n".join(lines) + "\n")
 
     def run(self, *args, owner_password=None, stdin_text="", timeout=60):
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+        env = command_env()
         if owner_password is not None:
             env[OWNER_PASSWORD_VARIABLE] = owner_password
         return subprocess.run([self.otpgate, "--config", self.config, *args],

@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "servers"))
 sys.path.insert(0, HERE)
 
 from fleet import USERS, FleetHost  # noqa: E402
+import cli_sandbox  # noqa: E402  (fleet put tests/support on the path)
 from postgres_server import PostgresServer, free_port  # noqa: E402
 from store_host import store_url  # noqa: E402
 
@@ -208,7 +209,8 @@ class OfflineCache(unittest.TestCase):
         with self.frozen():
             self.assert_login(self.a, user, code_of_step(secret, current_step(shift)), False,
                               "two minutes later by the login's clock",
-                              env={"LD_PRELOAD": "libpam_wrapper.so " + FAKETIME_LIBRARY,
+                              env={"LD_PRELOAD": cli_sandbox.preload("libpam_wrapper.so",
+                                                                     FAKETIME_LIBRARY),
                                    "FAKETIME": "+%ds" % shift,
                                    "FAKETIME_DONT_FAKE_MONOTONIC": "1"})
             self.assertFalse(os.path.exists(self.cache_path(self.a, user)),
