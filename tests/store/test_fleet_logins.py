@@ -223,11 +223,11 @@ class Fleet(unittest.TestCase):
         user = USERS[6]
         secret = self.hosts[0].enroll_totp(user)
         quick = FleetHost(ARGS.otpgate, ARGS.module, self.server, "host-quick",
-                          key=self.hosts[0].key, extra_lines=["store_timeout_ms = 500"])
+                          key=self.hosts[0].key, extra_lines=["store_timeout_ms = 1000"])
         try:
-            # The quick host's timeout (500 ms) comes after store_host's 3000.
+            # The quick host's timeout (1000 ms) is the last of its lines, so it wins.
             with open(quick.config, encoding="utf-8") as f:
-                self.assertIn("store_timeout_ms = 500", f.read())
+                self.assertIn("store_timeout_ms = 1000", f.read())
             self.server.freeze()
             try:
                 started = time.monotonic()
@@ -236,7 +236,7 @@ class Fleet(unittest.TestCase):
             finally:
                 self.server.thaw()
             self.assertNotEqual(status, 0, output)
-            print("frozen store: the login failed closed after %.0f ms (timeout 500 ms)"
+            print("frozen store: the login failed closed after %.0f ms (timeout 1000 ms)"
                   % (elapsed * 1000))
             # Bounded: one timeout, not one per statement (a generous margin
             # for a loaded machine; bench/ prints the precise figure).
