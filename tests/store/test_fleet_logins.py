@@ -112,11 +112,14 @@ class Fleet(unittest.TestCase):
             # A fresh state each trial: the code of the step ahead is unspent.
             self.owner_sql("DELETE FROM otpgate.user_states WHERE user_name = '%s'" % user)
             wait_for_fresh_step(10)
-            racers = [self.hosts[i % 4].start_login(user) for i in range(RACERS)]
-            # Each racer has read the enrollment and waits at the prompt;
-            # then the code reaches them all at once.
-            for racer in racers:
-                FleetHost.wait_for_prompt(racer)
+            # One racer after another reaches the prompt (enrollment read,
+            # connection open): pam_wrapper's start-up in /tmp/pam.* is not
+            # safe to run many times at once (one start may take another's
+            # folder for stale). Then the code reaches all 40 at once.
+            racers = []
+            for i in range(RACERS):
+                racers.append(self.hosts[i % 4].start_login(user))
+                FleetHost.wait_for_prompt(racers[-1])
             code = totp_now(secret, 1)
             for racer in racers:
                 racer.stdin.write((code + "\n").encode())
