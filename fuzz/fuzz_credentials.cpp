@@ -11,8 +11,9 @@ using namespace otpgate;
 
 namespace {
 
-constexpr std::array<std::string_view, 4> keys = {"twilio_auth_token", "http_password",
-                                                  "http_bearer_token", "smtp_password"};
+constexpr std::array<std::string_view, 6> keys = {"twilio_auth_token", "http_password",
+                                                  "http_bearer_token", "smtp_password",
+                                                  "store_password",    "store_key"};
 
 // The problems parse_credentials may report after "credentials file S:N: ".
 bool is_known_problem(std::string_view problem) {
