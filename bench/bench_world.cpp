@@ -369,4 +369,19 @@ void stop_child(pid_t child) {
     }
 }
 
+Cleanup::~Cleanup() {
+    stop_child(gateway);
+    stop_child(drain);
+    try {
+        if (!tmpfs.empty()) {
+            unmount(tmpfs);
+        }
+        if (!scratch.empty() && std::getenv("OTPGATE_BENCH_KEEP") == nullptr) {
+            std::filesystem::remove_all(scratch);
+        }
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "bench: cleanup: %s\n", error.what());
+    }
+}
+
 }  // namespace otpgate::bench

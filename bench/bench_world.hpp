@@ -81,4 +81,18 @@ int start_hanging_gateway(pid_t& child);
 
 void stop_child(pid_t child);
 
+// Children that must not outlive the benchmark, the tmpfs and the scratch
+// folder (kept with OTPGATE_BENCH_KEEP), whatever happens; an empty field
+// is skipped.
+struct Cleanup {
+    pid_t drain = 0;
+    pid_t gateway = 0;
+    std::filesystem::path tmpfs;
+    std::filesystem::path scratch;
+    Cleanup() = default;
+    Cleanup(const Cleanup&) = delete;
+    Cleanup& operator=(const Cleanup&) = delete;
+    ~Cleanup();
+};
+
 }  // namespace otpgate::bench

@@ -399,32 +399,6 @@ void print_memory(const World& world, const Target& ours, unsigned logins) {
         tally.refused, tally.other);
 }
 
-// Children that must not outlive the benchmark, and the tmpfs, whatever
-// happens.
-struct Cleanup {
-    pid_t drain = 0;
-    pid_t gateway = 0;
-    std::filesystem::path tmpfs;
-    std::filesystem::path scratch;
-    Cleanup() = default;
-    Cleanup(const Cleanup&) = delete;
-    Cleanup& operator=(const Cleanup&) = delete;
-    ~Cleanup() {
-        stop_child(gateway);
-        stop_child(drain);
-        try {
-            if (!tmpfs.empty()) {
-                unmount(tmpfs);
-            }
-            if (!scratch.empty() && std::getenv("OTPGATE_BENCH_KEEP") == nullptr) {
-                std::filesystem::remove_all(scratch);
-            }
-        } catch (const std::exception& error) {
-            std::fprintf(stderr, "otpgate_bench: cleanup: %s\n", error.what());
-        }
-    }
-};
-
 int run(const Options& options) {
     const bool full = options.mode == "full";
     const bool smoke = options.mode == "smoke";

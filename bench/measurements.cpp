@@ -21,25 +21,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-LoginRequest request_for(const World& world, const Target& target, const BenchUser& user,
-                         std::int64_t step) {
-    return LoginRequest{world.confdir(), target.service, user.name, Typing{&user.secret, step, {}}};
-}
-
-// A code that matches none of the steps S-1..S+1.
-std::string wrong_code(const BenchUser& user, std::int64_t step) {
-    for (std::int64_t far = step + 1000;; ++far) {
-        const std::string candidate = totp_code(user.secret, far);
-        bool valid = false;
-        for (std::int64_t near = step - 1; near <= step + 1; ++near) {
-            valid = valid || candidate == totp_code(user.secret, near);
-        }
-        if (!valid) {
-            return candidate;
-        }
-    }
-}
-
 void note(PathFigures& figures, const char* path, const BenchUser& user, const LoginResult& got) {
     ++figures.unexpected;
     if (figures.first_unexpected.empty()) {
@@ -76,6 +57,25 @@ bool prepared(const World& world, const Target& target, const BenchUser& user, s
 }
 
 }  // namespace
+
+LoginRequest request_for(const World& world, const Target& target, const BenchUser& user,
+                         std::int64_t step) {
+    return LoginRequest{world.confdir(), target.service, user.name, Typing{&user.secret, step, {}}};
+}
+
+// A code that matches none of the steps S-1..S+1.
+std::string wrong_code(const BenchUser& user, std::int64_t step) {
+    for (std::int64_t far = step + 1000;; ++far) {
+        const std::string candidate = totp_code(user.secret, far);
+        bool valid = false;
+        for (std::int64_t near = step - 1; near <= step + 1; ++near) {
+            valid = valid || candidate == totp_code(user.secret, near);
+        }
+        if (!valid) {
+            return candidate;
+        }
+    }
+}
 
 double median(std::vector<double> values) {
     if (values.empty()) {

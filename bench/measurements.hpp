@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bench_world.hpp"
+#include "login_cycle.hpp"
 
 namespace otpgate::bench {
 
@@ -17,6 +18,13 @@ struct Target {
     std::string label;
     std::string service;
 };
+
+// The login of `user` through `target` typing the code of `step`.
+LoginRequest request_for(const World& world, const Target& target, const BenchUser& user,
+                         std::int64_t step);
+
+// A code of `user` that matches none of the steps `step`-1..`step`+1.
+std::string wrong_code(const BenchUser& user, std::int64_t step);
 
 struct PathFigures {
     double success_us = 0;  // median over repeats of the mean µs per login

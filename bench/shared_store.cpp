@@ -76,25 +76,6 @@ Percentiles percentiles(const std::vector<double>& values) {
     return {percentile(values, 0.50), percentile(values, 0.99)};
 }
 
-LoginRequest request_for(const World& world, const Target& target, const BenchUser& user,
-                         std::int64_t step) {
-    return LoginRequest{world.confdir(), target.service, user.name, Typing{&user.secret, step, {}}};
-}
-
-// A code that matches none of the steps S-1..S+1.
-std::string wrong_code(const BenchUser& user, std::int64_t step) {
-    for (std::int64_t far = step + 1000;; ++far) {
-        const std::string candidate = totp_code(user.secret, far);
-        bool valid = false;
-        for (std::int64_t near = step - 1; near <= step + 1; ++near) {
-            valid = valid || candidate == totp_code(user.secret, near);
-        }
-        if (!valid) {
-            return candidate;
-        }
-    }
-}
-
 void note(LatencyFigures& figures, const char* path, const BenchUser& user,
           const LoginResult& got) {
     ++figures.unexpected;

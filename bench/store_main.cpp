@@ -259,21 +259,6 @@ bool print_frozen(const World& world, const std::vector<Column>& columns, std::s
     return closed;
 }
 
-struct Cleanup {
-    pid_t drain = 0;
-    fs::path scratch;
-    Cleanup() = default;
-    Cleanup(const Cleanup&) = delete;
-    Cleanup& operator=(const Cleanup&) = delete;
-    ~Cleanup() {
-        stop_child(drain);
-        std::error_code ignored;
-        if (!scratch.empty() && std::getenv("OTPGATE_BENCH_KEEP") == nullptr) {
-            fs::remove_all(scratch, ignored);
-        }
-    }
-};
-
 int run(const Options& options) {
     if (geteuid() != 0) {
         std::cout << "skipped: the benchmark needs root (a private mount namespace)\n";
