@@ -127,12 +127,12 @@ class FleetHost(SimulatedHost):
 
 
 def run_store_tests(namespace):
-    """The main() of a store test that logs in: takes --otpgate and --module
-    (the binaries under test) into namespace["ARGS"], skips without root
-    (exit 77), then runs the module's unittest cases."""
+    """The main() of a store test: takes --otpgate and, for a test that logs
+    in, --module (the binaries under test) into namespace["ARGS"], skips
+    without root (exit 77), then runs the module's unittest cases."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--otpgate", required=True)
-    parser.add_argument("--module", required=True)
+    parser.add_argument("--otpgate", required=True, type=os.path.abspath)
+    parser.add_argument("--module")
     namespace["ARGS"], rest = parser.parse_known_args()
     if os.geteuid() != 0:
         print("skipped: the store tier runs as root")

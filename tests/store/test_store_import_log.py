@@ -10,7 +10,6 @@ events, oldest first, each field made safe for the terminal.
 Usage: test_store_import_log.py --otpgate PATH. Needs root and
 postgresql-15: without root it is skipped (77).
 """
-import argparse
 import base64
 import hashlib
 import hmac
@@ -25,9 +24,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "servers"))
 sys.path.insert(0, HERE)
 import postgres_server as pg  # noqa: E402
+from fleet import run_store_tests  # noqa: E402
 from store_host import SimulatedHost, store_url  # noqa: E402
 
-OTPGATE = None
+ARGS = None
 USER = "root"  # the one account every machine has; its files live in the host's folder
 
 
@@ -46,7 +46,7 @@ class StoreImportLog(unittest.TestCase):
         cls.server.start()
         cls.owner_uri = cls.server.uri(pg.OWNER)
         cls.login_uri = cls.server.uri(pg.LOGIN)
-        init_host = SimulatedHost(OTPGATE, cls.server)
+        init_host = SimulatedHost(ARGS.otpgate, cls.server)
         try:
             init = init_host.init()
         finally:
@@ -61,7 +61,7 @@ class StoreImportLog(unittest.TestCase):
     def setUp(self):
         self.as_owner("DELETE FROM otpgate.enrollments; DELETE FROM otpgate.user_states; "
                       "DELETE FROM otpgate.audit_log")
-        self.host = SimulatedHost(OTPGATE, self.server)
+        self.host = SimulatedHost(ARGS.otpgate, self.server)
         self.addCleanup(self.host.cleanup)
 
     def as_owner(self, sql):
@@ -215,11 +215,4 @@ class StoreImportLog(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--otpgate", required=True)
-    arguments, rest = parser.parse_known_args()
-    OTPGATE = os.path.abspath(arguments.otpgate)
-    if os.geteuid() != 0:
-        print("skipped: the store tests need root", file=sys.stderr)
-        sys.exit(77)
-    unittest.main(argv=[sys.argv[0], *rest])
+    run_store_tests(globals())

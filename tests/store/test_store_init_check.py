@@ -8,7 +8,6 @@ schema; --new-key prints a key store_key accepts.
 Usage: test_store_init_check.py --otpgate PATH. Needs root and postgresql-15:
 without root it is skipped (77).
 """
-import argparse
 import os
 import re
 import sys
@@ -18,9 +17,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "servers"))
 sys.path.insert(0, HERE)
 import postgres_server as pg  # noqa: E402
+from fleet import run_store_tests  # noqa: E402
 from store_host import SimulatedHost, store_url  # noqa: E402
 
-OTPGATE = None
+ARGS = None
 
 
 class StoreInitCheck(unittest.TestCase):
@@ -32,7 +32,7 @@ class StoreInitCheck(unittest.TestCase):
         cls.login_uri = cls.server.uri(pg.LOGIN)
         # store init makes the schema itself when it is missing.
         cls.as_owner("DROP SCHEMA otpgate")
-        cls.host = SimulatedHost(OTPGATE, cls.server)
+        cls.host = SimulatedHost(ARGS.otpgate, cls.server)
         cls.check_before_init = cls.host.run("store", "check")
         first = cls.host.init()
         cls.first_init = first
@@ -128,7 +128,7 @@ class StoreInitCheck(unittest.TestCase):
         self.assertIn("port %d answered" % self.server.port, check.stdout)
 
     def test_check_warns_of_tls_without_verification(self):
-        host = SimulatedHost(OTPGATE, self.server,
+        host = SimulatedHost(ARGS.otpgate, self.server,
                              url=store_url(self.server, sslmode="require"))
         try:
             check = host.run("store", "check")
@@ -139,7 +139,7 @@ class StoreInitCheck(unittest.TestCase):
                                        r"sslmode=require")
 
     def test_check_fails_with_a_wrong_password(self):
-        host = SimulatedHost(OTPGATE, self.server, password="not-the-password")
+        host = SimulatedHost(ARGS.otpgate, self.server, password="not-the-password")
         try:
             check = host.run("store", "check")
         finally:
@@ -150,7 +150,7 @@ class StoreInitCheck(unittest.TestCase):
 
     def test_check_fails_when_the_server_is_down(self):
         down = pg.free_port()  # nothing listens there
-        host = SimulatedHost(OTPGATE, self.server, url=store_url(self.server, port=down))
+        host = SimulatedHost(ARGS.otpgate, self.server, url=store_url(self.server, port=down))
         try:
             check = host.run("store", "check")
         finally:
@@ -173,7 +173,7 @@ class StoreInitCheck(unittest.TestCase):
         self.assertIn("schema: FAILED: the shared store's schema is at version 99", check.stdout)
 
     def test_init_refuses_the_owner_as_login_role_and_a_wrong_owner_password(self):
-        host = SimulatedHost(OTPGATE, self.server, url=store_url(self.server, role=pg.OWNER))
+        host = SimulatedHost(ARGS.otpgate, self.server, url=store_url(self.server, role=pg.OWNER))
         try:
             as_owner = host.init()
             wrong = self.host.run("store", "init", "--owner", pg.OWNER,
@@ -194,7 +194,7 @@ class StoreInitCheck(unittest.TestCase):
         again = self.host.run("store", "init", "--new-key")
         self.assertNotEqual(re.search(r"store_key = (\w+)", again.stdout).group(1),
                             match.group(1))
-        host = SimulatedHost(OTPGATE, self.server, key=match.group(1))
+        host = SimulatedHost(ARGS.otpgate, self.server, key=match.group(1))
         try:
             check = host.run("store", "check")
         finally:
@@ -204,11 +204,4 @@ class StoreInitCheck(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--otpgate", required=True)
-    arguments, rest = parser.parse_known_args()
-    OTPGATE = os.path.abspath(arguments.otpgate)
-    if os.geteuid() != 0:
-        print("skipped: the store tests need root", file=sys.stderr)
-        sys.exit(77)
-    unittest.main(argv=[sys.argv[0], *rest])
+    run_store_tests(globals())
