@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -344,6 +345,93 @@ TEST_F(PgConnectionTest, TheServerEndingTheSessionBreaksTheConnection) {
     EXPECT_TRUE(contains(result.error().message, "lost the connection to the store"))
         << result.error().message;
     EXPECT_TRUE(db.broken());
+}
+
+TEST_F(PgConnectionTest, APipelineAnswersEachStatementInOrder) {
+    auto connection = open_login();
+    ASSERT_TRUE(connection.ok()) << connection.error().message;
+    const std::vector<PgStatement> statements{
+        {"SELECT $1::int + 1", {"41"}},
+        {"SELECT $1::text, $2::text IS NULL", {"second", std::nullopt}},
+        {"SELECT current_user", {}}};
+    const auto results = connection.value().exec_pipeline(statements, after(milliseconds(10000)));
+    ASSERT_TRUE(results.ok()) << results.error().message;
+    ASSERT_EQ(results.value().size(), 3U);
+    EXPECT_EQ(results.value()[0].value(0, 0), "42");
+    EXPECT_EQ(results.value()[1].value(0, 0), "second");
+    EXPECT_EQ(results.value()[1].value(0, 1), "t");
+    EXPECT_EQ(results.value()[2].value(0, 0), "otpgate_login");
+    EXPECT_EQ(connection.value().failed_statement(), 3U);
+    EXPECT_EQ(connection.value().transaction_status(), PQTRANS_IDLE);
+    // Out of pipeline mode again: a single statement works as before.
+    const auto single = connection.value().exec("SELECT 7", {}, after(milliseconds(10000)));
+    ASSERT_TRUE(single.ok()) << single.error().message;
+    EXPECT_EQ(single.value().value(0, 0), "7");
+}
+
+TEST_F(PgConnectionTest, ARefusedStatementStopsThePipelineAndUndoesItsImplicitTransaction) {
+    const auto owner = settings("host=127.0.0.1 port=" + std::to_string(server->port()) +
+                                    " dbname=otpgate user=otpgate_owner " + test_ca(),
+                                server->owner_password());
+    auto connection = PgConnection::open(*libpq, owner, after(milliseconds(10000)));
+    ASSERT_TRUE(connection.ok()) << connection.error().message;
+    PgConnection& db = connection.value();
+    ASSERT_TRUE(db.exec("CREATE TABLE otpgate.piped (n integer)", {}, after(milliseconds(10000))));
+    const auto count = [&] {
+        const auto counted =
+            db.exec("SELECT count(*) FROM otpgate.piped", {}, after(milliseconds(10000)));
+        return counted ? std::string(counted.value().value(0, 0).value_or("?")) : "error";
+    };
+
+    // Outside a transaction block: one implicit transaction, all or nothing.
+    const std::vector<PgStatement> failing{{"INSERT INTO otpgate.piped VALUES (1)", {}},
+                                           {"SELECT 1/0", {}},
+                                           {"INSERT INTO otpgate.piped VALUES (2)", {}}};
+    const auto refused = db.exec_pipeline(failing, after(milliseconds(10000)));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().kind, ErrorKind::io);
+    EXPECT_EQ(refused.error().message,
+              "the store refused a statement: division by zero (SQLSTATE 22012)");
+    EXPECT_EQ(db.last_sqlstate(), "22012");
+    EXPECT_EQ(db.failed_statement(), 1U);
+    EXPECT_FALSE(db.broken());
+    EXPECT_EQ(db.transaction_status(), PQTRANS_IDLE);
+    EXPECT_EQ(count(), "0");
+
+    // Inside one: the block is failed until the caller rolls it back.
+    ASSERT_TRUE(db.exec("BEGIN", {}, after(milliseconds(10000))));
+    const std::vector<PgStatement> in_block{{"INSERT INTO otpgate.piped VALUES (3)", {}},
+                                            {"SELECT 1/0", {}}};
+    EXPECT_FALSE(db.exec_pipeline(in_block, after(milliseconds(10000))));
+    EXPECT_EQ(db.failed_statement(), 1U);
+    EXPECT_EQ(db.transaction_status(), PQTRANS_INERROR);
+    ASSERT_TRUE(db.exec("ROLLBACK", {}, after(milliseconds(10000))));
+    EXPECT_EQ(count(), "0");
+
+    // A whole transaction in one round trip commits.
+    const std::vector<PgStatement> whole{
+        {"BEGIN", {}}, {"INSERT INTO otpgate.piped VALUES ($1::int)", {"4"}}, {"COMMIT", {}}};
+    const auto committed = db.exec_pipeline(whole, after(milliseconds(10000)));
+    ASSERT_TRUE(committed.ok()) << committed.error().message;
+    EXPECT_EQ(committed.value()[1].affected_rows(), 1U);
+    EXPECT_EQ(db.transaction_status(), PQTRANS_IDLE);
+    EXPECT_EQ(count(), "1");
+}
+
+TEST_F(PgConnectionTest, AFrozenServerTimesOutAPipeline) {
+    auto connection = open_login();
+    ASSERT_TRUE(connection.ok()) << connection.error().message;
+    PgConnection& db = connection.value();
+    server->freeze();
+    const std::vector<PgStatement> statements{{"BEGIN", {}}, {"SELECT 1", {}}};
+    const auto result = db.exec_pipeline(statements, after(milliseconds(300)));
+    server->thaw();
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.error().kind, ErrorKind::unavailable);
+    EXPECT_TRUE(contains(result.error().message, "the store did not answer within "))
+        << result.error().message;
+    EXPECT_TRUE(db.broken());
+    EXPECT_EQ(db.failed_statement(), 2U);
 }
 
 // Last in the file: the server stays down (each test has its own under ctest).

@@ -56,6 +56,9 @@ Result<LibpqLibrary> load_libpq_library(const char* soname) {
     symbols.resolve(libpq.host, "PQhost");
     symbols.resolve(libpq.port, "PQport");
     symbols.resolve(libpq.library_version, "PQlibVersion");
+    symbols.resolve(libpq.enter_pipeline_mode, "PQenterPipelineMode");
+    symbols.resolve(libpq.exit_pipeline_mode, "PQexitPipelineMode");
+    symbols.resolve(libpq.pipeline_sync, "PQpipelineSync");
     if (!symbols.missing().empty()) {
         return make_error(ErrorKind::unavailable,
                           cannot_load + "it has no " + symbols.missing() + " (libpq too old?)");

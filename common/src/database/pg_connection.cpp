@@ -194,8 +194,19 @@ Result<PgConnection> PgConnection::open(const LibpqLibrary& libpq,
 
 Result<PgResult> PgConnection::exec(std::string_view sql, std::initializer_list<PgParam> params,
                                     Deadline deadline) {
+    const PgStatement statement{sql, std::vector<PgParam>(params)};
+    auto results = exec_pipeline(std::span(&statement, 1), deadline);
+    if (!results) {
+        return results.error();
+    }
+    return std::move(results->front());
+}
+
+Result<std::vector<PgResult>> PgConnection::exec_pipeline(std::span<const PgStatement> statements,
+                                                          Deadline deadline) {
     const auto allowed = time_left(deadline);
     m_last_sqlstate.clear();
+    m_failed_statement = statements.size();
     if (broken()) {
         return make_error(ErrorKind::unavailable, "the connection to the store is closed");
     }
@@ -213,21 +224,29 @@ Result<PgResult> PgConnection::exec(std::string_view sql, std::initializer_list<
         return wait_for(m_libpq->socket(m_connection), events, deadline);
     };
 
-    // Text parameters must end in NUL.
-    const std::string statement(sql);
-    std::vector<std::string> texts;
-    texts.reserve(params.size());
-    std::vector<const char*> values;
-    for (const auto& param : params) {
-        if (param) {
-            texts.emplace_back(*param);
-            values.push_back(texts.back().c_str());
-        } else {
-            values.push_back(nullptr);
+    if (m_libpq->enter_pipeline_mode(m_connection) == 0) {
+        return lost();
+    }
+    for (const PgStatement& statement : statements) {
+        // Text parameters must end in NUL.
+        const std::string sql(statement.sql);
+        std::vector<std::string> texts;
+        texts.reserve(statement.params.size());
+        std::vector<const char*> values;
+        for (const auto& param : statement.params) {
+            if (param) {
+                texts.emplace_back(*param);
+                values.push_back(texts.back().c_str());
+            } else {
+                values.push_back(nullptr);
+            }
+        }
+        if (m_libpq->send_query_params(m_connection, sql.c_str(), static_cast<int>(values.size()),
+                                       nullptr, values.data(), nullptr, nullptr, 0) == 0) {
+            return lost();
         }
     }
-    if (m_libpq->send_query_params(m_connection, statement.c_str(), static_cast<int>(values.size()),
-                                   nullptr, values.data(), nullptr, nullptr, 0) == 0) {
+    if (m_libpq->pipeline_sync(m_connection) == 0) {
         return lost();
     }
     // A non-blocking send may leave data queued; read while waiting, as
@@ -246,64 +265,94 @@ Result<PgResult> PgConnection::exec(std::string_view sql, std::initializer_list<
         }
     }
 
-    PGresult* first = nullptr;
-    while (true) {
+    // The next result, or nullptr at the end of a statement's results;
+    // `waited` says why there is none when the wait failed.
+    Wait waited = Wait::ready;
+    const auto next_result = [&]() -> PGresult* {
         while (m_libpq->is_busy(m_connection) != 0) {
-            const Wait waited = wait(POLLIN);
-            if (waited == Wait::timed_out) {
-                if (first != nullptr) {
-                    m_libpq->clear(first);
-                }
-                return timed_out();
+            waited = wait(POLLIN);
+            if (waited != Wait::ready) {
+                return nullptr;
             }
-            if (waited == Wait::failed || m_libpq->consume_input(m_connection) == 0) {
-                if (first != nullptr) {
-                    m_libpq->clear(first);
-                }
-                return lost();
+            if (m_libpq->consume_input(m_connection) == 0) {
+                waited = Wait::failed;
+                return nullptr;
             }
         }
-        PGresult* const next = m_libpq->get_result(m_connection);
-        if (next == nullptr) {
-            break;
+        return m_libpq->get_result(m_connection);
+    };
+    const auto ended = [&]() -> Error { return waited == Wait::timed_out ? timed_out() : lost(); };
+
+    std::vector<PgResult> results;
+    results.reserve(statements.size());
+    std::optional<Error> refused;
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+        PgResult result(*m_libpq, next_result());
+        if (result.m_result == nullptr) {
+            return ended();
         }
-        if (first == nullptr) {
-            first = next;
-        } else {
-            m_libpq->clear(next);
+        // Each statement's results end with a null one.
+        for (PGresult* extra = next_result(); extra != nullptr; extra = next_result()) {
+            m_libpq->clear(extra);
         }
-    }
-    PgResult result(*m_libpq, first);
-    if (first == nullptr) {
-        return lost();
-    }
-    const ExecStatusType status = m_libpq->result_status(first);
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-        return result;
-    }
-    if (status == PGRES_FATAL_ERROR && !is_fatal(*m_libpq, first) &&
-        m_libpq->status(m_connection) != CONNECTION_BAD) {
-        const char* const sqlstate = m_libpq->result_error_field(first, PG_DIAG_SQLSTATE);
-        const char* const primary = m_libpq->result_error_field(first, PG_DIAG_MESSAGE_PRIMARY);
-        m_last_sqlstate = sqlstate == nullptr ? "" : sqlstate;
-        if (!m_last_sqlstate.empty()) {
-            return make_error(ErrorKind::io, "the store refused a statement: " + one_line(primary) +
-                                                 " (SQLSTATE " + m_last_sqlstate + ")");
+        if (waited != Wait::ready) {
+            return ended();
         }
-    }
-    if (status == PGRES_FATAL_ERROR) {
-        // The server ended the session (FATAL), or libpq lost it.
-        Error error{ErrorKind::unavailable, "lost the connection to the store: " +
-                                                one_line(m_libpq->result_error_message(first))};
+        const ExecStatusType status = m_libpq->result_status(result.m_result);
+        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+            results.push_back(std::move(result));
+            continue;
+        }
+        if (status == PGRES_PIPELINE_ABORTED && refused) {
+            continue;  // skipped after the refusal
+        }
+        if (status == PGRES_FATAL_ERROR && !is_fatal(*m_libpq, result.m_result) &&
+            m_libpq->status(m_connection) != CONNECTION_BAD) {
+            const char* const sqlstate =
+                m_libpq->result_error_field(result.m_result, PG_DIAG_SQLSTATE);
+            const char* const primary =
+                m_libpq->result_error_field(result.m_result, PG_DIAG_MESSAGE_PRIMARY);
+            if (sqlstate != nullptr && *sqlstate != '\0' && !refused) {
+                m_last_sqlstate = sqlstate;
+                m_failed_statement = i;
+                refused = make_error(ErrorKind::io,
+                                     "the store refused a statement: " + one_line(primary) +
+                                         " (SQLSTATE " + m_last_sqlstate + ")");
+                continue;
+            }
+        }
+        if (status == PGRES_FATAL_ERROR) {
+            // The server ended the session (FATAL), or libpq lost it.
+            Error error{ErrorKind::unavailable,
+                        "lost the connection to the store: " +
+                            one_line(m_libpq->result_error_message(result.m_result))};
+            close();
+            return error;
+        }
+        // COPY, an empty statement or a protocol surprise: nothing we send
+        // asks for one, and the connection's state is no longer known.
+        Error error{ErrorKind::unavailable, "the store answered a statement with result status " +
+                                                std::to_string(static_cast<int>(status))};
         close();
         return error;
     }
-    // COPY, an empty statement or a protocol surprise: nothing we send asks
-    // for one, and the connection's state is no longer known.
-    Error error{ErrorKind::unavailable, "the store answered a statement with result status " +
-                                            std::to_string(static_cast<int>(status))};
-    close();
-    return error;
+    // The Sync's own result closes the pipeline.
+    PgResult sync(*m_libpq, next_result());
+    if (sync.m_result == nullptr) {
+        return ended();
+    }
+    if (m_libpq->result_status(sync.m_result) != PGRES_PIPELINE_SYNC) {
+        Error error{ErrorKind::unavailable, "the store answered out of order"};
+        close();
+        return error;
+    }
+    if (m_libpq->exit_pipeline_mode(m_connection) == 0) {
+        return lost();
+    }
+    if (refused) {
+        return *refused;
+    }
+    return results;
 }
 
 bool PgConnection::broken() const noexcept {

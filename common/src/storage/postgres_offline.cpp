@@ -155,14 +155,11 @@ Result<void> PostgresStorage::write_back_offline_states() {
 }
 
 Result<void> PostgresStorage::write_back(const std::string& user_name, LockedState& offline) {
-    if (auto begun = run("BEGIN", {}); !begun) {
-        return begun.error();
-    }
     const auto abandon = [&](Error error) -> Result<void> {
         (void)run("ROLLBACK", {});
         return error;
     };
-    auto stored = lock_state_row(user_name);
+    auto stored = begin_and_lock(user_name);
     if (!stored) {
         return abandon(stored.error());
     }
@@ -171,14 +168,13 @@ Result<void> PostgresStorage::write_back(const std::string& user_name, LockedSta
     const auto param = [&](std::size_t i) -> PgParam {
         return values[i] ? PgParam(*values[i]) : std::nullopt;
     };
-    auto updated =
-        run(update_user_state, {user_name, param(0), param(1), param(2), param(3), param(4),
-                                param(5), param(6), param(7), param(8), param(9), m_host_name});
-    if (!updated) {
-        return abandon(updated.error());
-    }
-    if (auto committed = run("COMMIT", {}); !committed) {
-        return committed.error();
+    auto committed = run_all({{update_user_state,
+                               {user_name, param(0), param(1), param(2), param(3), param(4),
+                                param(5), param(6), param(7), param(8), param(9), m_host_name}},
+                              {"COMMIT", {}}});
+    if (!committed) {
+        // Refused before the commit: the transaction is still open.
+        return m_failed_statement == 0 ? abandon(committed.error()) : committed.error();
     }
     // The copy here learns the merged codes, so that a code written back
     // stays spent here in the next outage too.

@@ -256,6 +256,17 @@ Result<void> check_schema_version(PgConnection& connection, Deadline deadline) {
                                                   "): run otpgate store init to upgrade it");
 }
 
+PgStatement schema_version_probe() {
+    // The cast of a text to int fails (SQLSTATE 22P02) for any other
+    // version; the server evaluates it only then, as it depends on a row.
+    static const std::string expected = std::to_string(shared_store_schema_version);
+    return {
+        "SELECT CASE WHEN max(version) = $1::int THEN max(version) "
+        "ELSE ('otpgate schema version ' || coalesce(max(version), 0))::int END "
+        "FROM otpgate.schema_version",
+        {expected}};
+}
+
 Result<SchemaUpgrade> upgrade_schema(PgConnection& owner_connection, std::string_view login_role,
                                      Deadline deadline) {
     if (login_role.empty()) {

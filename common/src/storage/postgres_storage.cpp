@@ -54,6 +54,12 @@ std::string text_or_empty(std::optional<std::string_view> value) {
     return value ? std::string(*value) : std::string();
 }
 
+// The user's state row; locked for the transaction with `for_update`.
+std::string state_query(bool for_update) {
+    return std::string("SELECT ") + user_state_columns +
+           " FROM otpgate.user_states WHERE user_name = $1" + (for_update ? " FOR UPDATE" : "");
+}
+
 // What a success changes, compared as a whole: the success's time first.
 using SpentCodes = std::tuple<std::int64_t, std::int64_t, std::uint64_t>;
 
@@ -91,26 +97,30 @@ public:
         const auto param = [&](std::size_t i) -> PgParam {
             return values[i] ? PgParam(*values[i]) : std::nullopt;
         };
-        auto updated = m_storage.run(
-            update_user_state, {m_user, param(0), param(1), param(2), param(3), param(4), param(5),
-                                param(6), param(7), param(8), param(9), m_storage.host_name()});
-        if (!updated) {
-            return fail(updated.error());
-        }
-        if (updated->affected_rows() != 1) {
-            return fail(make_error(ErrorKind::io, "the shared store's state of user " + m_user +
-                                                      " vanished during its transaction"));
-        }
+        // The update and the commit in one round trip.
+        std::vector<PgStatement> statements{
+            {update_user_state,
+             {m_user, param(0), param(1), param(2), param(3), param(4), param(5), param(6),
+              param(7), param(8), param(9), m_storage.host_name()}}};
         if (durability == Durability::loss_harmless) {
             // A wrong code that was not counted is the only loss allowed.
-            if (auto relaxed = m_storage.run("SET LOCAL synchronous_commit TO off", {}); !relaxed) {
-                return fail(relaxed.error());
-            }
+            statements.push_back({"SET LOCAL synchronous_commit TO off", {}});
         }
-        auto committed = m_storage.run("COMMIT", {});
+        statements.push_back({"COMMIT", {}});
+        const std::size_t commit_index = statements.size() - 1;
+        auto committed = m_storage.run_all(std::move(statements));
+        if (!committed && m_storage.failed_statement() < commit_index) {
+            return fail(committed.error());  // refused before the commit
+        }
         m_open = false;
         if (!committed) {
             return committed.error();
+        }
+        // The row is locked: only a damaged store loses it. The commit
+        // then changed nothing.
+        if (committed->front().affected_rows() != 1) {
+            return make_error(ErrorKind::io, "the shared store's state of user " + m_user +
+                                                 " vanished during its transaction");
         }
         m_read = values;
         // A success moves last_success on, or (within the same second)
@@ -134,29 +144,22 @@ public:
     Result<ThrottleVerdict> reserve_host_sms(std::uint64_t cap, std::int64_t now) override {
         // The single reservation row makes every host's reservation take
         // turns; taken after the user's row, always in this order.
-        if (auto locked =
-                m_storage.run("SELECT id FROM otpgate.sms_reservation WHERE id = 1 FOR UPDATE", {});
-            !locked) {
-            return locked.error();
-        }
         const std::string hour_ago = std::to_string(now - 3600);
-        if (auto pruned =
-                m_storage.run("DELETE FROM otpgate.sms_sends WHERE sent_at <= $1", {hour_ago});
-            !pruned) {
-            return pruned.error();
-        }
-        auto counted = m_storage.run(
-            "SELECT count(*) FILTER (WHERE host_name = $1), "
-            "coalesce(min(sent_at) FILTER (WHERE host_name = $1), 0), count(*), "
-            "coalesce(min(sent_at), 0) FROM otpgate.sms_sends",
-            {m_storage.host_name()});
+        auto counted = m_storage.run_all(
+            {{"SELECT id FROM otpgate.sms_reservation WHERE id = 1 FOR UPDATE", {}},
+             {"DELETE FROM otpgate.sms_sends WHERE sent_at <= $1", {hour_ago}},
+             {"SELECT count(*) FILTER (WHERE host_name = $1), "
+              "coalesce(min(sent_at) FILTER (WHERE host_name = $1), 0), count(*), "
+              "coalesce(min(sent_at), 0) FROM otpgate.sms_sends",
+              {m_storage.host_name()}}});
         if (!counted) {
             return counted.error();
         }
-        const auto host_count = parse_seconds(counted->value(0, 0)).value_or(0);
-        const auto host_oldest = parse_seconds(counted->value(0, 1)).value_or(now);
-        const auto fleet_count = parse_seconds(counted->value(0, 2)).value_or(0);
-        const auto fleet_oldest = parse_seconds(counted->value(0, 3)).value_or(now);
+        const PgResult& counts = counted->back();
+        const auto host_count = parse_seconds(counts.value(0, 0)).value_or(0);
+        const auto host_oldest = parse_seconds(counts.value(0, 1)).value_or(now);
+        const auto fleet_count = parse_seconds(counts.value(0, 2)).value_or(0);
+        const auto fleet_oldest = parse_seconds(counts.value(0, 3)).value_or(now);
         const unsigned fleet_cap = m_storage.fleet_sms_cap();
         const auto retry_after = [&](std::int64_t oldest) {
             return std::max<std::int64_t>(1, oldest + 3600 - now);
@@ -186,21 +189,18 @@ private:
     }
 
     Result<void> reopen() {
-        if (auto begun = m_storage.run("BEGIN", {}); !begun) {
-            return begun.error();
+        m_open = true;  // a ROLLBACK after a failure is harmless even if BEGIN never ran
+        const std::string select = state_query(true);
+        auto locked = m_storage.run_all({{"BEGIN", {}}, {select, {m_user}}});
+        if (!locked) {
+            return fail(locked.error());
         }
-        m_open = true;
-        auto row = m_storage.run(std::string("SELECT ") + user_state_columns +
-                                     " FROM otpgate.user_states WHERE user_name = $1 FOR UPDATE",
-                                 {m_user});
-        if (!row) {
-            return fail(row.error());
-        }
-        if (row->rows() != 1) {
+        const PgResult& row = locked->back();
+        if (row.rows() != 1) {
             return fail(make_error(ErrorKind::io, "the shared store's state of user " + m_user +
                                                       " was removed during the login"));
         }
-        auto current = state_from_row(*row, 0, m_user);
+        auto current = state_from_row(row, 0, m_user);
         if (!current) {
             return fail(current.error());
         }
@@ -281,17 +281,31 @@ Result<void> PostgresStorage::connect() {
         m_unreachable = true;
         return opened.error();
     }
-    if (auto schema = check_schema_version(*opened, deadline); !schema) {
+    m_connection.emplace(std::move(*opened));
+    if (auto pending = m_offline_states.user_names(); pending && pending->empty()) {
+        // The usual case: the first statements carry the schema check.
+        m_schema_unchecked = true;
+        return {};
+    }
+    // States recorded offline go back first, on a schema checked before.
+    if (auto schema = check_schema_version(*m_connection, deadline); !schema) {
         // A schema refused is no outage; a server that stops answering is.
-        m_unreachable = opened->broken();
+        m_unreachable = m_connection->broken();
         return schema.error();
     }
-    m_connection.emplace(std::move(*opened));
     if (auto written = write_back_offline_states(); !written) {
         m_unreachable = true;  // the connection was lost meanwhile
         return written.error();
     }
     return {};
+}
+
+void PostgresStorage::give_up(const Error& error, bool unreachable) {
+    m_failure = error;
+    m_unreachable = unreachable;
+    if (unreachable && m_config.offline == DatabaseStoreConfig::Offline::cache) {
+        m_offline_reason = error.message;
+    }
 }
 
 Result<PgConnection*> PostgresStorage::connection() {
@@ -300,10 +314,7 @@ Result<PgConnection*> PostgresStorage::connection() {
     }
     if (!m_connection) {
         if (auto connected = connect(); !connected) {
-            m_failure = connected.error();
-            if (m_unreachable && m_config.offline == DatabaseStoreConfig::Offline::cache) {
-                m_offline_reason = connected.error().message;
-            }
+            give_up(connected.error(), m_unreachable);
             return connected.error();
         }
     }
@@ -311,16 +322,51 @@ Result<PgConnection*> PostgresStorage::connection() {
 }
 
 Result<PgResult> PostgresStorage::run(std::string_view sql, std::initializer_list<PgParam> params) {
+    auto results = run_all({PgStatement{sql, std::vector<PgParam>(params)}});
+    if (!results) {
+        return results.error();
+    }
+    return std::move(results->front());
+}
+
+Result<std::vector<PgResult>> PostgresStorage::run_all(std::vector<PgStatement> statements) {
     auto connected = connection();
     if (!connected) {
         return connected.error();
     }
     PgConnection& connection = **connected;
-    auto result = connection.exec(sql, params, std::chrono::steady_clock::now() + m_config.timeout);
-    if (!result && connection.broken()) {
-        m_failure = result.error();
+    const Deadline deadline = std::chrono::steady_clock::now() + m_config.timeout;
+    const bool checking = m_schema_unchecked;
+    if (checking) {
+        statements.insert(statements.begin(), schema_version_probe());
     }
-    return result;
+    auto results = connection.exec_pipeline(statements, deadline);
+    m_failed_statement = connection.failed_statement();
+    if (checking) {
+        m_schema_unchecked = false;
+        if (!results && m_failed_statement == 0) {
+            // The probe refused the schema: nothing after it ran. A schema
+            // refused is no outage.
+            auto why = check_schema_version(connection, deadline);
+            const Error error = why ? results.error() : why.error();
+            give_up(error, connection.broken());
+            return error;
+        }
+        if (!results && connection.broken()) {
+            // No answer to a new connection's first statements: as a
+            // connection that failed, an outage.
+            give_up(results.error(), true);
+            return results.error();
+        }
+        m_failed_statement -= 1;
+        if (results) {
+            results->erase(results->begin());
+        }
+    }
+    if (!results && connection.broken()) {
+        m_failure = results.error();
+    }
+    return results;
 }
 
 Result<const SecretBytes*> PostgresStorage::sealing_key() {
@@ -417,12 +463,8 @@ std::optional<std::string> PostgresStorage::enrollment_location(const UserAccoun
     return std::string("the shared store (store_url)");
 }
 
-Result<std::optional<UserState>> PostgresStorage::select_state(const std::string& user_name,
-                                                               bool for_update) {
-    auto row = run(std::string("SELECT ") + user_state_columns +
-                       " FROM otpgate.user_states WHERE user_name = $1" +
-                       (for_update ? " FOR UPDATE" : ""),
-                   {user_name});
+Result<std::optional<UserState>> PostgresStorage::select_state(const std::string& user_name) {
+    auto row = run(state_query(false), {user_name});
     if (!row) {
         return row.error();
     }
@@ -441,40 +483,35 @@ Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin(const std::strin
     return begin(user_name, account ? std::optional<uid_t>(account->uid) : std::nullopt);
 }
 
-Result<UserState> PostgresStorage::lock_state_row(const std::string& user_name) {
-    auto state = select_state(user_name, true);
-    if (state && !*state) {
+Result<UserState> PostgresStorage::begin_and_lock(const std::string& user_name) {
+    const std::string select = state_query(true);
+    auto locked = run_all({{"BEGIN", {}}, {select, {user_name}}});
+    if (locked && locked->back().rows() == 0) {
         // The first transaction of the user anywhere: make the row, then
         // lock it (another host may have made it meanwhile).
-        if (auto made =
-                run("INSERT INTO otpgate.user_states (user_name, updated_by) VALUES ($1, $2) "
-                    "ON CONFLICT (user_name) DO NOTHING",
-                    {user_name, m_host_name});
-            !made) {
-            return made.error();
-        }
-        state = select_state(user_name, true);
+        locked = run_all({{"INSERT INTO otpgate.user_states (user_name, updated_by) "
+                           "VALUES ($1, $2) ON CONFLICT (user_name) DO NOTHING",
+                           {user_name, m_host_name}},
+                          {select, {user_name}}});
     }
-    if (!state) {
-        return state.error();
+    if (!locked) {
+        return locked.error();
     }
-    if (!*state) {
+    const PgResult& row = locked->back();
+    if (row.rows() != 1) {
         return make_error(ErrorKind::io,
                           "the shared store's state of user " + user_name + " could not be made");
     }
-    return std::move(**state);
+    return state_from_row(row, 0, user_name);
 }
 
 Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin(const std::string& user_name,
                                                                 std::optional<uid_t> account_uid) {
-    if (auto begun = run("BEGIN", {}); !begun) {
-        if (offline()) {
-            return begin_offline(user_name, account_uid, begun.error());
-        }
-        return begun.error();
-    }
-    auto state = lock_state_row(user_name);
+    auto state = begin_and_lock(user_name);
     if (!state) {
+        if (offline()) {
+            return begin_offline(user_name, account_uid, state.error());
+        }
         (void)run("ROLLBACK", {});
         return state.error();
     }
@@ -487,7 +524,7 @@ Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin(const std::strin
 }
 
 Result<std::optional<UserState>> PostgresStorage::read_state(const std::string& user_name) {
-    auto state = select_state(user_name, false);
+    auto state = select_state(user_name);
     if (state && *state) {
         if (auto account = lookup_user(user_name)) {
             (*state)->uid = account->uid;

@@ -72,6 +72,13 @@ public:
     // first use. A lost connection or a timeout makes every later call
     // fail with the same error.
     Result<PgResult> run(std::string_view sql, std::initializer_list<PgParam> params);
+    // Several statements in one round trip (PgConnection::exec_pipeline),
+    // as run() does one. On a new connection the schema check goes first
+    // in the same round trip.
+    Result<std::vector<PgResult>> run_all(std::vector<PgStatement> statements);
+    // The index of the statement the last run_all() saw refused; the
+    // number of statements when none was.
+    [[nodiscard]] std::size_t failed_statement() const noexcept { return m_failed_statement; }
     [[nodiscard]] const std::string& host_name() const noexcept { return m_host_name; }
     [[nodiscard]] Logger& logger() const noexcept { return m_logger; }
     [[nodiscard]] unsigned fleet_sms_cap() const noexcept {
@@ -84,8 +91,14 @@ public:
 
 private:
     Result<PgConnection*> connection();
-    // The user's row, made if missing, locked in the open transaction.
-    Result<UserState> lock_state_row(const std::string& user_name);
+    // Ends this Storage's use of the store: every later call fails with
+    // `error`; with `unreachable` and store_offline = cache, it goes on
+    // offline.
+    void give_up(const Error& error, bool unreachable);
+    // BEGIN, and the user's row, made if missing, locked in that
+    // transaction: one round trip (two for the user's first row). On an
+    // error the caller rolls back.
+    Result<UserState> begin_and_lock(const std::string& user_name);
 
     // -- Offline (postgres_offline.cpp).
     // Whether this Storage's life is spent offline, against the cache.
@@ -106,7 +119,7 @@ private:
     Result<void> write_back(const std::string& user_name, LockedState& offline);
     Result<void> connect();
     Result<const SecretBytes*> sealing_key();
-    Result<std::optional<UserState>> select_state(const std::string& user_name, bool for_update);
+    Result<std::optional<UserState>> select_state(const std::string& user_name);
 
     DatabaseStoreConfig m_config;
     std::filesystem::path m_credentials_file;
@@ -120,6 +133,9 @@ private:
     // Set when the store could not be reached and store_offline = cache.
     std::optional<std::string> m_offline_reason;
     bool m_unreachable = false;  // the last connect() failed to reach the server
+    // A new connection's schema is checked with its first statements.
+    bool m_schema_unchecked = false;
+    std::size_t m_failed_statement = 0;
     OfflineCache m_cache;
     StateStore m_offline_states;
     // The enrollments loaded from the store, for the offline copy.

@@ -52,6 +52,10 @@ struct LibpqLibrary {
     char* (*host)(const PGconn* connection) = nullptr;
     char* (*port)(const PGconn* connection) = nullptr;
     int (*library_version)() = nullptr;
+    // Pipeline mode (libpq 14 and later): several statements, one round trip.
+    int (*enter_pipeline_mode)(PGconn* connection) = nullptr;
+    int (*exit_pipeline_mode)(PGconn* connection) = nullptr;
+    int (*pipeline_sync)(PGconn* connection) = nullptr;
 };
 
 // libpq_soname, loaded once per process (a function-local static, so

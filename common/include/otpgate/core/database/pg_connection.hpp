@@ -11,8 +11,10 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "otpgate/core/database/connection_settings.hpp"
 #include "otpgate/core/database/libpq_library.hpp"
@@ -40,6 +42,7 @@ public:
     [[nodiscard]] std::uint64_t affected_rows() const noexcept;
 
 private:
+    friend class PgConnection;  // reads the raw result of a pipeline
     const LibpqLibrary* m_libpq;
     PGresult* m_result;
 };
@@ -57,6 +60,12 @@ struct ConnectionFacts {
 // A text parameter of a statement; nullopt is SQL NULL. Binary values
 // (bytea) are passed in PostgreSQL's hex form ("\\x0a1b...").
 using PgParam = std::optional<std::string_view>;
+
+// One statement of a pipeline: its text and its text parameters ($1..$n).
+struct PgStatement {
+    std::string_view sql;
+    std::vector<PgParam> params;
+};
 
 class PgConnection {
 public:
@@ -83,6 +92,20 @@ public:
     Result<PgResult> exec(std::string_view sql, std::initializer_list<PgParam> params,
                           Deadline deadline);
 
+    // Runs `statements` in order in one round trip (libpq's pipeline mode,
+    // one Sync after the last) and waits for all their results until
+    // `deadline`; one result per statement. Outside a transaction block
+    // they form one implicit transaction. The first statement the server
+    // refuses ends the pipeline: the server skips those after it, and a
+    // transaction block is left failed (the caller rolls it back).
+    // Errors as exec(); failed_statement() says which statement failed.
+    Result<std::vector<PgResult>> exec_pipeline(std::span<const PgStatement> statements,
+                                                Deadline deadline);
+    // The index of the statement the server refused in the last
+    // exec_pipeline(); the number of statements when it refused none (a
+    // success, a timeout, a lost connection).
+    [[nodiscard]] std::size_t failed_statement() const noexcept { return m_failed_statement; }
+
     [[nodiscard]] bool broken() const noexcept;
     // SQLSTATE of the last failed statement, "" after a success or when
     // the failure was not the server's.
@@ -98,6 +121,7 @@ private:
     const LibpqLibrary* m_libpq = nullptr;
     PGconn* m_connection = nullptr;
     std::string m_last_sqlstate;
+    std::size_t m_failed_statement = 0;
 };
 
 // The milliseconds from now to `deadline` (0 when passed): for messages.

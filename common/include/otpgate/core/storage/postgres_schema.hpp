@@ -32,6 +32,13 @@ const std::vector<SchemaMigration>& schema_migrations();
 // run otpgate store init to upgrade it".
 Result<void> check_schema_version(PgConnection& connection, Deadline deadline);
 
+// The same check as a statement that the server refuses unless the schema
+// is at shared_store_schema_version: sent first in a new connection's
+// first pipeline, it keeps the statements after it from running against
+// any other schema, at no extra round trip. When it is refused,
+// check_schema_version() says why.
+PgStatement schema_version_probe();
+
 struct SchemaUpgrade {
     int from_version = 0;  // 0: there was no schema
     int to_version = 0;
