@@ -116,6 +116,21 @@ def main():
     slot[0] |= 0  # 'O' is odd: the harness re-stamps magic and checksum anyway
     write("state_slot", "all_lists", bytes(slot))
 
+    # state_row: the shared store's user_states columns, 0x1f between them,
+    # \\N for NULL: a user's first row, one with wrong codes counted, and
+    # one with every column in use (two remembered hosts: tag + time).
+    def row(*columns):
+        return "\x1f".join(columns)
+    write("state_row", "first", row("", "\\N", "0", "", "0", "{}", "0", "0", "{}", ""))
+    write("state_row", "failures", row("417e86136d12a10fee64210e18c7ab07", "59885985", "0", "",
+                                       "0", "{}", "1796579558", "0",
+                                       "{1796579559,1796579560}", ""))
+    hosts = "".join(bytes(range(i, i + 16)).hex() + struct.pack(">Q", 1796579000 + i).hex()
+                    for i in (1, 2))
+    write("state_row", "all_columns", row("00112233445566778899aabbccddeeff", "59885990", "-1",
+                                          "ab" * 32, "1796570000", "{1796579001,1796579002}",
+                                          "1796579558", "1796579600", "{1796579559}", hosts))
+
     # replay_fence: a record of this boot with an earlier boot fenced.
     fence = bytearray(128)
     fence[0:8] = b"OTPGRF01"

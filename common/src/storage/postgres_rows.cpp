@@ -106,74 +106,83 @@ std::optional<std::vector<std::int64_t>> parse_bigint_array(std::string_view tex
     return values;
 }
 
-Result<UserState> state_from_row(const PgResult& result, int row, const std::string& user) {
+Result<UserState> state_from_columns(const StateColumns& columns, const std::string& user) {
     const auto damaged = [&](const char* column) {
         return make_error(ErrorKind::corrupt, "the shared store's state of user " + user +
                                                   " is damaged (column " + column + ")");
     };
-    if (result.columns() != user_state_column_count) {
-        return damaged("count");
-    }
     UserState state;
-    const auto enrollment_id = result.value(row, 0);
+    const auto enrollment_id = columns[0];
     if (!enrollment_id || !is_enrollment_id(*enrollment_id)) {
         return damaged("enrollment_id");
     }
     state.enrollment_id = std::string(*enrollment_id);
-    if (const auto step = result.value(row, 1)) {
+    if (const auto step = columns[1]) {
         const auto value = non_negative(step);
         if (!value) {
             return damaged("last_totp_step");
         }
         state.last_totp_step = *value;
     }
-    const auto mask_text = result.value(row, 2);
+    const auto mask_text = columns[2];
     const auto mask = mask_text ? parse_int64(*mask_text) : std::nullopt;
     if (!mask) {
         return damaged("backup_used_mask");
     }
     // bigint holds the 64 bits of the mask as two's complement.
     state.backup_used_mask = static_cast<std::uint64_t>(*mask);
-    const auto destination = result.value(row, 3);
+    const auto destination = columns[3];
     if (!destination || !is_destination_fingerprint(*destination)) {
         return damaged("verified_destination");
     }
     state.verified_destination = std::string(*destination);
-    const auto verified_at = non_negative(result.value(row, 4));
+    const auto verified_at = non_negative(columns[4]);
     if (!verified_at) {
         return damaged("verified_at");
     }
     state.verified_at = *verified_at;
-    const auto sends_text = result.value(row, 5);
+    const auto sends_text = columns[5];
     auto sends = sends_text ? parse_bigint_array(*sends_text, max_recorded_sends) : std::nullopt;
     if (!sends) {
         return damaged("recent_sends");
     }
     state.recent_sends = std::move(*sends);
-    const auto last_success = non_negative(result.value(row, 6));
+    const auto last_success = non_negative(columns[6]);
     if (!last_success) {
         return damaged("last_success");
     }
     state.last_success = *last_success;
-    const auto locked_at = non_negative(result.value(row, 7));
+    const auto locked_at = non_negative(columns[7]);
     if (!locked_at) {
         return damaged("locked_at");
     }
     state.locked_at = *locked_at;
-    const auto failures_text = result.value(row, 8);
+    const auto failures_text = columns[8];
     auto failures =
         failures_text ? parse_bigint_array(*failures_text, max_recorded_failures) : std::nullopt;
     if (!failures) {
         return damaged("recent_failures");
     }
     state.recent_failures = std::move(*failures);
-    const auto hosts_text = result.value(row, 9);
+    const auto hosts_text = columns[9];
     auto hosts = hosts_text ? parse_remembered_hosts(*hosts_text) : std::nullopt;
     if (!hosts) {
         return damaged("remembered_hosts");
     }
     state.remembered_hosts = std::move(*hosts);
     return state;
+}
+
+Result<UserState> state_from_row(const PgResult& result, int row, const std::string& user) {
+    if (result.columns() != user_state_column_count) {
+        return make_error(ErrorKind::corrupt, "the shared store's state of user " + user +
+                                                  " is damaged (column count)");
+    }
+    StateColumns columns;
+    for (int column = 0; column < user_state_column_count; ++column) {
+        columns[static_cast<std::size_t>(column)] = result.value(row, column);
+    }
+    return state_from_columns(columns, user);
 }
 
 std::array<std::optional<std::string>, user_state_column_count> state_values(

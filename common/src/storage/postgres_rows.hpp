@@ -32,7 +32,12 @@ inline constexpr const char* update_user_state =
     "recent_failures = $10::bigint[], remembered_hosts = decode($11, 'hex'), "
     "updated_at = now(), updated_by = $12 WHERE user_name = $1";
 
+// One row's columns as the server sent them, in user_state_columns'
+// order; nullopt is NULL.
+using StateColumns = std::array<std::optional<std::string_view>, user_state_column_count>;
+
 // `user` names the row in messages.
+Result<UserState> state_from_columns(const StateColumns& columns, const std::string& user);
 Result<UserState> state_from_row(const PgResult& result, int row, const std::string& user);
 
 // Text values of the columns, for update_user_state; nullopt is NULL.
