@@ -8,7 +8,6 @@ deny. Once the store answers again the host writes back what it recorded,
 so a code spent offline is refused on another host. The copy is root's
 0600 file in a 0700 folder, holds no secret in clear, and a symbolic link
 in its place is neither followed nor written through."""
-import argparse
 import base64
 import hashlib
 import hmac
@@ -24,8 +23,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "servers"))
 sys.path.insert(0, HERE)
 
-from fleet import USERS, FleetHost  # noqa: E402
+from fleet import run_store_tests, USERS, FleetHost  # noqa: E402
 import cli_sandbox  # noqa: E402  (fleet put tests/support on the path)
+from pgbouncer_server import PgbouncerServer  # noqa: E402
 from postgres_server import PostgresServer, free_port  # noqa: E402
 from store_host import store_url  # noqa: E402
 
@@ -62,8 +62,10 @@ def code_of_step(secret_base32, step):
 
 class OfflineCache(unittest.TestCase):
     server = None
+    pooler = None
     a = None  # store_offline = cache
     b = None  # another host of the fleet
+    c = None  # store_offline = cache, behind pgbouncer (the recommended deployment)
 
     @classmethod
     def setUpClass(cls):
@@ -73,15 +75,22 @@ class OfflineCache(unittest.TestCase):
                           extra_lines=["store_offline = cache", *OFFLINE_LINES])
         cls.b = FleetHost(ARGS.otpgate, ARGS.module, cls.server, "host-b", key=cls.a.key,
                           extra_lines=["store_offline = cache", *OFFLINE_LINES])
+        cls.pooler = PgbouncerServer(cls.server)
+        cls.pooler.start()
+        cls.c = FleetHost(ARGS.otpgate, ARGS.module, cls.server, "host-c", key=cls.a.key,
+                          url=cls.pooler.conninfo(),
+                          extra_lines=["store_offline = cache", *OFFLINE_LINES])
         init = cls.a.init()
         if init.returncode != 0:
             raise AssertionError("store init: " + init.stdout + init.stderr)
 
     @classmethod
     def tearDownClass(cls):
-        for host in (cls.a, cls.b):
+        for host in (cls.a, cls.b, cls.c):
             if host:
                 host.cleanup()
+        if cls.pooler:
+            cls.pooler.stop()
         if cls.server:
             cls.server.stop()
 
@@ -195,6 +204,26 @@ class OfflineCache(unittest.TestCase):
         self.assertEqual(self.owner_sql("SELECT last_totp_step FROM otpgate.user_states "
                                         "WHERE user_name = '%s'" % user), str(base + 2))
 
+    def test_a_database_frozen_behind_pgbouncer_is_an_outage_too(self):
+        # pgbouncer on the host still answers; the database behind it does not.
+        user = USERS[5]
+        secret = self.c.enroll_totp(user)
+        base = current_step()
+        self.assert_login(self.c, user, code_of_step(secret, base + 1), True,
+                          "online on C, through pgbouncer")
+        with self.frozen():
+            output = self.assert_login(self.c, user, code_of_step(secret, base + 2), True,
+                                       "offline on C: pgbouncer up, the database frozen",
+                                       env={"PAM_WRAPPER_DEBUGLEVEL": "1"})
+            self.assertIn("user %s logs in against this host's cached enrollment" % user, output)
+            self.assert_login(self.c, user, code_of_step(secret, base + 2), False,
+                              "its replay, offline on C")
+        # The next connection from C writes back: the code is spent on A too.
+        listed = self.c.run("list")
+        self.assertEqual(listed.returncode, 0, listed.stdout + listed.stderr)
+        self.assert_login(self.a, user, code_of_step(secret, base + 2), False,
+                          "the code spent offline on C, on A")
+
     def test_a_user_without_a_copy_here_is_refused_offline(self):
         user = USERS[1]
         secret = self.b.enroll_totp(user)
@@ -244,17 +273,5 @@ class OfflineCache(unittest.TestCase):
         self.assertTrue(stat.S_ISREG(os.lstat(path).st_mode), "the link is replaced, not followed")
 
 
-def main():
-    global ARGS
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--otpgate", required=True)
-    parser.add_argument("--module", required=True)
-    ARGS, rest = parser.parse_known_args()
-    if os.geteuid() != 0:
-        print("skipped: the store tier runs as root")
-        sys.exit(77)
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    run_store_tests(globals())
