@@ -123,6 +123,17 @@ class ClientCertificate(unittest.TestCase):
                                        r"member of otpgate_login")
         self.assertIn("The shared store is ready for logins.", check.stdout)
 
+    def test_store_init_from_the_certificate_host(self):
+        # The owner comes in with its password (the certificate is offered
+        # too, and verified); the grants go to store_url's role itself.
+        init = self.cert.init()
+        self.assertEqual(init.returncode, 0, init.stdout + init.stderr)
+        self.assertIn("already at version 1", init.stdout)
+        self.assertIn("login role %s granted what logins need" % CERT_LOGIN, init.stdout)
+        check = self.cert.run("store", "check")
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+        self.assertIn("rights: what logins need, and no more", check.stdout)
+
     def test_a_certificate_from_an_untrusted_ca_fails_closed(self):
         rogue = self.certificate_host("host-rogue", self.server.rogue_client_cert_file,
                                       self.server.rogue_client_key_file, self.scram.key)
