@@ -65,6 +65,17 @@ std::string memberships(core::PgConnection& connection, core::Deadline deadline)
            as_field(std::string(*roles->value(0, 1)));
 }
 
+// libpq's word for a key it could not decrypt with the (never given)
+// passphrase says nothing of what to do.
+std::string encrypted_key_hint(const core::Error& error) {
+    if (error.message.find("could not load private key file") == std::string::npos ||
+        error.message.find("bad decrypt") == std::string::npos) {
+        return "";
+    }
+    return " (the key is encrypted: otpgate never asks for a passphrase; give sslkey an "
+           "unencrypted key, root's, mode 0600)";
+}
+
 // What logins need, and what the login role must not have.
 void check_rights(CheckReport& report, core::PgConnection& connection, core::Deadline deadline) {
     struct Right {
@@ -234,7 +245,8 @@ ExitCode check_store(const CommandContext& context) {
     const core::Deadline deadline = start + command_timeout(context.config);
     auto connection = core::PgConnection::open(library, *settings, deadline);
     if (!connection) {
-        result.fail("connection", as_field(connection.error().message));
+        result.fail("connection",
+                    as_field(connection.error().message) + encrypted_key_hint(connection.error()));
         context.logger.warning("store check: " + connection.error().message);
         return report(*result.first_failure);
     }

@@ -32,6 +32,8 @@ ARGS = None
 # Generous: a failure must come from the connection, never from a prompt
 # waiting for this long.
 COMMAND_SECONDS = 60
+# OpenSSL's prompt is "Enter PEM pass phrase:"; any prompt for one counts.
+PASSPHRASE_PROMPT = r"(?i)pass ?phrase\s*:"
 
 
 def certificate_url(server, cert_file, key_file):
@@ -169,21 +171,22 @@ class ClientCertificate(unittest.TestCase):
         code = totp_now(secret, 1)
         check = pexpect.spawn(locked.otpgate, ["--config", locked.config, "store", "check"],
                               env=command_env(), timeout=COMMAND_SECONDS, encoding="utf-8")
-        seen = check.expect(["(?i)pass ?phrase", pexpect.EOF])
+        seen = check.expect([PASSPHRASE_PROMPT, pexpect.EOF])
         output = check.before
         check.close(force=True)
         self.assertEqual(seen, 1, "asked for a passphrase: " + output)
         self.assertEqual(check.exitstatus, 6, output)
         self.assertIn("private key", output)
+        self.assertIn("the key is encrypted: otpgate never asks for a passphrase", output)
 
         login = pexpect.spawn("pamtester", ["-v", "login", user, "authenticate"],
                               env=locked.login_env(), timeout=COMMAND_SECONDS,
                               encoding="utf-8")
-        seen = login.expect(["(?i)pass ?phrase", "Verification code:", pexpect.EOF])
+        seen = login.expect([PASSPHRASE_PROMPT, "Verification code:", pexpect.EOF])
         transcript = login.before
         if seen == 1:
             login.sendline(code)
-            seen = 1 + login.expect(["(?i)pass ?phrase", pexpect.EOF])
+            seen = 1 + login.expect([PASSPHRASE_PROMPT, pexpect.EOF])
             transcript += login.before
         login.close(force=True)
         self.assertNotIn(seen, (0, 1), "asked for a passphrase: " + transcript)
