@@ -157,13 +157,15 @@ void write_store_hosts(const World& world, const std::vector<StoreDeployment>& d
                        const fs::path& secrets, const std::string& module, unsigned hosts,
                        unsigned frozen_timeout_ms) {
     for (const auto& deployment : deployments) {
+        const fs::path own_secrets =
+            deployment.secrets.empty() ? secrets : fs::path(deployment.secrets);
         for (unsigned host = 0; host < hosts; ++host) {
             const std::string name = store_service(deployment, host);
-            write_host(world, name, deployment.url, secrets, "");
+            write_host(world, name, deployment.url, own_secrets, "");
             write_service(world, name, module, name);
         }
         const std::string frozen = frozen_store_service(deployment);
-        write_host(world, frozen, deployment.url, secrets,
+        write_host(world, frozen, deployment.url, own_secrets,
                    "store_timeout_ms = " + std::to_string(frozen_timeout_ms) + "\n");
         write_service(world, frozen, module, frozen);
     }

@@ -1,8 +1,9 @@
 // The shared store (store = postgresql) in the benchmark's world: simulated
 // hosts of one fleet, each a config of its own (host_name, state_dir) and a
 // PAM service in the world's pam.d, all pointing at one database, reached
-// one of two ways (a deployment): a direct TLS connection per login, or a
-// local pgbouncer on a Unix socket (conf/pgbouncer-otpgate.ini). The
+// one of three ways (a deployment): a direct TLS connection per login with
+// SCRAM or with a client certificate (pg_hba `cert`), or a local pgbouncer
+// on a Unix socket (conf/pgbouncer-otpgate.ini). The
 // servers are started by shared_store_bench.py; this side only logs in.
 #pragma once
 
@@ -17,9 +18,10 @@
 namespace otpgate::bench {
 
 struct StoreDeployment {
-    std::string label;  // "TLS", "pgbouncer"
-    std::string key;    // in service and file names
-    std::string url;    // store_url
+    std::string label;    // "TLS", "TLS + cert", "pgbouncer"
+    std::string key;      // in service and file names
+    std::string url;      // store_url
+    std::string secrets;  // its own credentials file; empty: the shared one
 };
 
 // Service of host `host` (0-based) of a deployment; host 0 is the one the
@@ -29,7 +31,8 @@ std::string store_service(const StoreDeployment& deployment, unsigned host);
 std::string frozen_store_service(const StoreDeployment& deployment);
 
 // Writes `hosts` host configs and services per deployment, and the frozen
-// one; `secrets` is the credentials file (store_password, store_key).
+// one; `secrets` is the credentials file (store_password, store_key) of
+// the deployments that name none of their own.
 void write_store_hosts(const World& world, const std::vector<StoreDeployment>& deployments,
                        const std::filesystem::path& secrets, const std::string& module,
                        unsigned hosts, unsigned frozen_timeout_ms);

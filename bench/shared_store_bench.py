@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The shared-store rows of the benchmark (bench/README.md): starts a
 throwaway PostgreSQL 15 (tests/servers/postgres_server.py: 127.0.0.1, TLS,
-SCRAM) and a pgbouncer in front of it as conf/pgbouncer-otpgate.ini deploys
+SCRAM for otpgate_login, a client certificate for otpgate_cert, a member of
+otpgate_login) and a pgbouncer in front of it as conf/pgbouncer-otpgate.ini deploys
 it (tests/servers/pgbouncer_server.py: a Unix socket, peer for root), runs
 `otpgate store init`, then otpgate_bench_store, which logs in through real
 libpam and prints the figures; stops both servers whatever happens.
@@ -12,6 +13,8 @@ libpam and prints the figures; stops both servers whatever happens.
 Without PostgreSQL 15 it prints why and skips (exit 0); without pgbouncer
 only the direct TLS rows are measured. Needs root."""
 import argparse
+import ctypes
+import math
 import os
 import re
 import shlex
@@ -19,6 +22,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVERS = os.path.join(HERE, "..", "tests", "servers")
@@ -53,17 +58,55 @@ def init_store(otpgate, server, folder, secrets):
         raise RuntimeError("otpgate store init failed: " + done.stdout + done.stderr)
 
 
+def bare_connection_ms(conninfo, count=200):
+    """p50 and p99 (nearest rank) of `count` connect + SELECT 1 + finish by
+    libpq alone, each timed on its own (pgbench -C reports only the mean);
+    None when a connection fails."""
+    libpq = ctypes.CDLL("libpq.so.5")
+    libpq.PQconnectdb.restype = ctypes.c_void_p
+    libpq.PQconnectdb.argtypes = [ctypes.c_char_p]
+    libpq.PQstatus.argtypes = [ctypes.c_void_p]
+    libpq.PQexec.restype = ctypes.c_void_p
+    libpq.PQexec.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    libpq.PQresultStatus.argtypes = [ctypes.c_void_p]
+    libpq.PQclear.argtypes = [ctypes.c_void_p]
+    libpq.PQfinish.argtypes = [ctypes.c_void_p]
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        connection = libpq.PQconnectdb(conninfo.encode())
+        ok = libpq.PQstatus(connection) == 0  # CONNECTION_OK
+        if ok:
+            result = libpq.PQexec(connection, b"SELECT 1")
+            ok = libpq.PQresultStatus(result) == 2  # PGRES_TUPLES_OK
+            libpq.PQclear(result)
+        libpq.PQfinish(connection)
+        if not ok:
+            return None
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+
+    def rank(fraction):
+        return times[max(1, math.ceil(fraction * count)) - 1]
+    return rank(0.50), rank(0.99)
+
+
 def print_connection_control(server, bouncer, folder):
     """What a bare libpq client pays at this moment for a new connection and
-    one query (Debian's pgbench -C, 200 in a row), beside the login rows:
-    the floor of a login that connects, on this machine as loaded now."""
+    one query (Debian's pgbench -C, 200 in a row; then libpq alone, 200
+    timed one by one), beside the login rows: the floor of a login that
+    connects, on this machine as loaded now."""
     script = os.path.join(folder, "select1.sql")
     with open(script, "w", encoding="ascii") as f:
         f.write("SELECT 1;\n")
     os.chmod(script, 0o644)
     direct = ("host=127.0.0.1 port=%d dbname=%s user=%s sslmode=verify-full sslrootcert=%s"
               % (server.port, pg.DATABASE, pg.LOGIN, server.ca_file))
-    deployments = [("TLS + SCRAM", direct)]
+    certificate = ("host=127.0.0.1 port=%d dbname=%s user=%s sslmode=verify-full "
+                   "sslrootcert=%s sslcert=%s sslkey=%s"
+                   % (server.port, pg.DATABASE, pg.CERT_LOGIN, server.ca_file,
+                      server.client_cert_file, server.client_key_file))
+    deployments = [("TLS + SCRAM", direct), ("TLS + cert", certificate)]
     if bouncer:
         deployments.append(("pgbouncer", bouncer.conninfo()))
     for name, conninfo in deployments:
@@ -78,6 +121,18 @@ def print_connection_control(server, bouncer, folder):
         print("  (control: pgbench -C, connect + SELECT 1, %s) %s each, of which the connection %s"
               % (name, figures.get("latency average", "?"),
                  figures.get("average connection time", "?")))
+        # In this process: no password file, no client certificate of root's.
+        bare = bare_connection_ms(conninfo + " passfile=/nonexistent password=%s%s" % (
+            server.passwords[pg.LOGIN],
+            "" if "sslcert=" in conninfo else " sslcert=/nonexistent sslkey=/nonexistent"))
+        print("  (control: libpq alone, connect + SELECT 1, %s) p50 / p99 of 200: %s"
+              % (name, "%.2f / %.2f ms" % bare if bare else "FAILED to connect"))
+
+
+def cert_store_url(server):
+    """store_url for otpgate_cert with the test PKI's client certificate."""
+    return "%s&%s" % (store_url(server, role=pg.CERT_LOGIN), urllib.parse.urlencode(
+        {"sslcert": server.client_cert_file, "sslkey": server.client_key_file}))
 
 
 def server_command(action, server):
@@ -103,17 +158,24 @@ def run(args, harness_options):
             bouncer = None
         version = subprocess.run([os.path.join(pg.BIN, "postgres"), "--version"],
                                  capture_output=True, text=True, timeout=30).stdout.strip()
-        print("\n=== shared store: store = postgresql, %s on 127.0.0.1 (TLS 1.2+, SCRAM)%s ==="
+        print("\n=== shared store: store = postgresql, %s on 127.0.0.1 (TLS 1.2+, SCRAM or a "
+              "client certificate)%s ==="
               % (version, ", and pgbouncer on a Unix socket" if bouncer else ""))
         os.chmod(folder, 0o700)
         secrets = os.path.join(folder, "otpgate.secrets")
         write_private(secrets, "store_password = %s\nstore_key = %s\n"
                       % (server.passwords[pg.LOGIN], os.urandom(32).hex()))
+        # The certificate hosts' credentials: store_key only, no password.
+        cert_secrets = os.path.join(folder, "otpgate-cert.secrets")
+        with open(secrets, encoding="utf-8") as f:
+            write_private(cert_secrets, "".join(line for line in f
+                                                if line.startswith("store_key")))
         init_store(args.otpgate, server, folder, secrets)
         print_connection_control(server, bouncer, folder)
         argv = [args.harness, "--module", args.module, "--enroll-tool", args.enroll_tool,
                 "--otpgate", args.otpgate, "--secrets", secrets,
                 "--tls-url", store_url(server),
+                "--cert-url", cert_store_url(server), "--cert-secrets", cert_secrets,
                 "--freeze", server_command("freeze", server),
                 "--thaw", server_command("thaw", server)]
         if bouncer:

@@ -1,6 +1,8 @@
 // otpgate store check: whether this host can use the shared store, one
 // line per fact: libpq, the connection (hosts tried, the one that
-// answered), TLS, the server, the schema version, the login role's rights,
+// answered), TLS (and the client certificate store_url names, if any),
+// the server, the schema version, the login role's rights (its own or held
+// as a member of another role, as PostgreSQL's privilege checks count them),
 // store_key, and the round-trip time of a statement. Exit 0 when logins
 // can work; otherwise the first reason on stderr, and exit 6 (5 for a
 // configuration error).
@@ -45,6 +47,33 @@ std::string server_version_text(int version) {
 bool is_true(const core::Result<core::PgResult>& result) {
     return result && result->rows() == 1 &&
            result->value(0, 0) == std::optional<std::string_view>("t");
+}
+
+// "; role R, a member of A, B" when the login role holds rights through
+// other roles (a certificate role that is a member of otpgate_login, say):
+// the checks above count inherited rights, so that is what they found.
+std::string memberships(core::PgConnection& connection, core::Deadline deadline) {
+    auto roles = connection.exec(
+        "SELECT current_user, string_agg(g.rolname, ', ' ORDER BY g.rolname) "
+        "FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
+        "JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = current_user AND r.rolinherit",
+        {}, deadline);
+    if (!roles || roles->rows() != 1 || !roles->value(0, 0) || !roles->value(0, 1)) {
+        return "";
+    }
+    return "; role " + as_field(std::string(*roles->value(0, 0))) + ", a member of " +
+           as_field(std::string(*roles->value(0, 1)));
+}
+
+// libpq's word for a key it could not decrypt with the (never given)
+// passphrase says nothing of what to do.
+std::string encrypted_key_hint(const core::Error& error) {
+    if (error.message.find("could not load private key file") == std::string::npos ||
+        error.message.find("bad decrypt") == std::string::npos) {
+        return "";
+    }
+    return " (the key is encrypted: otpgate never asks for a passphrase; give sslkey an "
+           "unencrypted key, root's, mode 0600)";
 }
 
 // What logins need, and what the login role must not have.
@@ -110,7 +139,8 @@ void check_rights(CheckReport& report, core::PgConnection& connection, core::Dea
     } else {
         report.ok("rights",
                   "what logins need, and no more (no CREATE, no owner, audit log "
-                  "append-only)");
+                  "append-only)" +
+                      memberships(connection, deadline));
     }
 }
 
@@ -215,7 +245,8 @@ ExitCode check_store(const CommandContext& context) {
     const core::Deadline deadline = start + command_timeout(context.config);
     auto connection = core::PgConnection::open(library, *settings, deadline);
     if (!connection) {
-        result.fail("connection", as_field(connection.error().message));
+        result.fail("connection",
+                    as_field(connection.error().message) + encrypted_key_hint(connection.error()));
         context.logger.warning("store check: " + connection.error().message);
         return report(*result.first_failure);
     }
@@ -227,6 +258,10 @@ ExitCode check_store(const CommandContext& context) {
     result.ok("connection", "host " + as_field(hosts) + " tried; " + as_field(facts.host) +
                                 " port " + as_field(facts.port) + " answered (connected in " +
                                 took + ", TLS and authentication included)");
+    std::string client_certificate;
+    if (auto cert = url_value(library, context.config.database.url, "sslcert")) {
+        client_certificate = "; client certificate " + as_field(*cert) + " (store_url)";
+    }
     if (!facts.tls) {
         result.warn("TLS", "not in use: passwords and rows cross the network in clear");
     } else if (settings->weak_tls()) {
@@ -234,7 +269,7 @@ ExitCode check_store(const CommandContext& context) {
                                ", but " + as_field(*settings->weak_tls()));
     } else {
         result.ok("TLS", as_field(facts.tls_protocol) + " " + as_field(facts.tls_cipher) +
-                             ", server certificate and name verified");
+                             ", server certificate and name verified" + client_certificate);
     }
     result.ok("server", "PostgreSQL " + server_version_text(facts.server_version));
 

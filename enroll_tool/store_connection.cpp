@@ -81,19 +81,24 @@ std::variant<std::string, Failure> url_as_role(const core::LibpqLibrary& libpq,
     return text;
 }
 
-std::optional<std::string> url_user(const core::LibpqLibrary& libpq, const std::string& url) {
+std::optional<std::string> url_value(const core::LibpqLibrary& libpq, const std::string& url,
+                                     std::string_view keyword) {
     auto parsed = parse_url(libpq, url);
     if (std::holds_alternative<Failure>(parsed)) {
         return std::nullopt;
     }
     for (const PQconninfoOption* option = std::get<ParsedOptions>(parsed).get();
          option->keyword != nullptr; ++option) {
-        if (std::string_view(option->keyword) == "user" && option->val != nullptr &&
+        if (std::string_view(option->keyword) == keyword && option->val != nullptr &&
             option->val[0] != '\0') {
             return std::string(option->val);
         }
     }
     return std::nullopt;
+}
+
+std::optional<std::string> url_user(const core::LibpqLibrary& libpq, const std::string& url) {
+    return url_value(libpq, url, "user");
 }
 
 std::variant<core::Credentials, Failure> store_credentials(const core::Config& config) {

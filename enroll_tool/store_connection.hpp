@@ -30,6 +30,10 @@ std::variant<const core::LibpqLibrary*, Failure> libpq_for(const core::Config& c
 std::variant<std::string, Failure> url_as_role(const core::LibpqLibrary& libpq,
                                                const std::string& url, const std::string& role);
 
+// The value a connection string gives `keyword`; nullopt when none.
+std::optional<std::string> url_value(const core::LibpqLibrary& libpq, const std::string& url,
+                                     std::string_view keyword);
+
 // The user a connection string names; nullopt when it names none.
 std::optional<std::string> url_user(const core::LibpqLibrary& libpq, const std::string& url);
 

@@ -12,7 +12,13 @@ postgresql-common) in a private folder: data, its Unix socket, a test PKI
 port; TCP clients must use TLS and SCRAM (`hostssl ... scram-sha-256`), and
 only the superuser may come in, by peer, on the socket in that folder (the
 fixture's own setup). It makes an owner role, which owns a database and a
-schema, and a login role with USAGE on that schema only. start_standby()
+schema, and a login role with USAGE on that schema only. A third role,
+otpgate_cert, is a member of the login role (so it holds what `otpgate
+store init` grants that role) and comes in only with a client certificate
+(`hostssl ... cert`) whose CN is its name, signed by the test CA that the
+server trusts for clients (ssl_ca_file); client_cert_file/client_key_file
+are such a certificate and key, rogue_client_* the same name from a CA the
+server does not trust. start_standby()
 adds a synchronous streaming standby (postgres_standby.py). Every wait has a
 deadline; stop() ends the server (fast shutdown, then SIGKILL) and removes
 the folder. Needs root.
@@ -36,6 +42,7 @@ DATABASE = "otpgate"
 SCHEMA = "otpgate"
 OWNER = "otpgate_owner"
 LOGIN = "otpgate_login"
+CERT_LOGIN = "otpgate_cert"  # make_test_pki.py's client certificates name it
 START_SECONDS = 30
 STOP_SECONDS = 10
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -101,6 +108,23 @@ class PostgresServer:
     def ca_file(self):
         return os.path.join(self.pki_dir, "ca.pem")
 
+    # The client certificates and their keys (root's, 0600).
+    @property
+    def client_cert_file(self):
+        return os.path.join(self.pki_dir, "client.pem")
+
+    @property
+    def client_key_file(self):
+        return os.path.join(self.pki_dir, "client.key")
+
+    @property
+    def rogue_client_cert_file(self):
+        return os.path.join(self.pki_dir, "rogue-client.pem")
+
+    @property
+    def rogue_client_key_file(self):
+        return os.path.join(self.pki_dir, "rogue-client.key")
+
     @property
     def log_file(self):
         return os.path.join(self.root, "server.log")
@@ -154,8 +178,10 @@ class PostgresServer:
         subprocess.run([sys.executable, os.path.join(HERE, "make_test_pki.py"), self.pki_dir],
                        check=True, timeout=30, capture_output=True)
         os.mkdir(self.socket_dir, 0o700)
+        # The client's files stay root's: the tests' clients run as root.
         for path in (self.root, self.socket_dir, self.pki_dir,
-                     *(os.path.join(self.pki_dir, n) for n in os.listdir(self.pki_dir))):
+                     *(os.path.join(self.pki_dir, n) for n in os.listdir(self.pki_dir)
+                       if not n.startswith(("client.", "rogue-client.")))):
             os.chown(path, user.pw_uid, user.pw_gid)
         os.chmod(os.path.join(self.pki_dir, "server.key"), 0o600)
 
@@ -172,14 +198,16 @@ class PostgresServer:
                     "ssl = on\n"
                     "ssl_cert_file = '%s'\n"
                     "ssl_key_file = '%s'\n"
+                    "ssl_ca_file = '%s'\n"  # trusted for client certificates
                     "ssl_min_protocol_version = 'TLSv1.2'\n"
                     "fsync = off\n"  # a throwaway server: durability is not under test
                     % (self.port, self.socket_dir, os.path.join(self.pki_dir, "server.pem"),
-                       os.path.join(self.pki_dir, "server.key")))
+                       os.path.join(self.pki_dir, "server.key"), self.ca_file))
         with open(os.path.join(self.data_dir, "pg_hba.conf"), "w", encoding="ascii") as f:
             f.write("# TYPE  DATABASE USER     ADDRESS       METHOD\n"
                     "local   all      postgres               peer\n"
-                    "hostssl all      all      127.0.0.1/32  scram-sha-256\n")
+                    "hostssl all      %s 127.0.0.1/32  cert\n"
+                    "hostssl all      all      127.0.0.1/32  scram-sha-256\n" % CERT_LOGIN)
 
         self._as_server_user([os.path.join(BIN, "pg_ctl"), "-D", self.data_dir,
                               "-l", self.log_file, "-w", "-t", str(START_SECONDS), "start"],
@@ -195,8 +223,10 @@ class PostgresServer:
             "CREATE DATABASE %s OWNER %s;\n"
             "REVOKE ALL ON DATABASE %s FROM PUBLIC;\n"
             "GRANT CONNECT ON DATABASE %s TO %s;\n"
+            "CREATE ROLE %s LOGIN IN ROLE %s;\n"  # no password: a certificate or nothing
+            "GRANT CONNECT ON DATABASE %s TO %s;\n"
             % (OWNER, self.passwords[OWNER], LOGIN, self.passwords[LOGIN], DATABASE, OWNER,
-               DATABASE, DATABASE, LOGIN))
+               DATABASE, DATABASE, LOGIN, CERT_LOGIN, LOGIN, DATABASE, CERT_LOGIN))
         self.admin_psql(
             "REVOKE ALL ON SCHEMA public FROM PUBLIC;\n"
             "CREATE SCHEMA %s AUTHORIZATION %s;\n"
@@ -235,6 +265,15 @@ class PostgresServer:
         return "postgresql://%s:%s@%s:%d/%s?%s" % (
             urllib.parse.quote(role, safe=""), urllib.parse.quote(password, safe=""),
             host, self.port, database, query)
+
+    def cert_uri(self, cert_file=None, key_file=None, role=CERT_LOGIN):
+        """A libpq URI for `role` with a client certificate (the test CA's by default)."""
+        query = urllib.parse.urlencode({"sslmode": "verify-full", "sslrootcert": self.ca_file,
+                                        "sslcert": cert_file or self.client_cert_file,
+                                        "sslkey": key_file or self.client_key_file,
+                                        "connect_timeout": "5"})
+        return "postgresql://%s@127.0.0.1:%d/%s?%s" % (
+            urllib.parse.quote(role, safe=""), self.port, DATABASE, query)
 
     def psql(self, uri, sql, timeout=15):
         """Runs `sql` with psql over `uri`; returns the CompletedProcess (not checked)."""

@@ -107,9 +107,10 @@ class PostgresStandby(pg.PostgresServer):
                     "unix_socket_directories = '%s'\n"
                     "ssl_cert_file = '%s'\n"
                     "ssl_key_file = '%s'\n"
+                    "ssl_ca_file = '%s'\n"
                     "hot_standby = on\n"
                     % (self.port, self.socket_dir, os.path.join(self.pki_dir, "server.pem"),
-                       os.path.join(self.pki_dir, "server.key")))
+                       os.path.join(self.pki_dir, "server.key"), self.ca_file))
         # pg_basebackup -R wrote a primary_conninfo already; this one, later in
         # the same file, wins and carries the password and application_name.
         # Once promoted, this server waits for no standby of its own.

@@ -1,8 +1,9 @@
 """The throwaway PostgreSQL server the store tests stand on (tests/servers/postgres_server.py).
 
 Through Debian's psql, against a real server: the login role connects only
-with TLS, verified against the test CA, and with its SCRAM password; no
-other address listens; the login role may use the owner's schema but not
+with TLS, verified against the test CA, and with its SCRAM password; the
+certificate role only with a client certificate of the test CA, holding the
+login role's rights as its member; no other address listens; the login role may use the owner's schema but not
 create in it; a frozen server answers nobody until thawed; and once
 stopped, no server process, listener or folder is left.
 
@@ -71,6 +72,23 @@ class PostgresServerTest(unittest.TestCase):
         self.assertNotEqual(result.returncode, 0, result.stdout)
         self.assertEqual(result.stdout, "")
         return result.stderr
+
+    def test_the_certificate_role_needs_a_client_certificate_of_the_test_ca(self):
+        self.assertEqual(os.stat(self.server.client_key_file).st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(self.server.client_key_file).st_uid, 0)
+        self.assertEqual(self.run_ok(self.server.cert_uri(), "SELECT current_user"),
+                         pg.CERT_LOGIN)
+        self.assertEqual(self.run_ok(self.server.cert_uri(),
+                                     "SELECT pg_has_role('%s', 'USAGE')" % pg.LOGIN), "t")
+        self.assertIn("unknown ca", self.refused(self.server.cert_uri(
+            self.server.rogue_client_cert_file, self.server.rogue_client_key_file)))
+        # A password cannot stand in for the certificate (it has none anyway).
+        without = self.server.uri(pg.LOGIN).replace(
+            "//%s:" % pg.LOGIN, "//%s:" % pg.CERT_LOGIN, 1)
+        self.assertIn("requires a valid client certificate", self.refused(without))
+        # The login role's own certificate-less SCRAM login is unchanged.
+        self.assertEqual(self.run_ok(self.server.uri(pg.LOGIN), "SELECT current_user"),
+                         pg.LOGIN)
 
     def test_login_role_connects_with_verified_tls_to_this_server(self):
         uri = self.server.uri(pg.LOGIN)

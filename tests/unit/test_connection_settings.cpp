@@ -314,6 +314,59 @@ TEST(ConnectionSettings, APasswordInStoreUrlIsRefused) {
     }
 }
 
+TEST(ConnectionSettings, AClientCertificateInStoreUrlIsUsedWhateverTheEnvironment) {
+    // pg_hba's `cert` method: store_url names the certificate and its key;
+    // PGSSLCERT, PGSSLKEY and ~/.postgresql/ name none.
+    const std::string url =
+        "host=127.0.0.1 port=1 user=otpgate_cert sslcert=/etc/otpgate/store-client.crt "
+        "sslkey=/etc/otpgate/store-client.key";
+    otpgate::test::TempDir folder;
+    ScopedEnvironment environment;
+    set_hostile_environment(environment, folder);
+    const auto settings = settings_for(url);
+    ASSERT_TRUE(settings.ok()) << settings.error().message;
+    EXPECT_EQ(settings.value().value_of("sslcert"), "/etc/otpgate/store-client.crt");
+    EXPECT_EQ(settings.value().value_of("sslkey"), "/etc/otpgate/store-client.key");
+    const auto effective = effective_parameters(settings.value());
+    ASSERT_EQ(effective.count("(failed)"), 0U) << effective.at("(failed)");
+    EXPECT_EQ(effective.at("sslcert"), "/etc/otpgate/store-client.crt");
+    EXPECT_EQ(effective.at("sslkey"), "/etc/otpgate/store-client.key");
+
+    const auto none = settings_for("host=127.0.0.1 port=1");
+    ASSERT_TRUE(none.ok()) << none.error().message;
+    const auto without = effective_parameters(none.value());
+    ASSERT_EQ(without.count("(failed)"), 0U) << without.at("(failed)");
+    EXPECT_EQ(without.at("sslcert"), "/dev/null/otpgate-none");
+    EXPECT_EQ(without.at("sslkey"), "/dev/null/otpgate-none");
+}
+
+TEST(ConnectionSettings, AnSslpasswordInStoreUrlIsRefused) {
+    for (const std::string url :
+         {"host=db sslkey=/etc/k sslpassword=hunter2",
+          "postgresql://db/otpgate?sslkey=%2Fetc%2Fk&sslpassword=hunter2"}) {
+        const auto settings = settings_for(url);
+        ASSERT_FALSE(settings.ok()) << url;
+        EXPECT_EQ(settings.error().kind, ErrorKind::invalid_input);
+        EXPECT_TRUE(contains(settings.error().message, "must not contain sslpassword"))
+            << settings.error().message;
+        EXPECT_TRUE(contains(settings.error().message, "unencrypted key")) << url;
+        EXPECT_FALSE(contains(settings.error().message, "hunter2"));
+    }
+}
+
+TEST(ConnectionSettings, AKeyPassphraseIsNeverAskedFor) {
+    // libpq 15 lets OpenSSL prompt on the terminal for an encrypted key's
+    // passphrase unless sslpassword has a value: it always has one here.
+    const auto settings = settings_for("host=127.0.0.1 port=1 sslkey=/etc/otpgate/store.key");
+    ASSERT_TRUE(settings.ok()) << settings.error().message;
+    EXPECT_FALSE(settings.value().value_of("sslpassword").value_or("").empty());
+    const auto effective = effective_parameters(settings.value());
+    ASSERT_EQ(effective.count("(failed)"), 0U) << effective.at("(failed)");
+    ASSERT_EQ(effective.count("sslpassword"), 1U);
+    EXPECT_NE(effective.at("sslpassword"), "");
+    EXPECT_NE(effective.at("sslpassword"), "(null)");
+}
+
 TEST(ConnectionSettings, AServiceOrNoHostIsRefused) {
     for (const std::string url : {"dbname=otpgate", "postgresql:///otpgate", ""}) {
         const auto settings = settings_for(url);

@@ -17,6 +17,12 @@ namespace {
 // "no file" without libpq looking at the caller's home directory.
 constexpr const char* no_file = "/dev/null/otpgate-none";
 
+// libpq 15 hands OpenSSL its own passphrase callback only when sslpassword
+// is not empty; otherwise OpenSSL's default one reads a passphrase from the
+// terminal (/dev/tty), which would stop a login or `otpgate store check`
+// at a prompt. With this value an encrypted key fails to load at once.
+constexpr const char* no_key_passphrase = "otpgate-keys-have-no-passphrase";
+
 // Every libpq 15 keyword with an environment variable (or a file in the
 // caller's home directory), and what stands in for it when store_url
 // gives nothing:
@@ -40,7 +46,12 @@ constexpr const char* no_file = "/dev/null/otpgate-none";
 //                                  blocking connects; our deadline rules
 //   sslmode (PGSSLMODE, PGREQUIRESSL)   verify-full
 //   sslrootcert (PGSSLROOTCERT, ~/.postgresql/root.crt)  system_ca_bundle
-//   sslcert, sslkey (PGSSLCERT, PGSSLKEY, ~/.postgresql/)  no_file
+//   sslcert, sslkey (PGSSLCERT, PGSSLKEY, ~/.postgresql/)  no_file; store_url
+//       names a client certificate and its key for pg_hba's `cert` method
+//   sslpassword (no variable)      refused in store_url (otpgate.conf is
+//       world-readable: a key for the store is unencrypted and root's
+//       0600); no_key_passphrase, so that an encrypted key fails
+//       instead of prompting (see below)
 //   sslcrl, sslcrldir (PGSSLCRL, PGSSLCRLDIR, ~/.postgresql/root.crl) no_file;
 //       see crl_defaults()
 //   sslsni (PGSSLSNI) 1; sslcompression (PGSSLCOMPRESSION) 0
@@ -70,6 +81,7 @@ constexpr Default fixed_defaults[] = {
     {"sslrootcert", system_ca_bundle},
     {"sslcert", no_file},
     {"sslkey", no_file},
+    {"sslpassword", no_key_passphrase},
     {"sslsni", "1"},
     {"sslcompression", "0"},
     {"ssl_min_protocol_version", "TLSv1.2"},
@@ -197,6 +209,13 @@ Result<ConnectionSettings> ConnectionSettings::make(const LibpqLibrary& libpq,
         return make_error(ErrorKind::invalid_input,
                           "store_url must not contain a password: put store_password in "
                           "otpgate.secrets");
+    }
+    if (given.count("sslpassword") != 0) {
+        OPENSSL_cleanse(given["sslpassword"].data(), given["sslpassword"].size());
+        return make_error(ErrorKind::invalid_input,
+                          "store_url must not contain sslpassword: otpgate.conf is readable by "
+                          "every user; give sslkey an unencrypted key readable only by root "
+                          "(0600)");
     }
     if (given.count("service") != 0) {
         return make_error(ErrorKind::invalid_input,

@@ -15,7 +15,10 @@
 //   connection logs a warning;
 // - sslrootcert the system's CA bundle (/etc/ssl/certs/ca-certificates.crt)
 //   unless store_url names one; gssencmode disable; no password file, no
-//   service file; connect_timeout left to our own deadline.
+//   service file; connect_timeout left to our own deadline;
+// - a client certificate (sslcert, sslkey; pg_hba method `cert`) only when
+//   store_url names one, its key unencrypted: sslpassword is refused in
+//   store_url, and libpq never prompts for a passphrase.
 // Three variables are not connection parameters and still reach the server:
 // libpq sends PGTZ, PGDATESTYLE and PGGEQO as session settings, after (so
 // over) `options`. Statements must therefore not depend on the session's
@@ -51,7 +54,8 @@ class ConnectionSettings {
 public:
     // invalid_input when store_url does not parse ("store_url: missing
     // \"=\" after ..." as libpq says it), names no host, or sets a password
-    // (passwords belong in otpgate.secrets, never in the config).
+    // (passwords belong in otpgate.secrets, never in the config) or an
+    // sslpassword (a key for the store is unencrypted and root's).
     static Result<ConnectionSettings> make(const LibpqLibrary& libpq,
                                            const StoreConnectionOptions& options);
 
