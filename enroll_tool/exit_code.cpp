@@ -41,7 +41,8 @@ Failure storage_failure(const core::Error& error, std::string_view what) {
         case ErrorKind::not_found:
         case ErrorKind::corrupt:
         case ErrorKind::io:
-        case ErrorKind::unavailable: break;
+        case ErrorKind::unavailable:
+        case ErrorKind::conflict: break;
     }
     return {ExitCode::storage, std::string(what) + ": " + error.message};
 }

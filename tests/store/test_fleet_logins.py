@@ -17,7 +17,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "servers"))
 sys.path.insert(0, HERE)
 
-from fleet import run_store_tests, USERS, FleetHost, totp_now, wait_for_fresh_step  # noqa: E402
+from fleet import (run_store_tests, seconds_left_in_step, totp_now, wait_for_fresh_step,  # noqa: E402
+                   FleetHost, USERS)
 from pgbouncer_server import PgbouncerServer  # noqa: E402
 from postgres_server import PostgresServer  # noqa: E402
 from store_host import store_url  # noqa: E402
@@ -103,6 +104,54 @@ class Fleet(unittest.TestCase):
         for host in self.hosts:
             status, output = host.login(user, code)
             self.assertNotEqual(status, 0, host.name + ": " + output)
+
+    def test_a_row_changed_on_another_host_during_the_prompt_is_checked_again(self):
+        # The code is checked against the row read with the enrollment, and
+        # recorded only if that row is unchanged; here host D changes it
+        # while host A waits at the prompt, so A checks once more, locked.
+        a, d = self.hosts[0], self.hosts[3]
+        user = USERS[9]
+        secret = a.enroll_totp(user)
+        time.sleep(seconds_left_in_step() + 0.2)  # past the step the enrollment spent
+
+        def failures():
+            return int(self.owner_sql("SELECT cardinality(recent_failures) FROM "
+                                      "otpgate.user_states WHERE user_name = '%s'" % user))
+
+        waiting = a.start_login(user)
+        a.wait_for_prompt(waiting)
+        status, output = d.login(user, totp_now(secret))
+        self.assertEqual(status, 0, "D's login while A waits: " + output)
+        output, _ = waiting.communicate((totp_now(secret, 1) + "\n").encode(), timeout=60)
+        self.assertEqual(waiting.returncode, 0, "A's newer code, after D's login: " +
+                         output.decode(errors="replace"))
+        self.assertEqual(self.owner_sql("SELECT last_totp_step FROM otpgate.user_states "
+                                        "WHERE user_name = '%s'" % user),
+                         str(int(time.time()) // 30 + 1))
+        # A's audit row is of the transaction that spent its code (the same now()).
+        self.assertEqual(self.owner_sql(
+            "SELECT a.at = s.updated_at FROM otpgate.audit_log a JOIN otpgate.user_states s "
+            "USING (user_name) WHERE user_name = '%s' AND a.event = 'login' "
+            "ORDER BY a.id DESC LIMIT 1" % user), "t")
+        status, output = a.login(user, totp_now(secret))
+        self.assertNotEqual(status, 0, "D's code, spent, on A: " + output)
+
+        # A wrong code typed meanwhile is counted all the same.
+        before = failures()
+        waiting = a.start_login(user)
+        a.wait_for_prompt(waiting)
+        status, output = d.login(user, "000000")
+        self.assertNotEqual(status, 0, output)
+        output, _ = waiting.communicate(b"111111\n", timeout=60)
+        self.assertNotEqual(waiting.returncode, 0, output.decode(errors="replace"))
+        self.assertEqual(failures(), before + 2, "both wrong codes are counted")
+
+        # One audit row per login: a success's row commits with the code it
+        # spends, never for the attempt that found the row changed.
+        rows = self.owner_sql("SELECT host_name || ' ' || outcome FROM otpgate.audit_log "
+                              "WHERE user_name = '%s' AND event = 'login' ORDER BY id" % user)
+        self.assertEqual(rows.splitlines(), ["host-d success", "host-a success", "host-a denied",
+                                             "host-d denied", "host-a denied"])
 
     def test_forty_racers_on_four_hosts_one_code_exactly_one_success(self):
         user = USERS[2]

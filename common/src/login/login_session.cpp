@@ -230,11 +230,16 @@ LoginOutcome decide_login(const std::string& user_name, const Config& config,
 
 LoginOutcome run_login(const std::string& user_name, const Config& config, LoginServices& services,
                        const LoginContext& context) {
+    const bool audited = validate_user_name(user_name).ok();
+    if (audited) {
+        services.storage.expect_login(
+            AuditEvent{context.service, user_name, context.remote_host, "login", ""});
+    }
     const LoginOutcome outcome = decide_login(user_name, config, services, context);
     // The shared store's audit log (files keep none): every login of a
     // valid name, whatever became of it. A failure to record is logged and
     // changes nothing.
-    if (validate_user_name(user_name)) {
+    if (audited) {
         const AuditEvent event{context.service, user_name, context.remote_host, "login",
                                std::string(to_string(outcome))};
         if (auto recorded = services.storage.record_event(event); !recorded) {

@@ -65,7 +65,7 @@ bool AttemptRecorder::refuse_if_locked(const UserState& state, std::int64_t now)
     return true;
 }
 
-void AttemptRecorder::record_failure_and_commit(UserTransaction& transaction, std::int64_t now) {
+bool AttemptRecorder::record_failure_and_commit(UserTransaction& transaction, std::int64_t now) {
     const LockoutPolicy& policy = m_config.policy.lockout;
     const bool lock_started = record_failure(transaction.state(), policy, now);
     // A crash may forget a wrong code (a fresh attempt after a restart),
@@ -73,9 +73,12 @@ void AttemptRecorder::record_failure_and_commit(UserTransaction& transaction, st
     if (auto saved =
             transaction.commit(lock_started ? Durability::durable : Durability::loss_harmless);
         !saved) {
+        if (saved.error().kind == ErrorKind::conflict) {
+            return false;
+        }
         m_logger.error("cannot record a wrong code of user " + m_user + ": " +
                        saved.error().message);
-        return;
+        return true;
     }
     if (lock_started) {
         m_logger.warning("second factor of user " + m_user + " locked for " +
@@ -83,16 +86,37 @@ void AttemptRecorder::record_failure_and_commit(UserTransaction& transaction, st
                          std::to_string(policy.max_failures) + " wrong codes within " +
                          std::to_string(policy.window) + " s");
     }
+    return true;
 }
 
 AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
                                                 std::string_view digits, std::int64_t now) {
-    auto opened = begin();
-    if (!opened) {
-        m_logger.error("cannot check the code of user " + m_user + ": " + opened.error().message);
-        return AttemptResult::unavailable;
+    // First in the store's quickest transaction (maybe the record read
+    // with the enrollment, unlocked); when another login changed the
+    // record meanwhile, once more under the lock, where no change can come.
+    auto opened = m_storage.begin_check(m_user, m_account_uid);
+    for (int round = 0; round < 2; ++round) {
+        if (!opened) {
+            m_logger.error("cannot check the code of user " + m_user + ": " +
+                           opened.error().message);
+            return AttemptResult::unavailable;
+        }
+        if (const auto result = check_in(**opened, enrollment, digits, now)) {
+            return *result;
+        }
+        opened->reset();  // ends the transaction before the next begins
+        m_logger.debug("the record of user " + m_user +
+                       " changed during the login; checking the code again");
+        opened = begin();
     }
-    UserTransaction& transaction = **opened;
+    m_logger.error("cannot check the code of user " + m_user +
+                   ": its record changed again under the lock");
+    return AttemptResult::unavailable;
+}
+
+std::optional<AttemptResult> AttemptRecorder::check_in(UserTransaction& transaction,
+                                                       const Enrollment& enrollment,
+                                                       std::string_view digits, std::int64_t now) {
     UserState& state = transaction.state();
     if (refuse_if_locked(state, now)) {
         check_nothing(digits, now, m_cost);
@@ -112,13 +136,19 @@ AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
                     return AttemptResult::unavailable;
                 }
                 if (*admission == StepAdmission::refused) {
-                    record_failure_and_commit(transaction, now);
+                    if (!record_failure_and_commit(transaction, now)) {
+                        return std::nullopt;
+                    }
                     return AttemptResult::replayed;
                 }
                 durability = Durability::spent_step;
             }
             record_success_in(state, now, m_remember);
+            transaction.mark_login_success();
             if (auto saved = transaction.commit(durability); !saved) {
+                if (saved.error().kind == ErrorKind::conflict) {
+                    return std::nullopt;
+                }
                 // Without a durable record the code could be used again.
                 m_logger.error("refusing a valid code of user " + m_user +
                                " because it cannot be recorded: " + saved.error().message);
@@ -143,7 +173,9 @@ AttemptResult AttemptRecorder::check_and_record(const Enrollment& enrollment,
                             " digits)");
             break;
     }
-    record_failure_and_commit(transaction, now);
+    if (!record_failure_and_commit(transaction, now)) {
+        return std::nullopt;
+    }
     return verdict == CodeVerdict::replayed ? AttemptResult::replayed : AttemptResult::rejected;
 }
 
@@ -159,6 +191,7 @@ AttemptResult AttemptRecorder::accept_sent_code(const Enrollment& enrollment, st
     }
     adopt_enrollment(transaction.state(), enrollment);
     record_success_in(transaction.state(), now, m_remember);
+    transaction.mark_login_success();
     if (auto saved = transaction.commit(); !saved) {
         m_logger.error("cannot record the login of user " + m_user + ": " + saved.error().message);
         return AttemptResult::unavailable;
@@ -184,7 +217,7 @@ AttemptResult AttemptRecorder::confirm_new_totp(const Enrollment& enrollment,
     if (enrollment.method != Method::totp || verdict.match != TotpMatch::accepted) {
         m_logger.notice("wrong confirming code for the new enrollment of user " + m_user + " (" +
                         std::to_string(digits.size()) + " digits)");
-        record_failure_and_commit(transaction, now);
+        (void)record_failure_and_commit(transaction, now);  // locked: never a conflict
         return AttemptResult::rejected;
     }
     adopt_enrollment(state, enrollment);

@@ -69,12 +69,18 @@ SpentCodes spent_codes(const UserState& state) {
 
 class PostgresUserTransaction final : public UserTransaction {
 public:
-    PostgresUserTransaction(PostgresStorage& storage, std::string user_name, UserState state)
+    // Locked: begun with the row locked in an open transaction. Unlocked
+    // (`row_version`, the xmin the row had when read): no transaction is
+    // open, and the first commit writes only that version of the row.
+    PostgresUserTransaction(PostgresStorage& storage, std::string user_name, UserState state,
+                            std::optional<std::string> row_version = std::nullopt)
         : m_storage(storage),
           m_user(std::move(user_name)),
           m_state(std::move(state)),
           m_read(state_values(m_state)),
-          m_read_codes(spent_codes(m_state)) {}
+          m_read_codes(spent_codes(m_state)),
+          m_row_version(std::move(row_version)),
+          m_open(!m_row_version) {}
 
     ~PostgresUserTransaction() override {
         if (m_open) {
@@ -84,8 +90,12 @@ public:
     }
 
     UserState& state() noexcept override { return m_state; }
+    void mark_login_success() noexcept override { m_login_success = true; }
 
     Result<void> commit(Durability durability) override {
+        if (m_row_version) {
+            return commit_unlocked(durability);
+        }
         if (!m_open) {
             // A second commit: lock the row again, and write only if nobody
             // changed it since our first commit.
@@ -94,14 +104,10 @@ public:
             }
         }
         const auto values = state_values(m_state);
-        const auto param = [&](std::size_t i) -> PgParam {
-            return values[i] ? PgParam(*values[i]) : std::nullopt;
-        };
         // The update and the commit in one round trip.
-        std::vector<PgStatement> statements{
-            {update_user_state,
-             {m_user, param(0), param(1), param(2), param(3), param(4), param(5), param(6),
-              param(7), param(8), param(9), m_storage.host_name()}}};
+        std::string write;
+        std::vector<PgStatement> statements{{"", {}}};
+        const bool audited = write_statement(values, std::nullopt, write, statements.front());
         if (durability == Durability::loss_harmless) {
             // A wrong code that was not counted is the only loss allowed.
             statements.push_back({"SET LOCAL synchronous_commit TO off", {}});
@@ -121,6 +127,10 @@ public:
         if (committed->front().affected_rows() != 1) {
             return make_error(ErrorKind::io, "the shared store's state of user " + m_user +
                                                  " vanished during its transaction");
+        }
+        m_login_success = false;
+        if (audited) {
+            m_storage.note_login_success_recorded();
         }
         m_read = values;
         // A success moves last_success on, or (within the same second)
@@ -142,6 +152,13 @@ public:
     }
 
     Result<ThrottleVerdict> reserve_host_sms(std::uint64_t cap, std::int64_t now) override {
+        if (!m_open) {
+            // Reservations are made under the user's lock, unchanged since read.
+            m_row_version.reset();
+            if (auto reopened = reopen(); !reopened) {
+                return reopened.error();
+            }
+        }
         // The single reservation row makes every host's reservation take
         // turns; taken after the user's row, always in this order.
         const std::string hour_ago = std::to_string(now - 3600);
@@ -180,6 +197,83 @@ public:
     }
 
 private:
+    // The first commit of an unlocked transaction, in one round trip: the
+    // row is written only if it is still the version read; otherwise
+    // nothing is, and `conflict` says to check again under the lock.
+    Result<void> commit_unlocked(Durability durability) {
+        const auto values = state_values(m_state);
+        std::vector<PgStatement> statements{{"BEGIN", {}}};
+        if (durability == Durability::loss_harmless) {
+            statements.push_back({"SET LOCAL synchronous_commit TO off", {}});
+        }
+        std::string write;
+        statements.push_back({"", {}});
+        const bool audited = write_statement(values, *m_row_version, write, statements.back());
+        const std::size_t write_index = statements.size() - 1;
+        statements.push_back({"COMMIT", {}});
+        const std::size_t commit_index = statements.size() - 1;
+        auto committed = m_storage.run_all(std::move(statements));
+        if (!committed && m_storage.failed_statement() < commit_index) {
+            (void)m_storage.run("ROLLBACK", {});  // refused before the commit
+        }
+        if (!committed) {
+            return committed.error();
+        }
+        if ((*committed)[write_index].affected_rows() != 1) {
+            // Nothing was written, nor the audit row of the same statement.
+            return make_error(ErrorKind::conflict, "the shared store's state of user " + m_user +
+                                                       " changed on another host during the login");
+        }
+        m_login_success = false;
+        if (audited) {
+            m_storage.note_login_success_recorded();
+        }
+        m_row_version.reset();  // a later commit locks the row again
+        m_read = values;
+        const SpentCodes now_spent = spent_codes(m_state);
+        if (m_state.last_success != 0 && now_spent > m_read_codes) {
+            m_storage.note_success(m_user, m_state);
+        }
+        m_read_codes = now_spent;
+        return {};
+    }
+
+    // The statement that writes `values` to the row (only while its xmin
+    // is `version`, when given), its text kept in `sql`. When this commit
+    // records a success of the login under way, the login's audit row is
+    // part of it (a data-modifying WITH), so it is written exactly when
+    // the row is; the answer then counts that row. True then.
+    bool write_statement(
+        const std::array<std::optional<std::string>, user_state_column_count>& values,
+        std::optional<std::string_view> version, std::string& sql, PgStatement& statement) const {
+        const auto param = [&](std::size_t i) -> PgParam {
+            return values[i] ? PgParam(*values[i]) : std::nullopt;
+        };
+        statement.params = {m_user,   param(0), param(1), param(2),
+                            param(3), param(4), param(5), param(6),
+                            param(7), param(8), param(9), m_storage.host_name()};
+        sql = update_user_state;
+        if (version) {
+            statement.params.emplace_back(*version);
+            sql += " AND xmin = $" + std::to_string(statement.params.size()) + "::xid";
+        }
+        const AuditEvent* const login =
+            m_login_success ? m_storage.expected_login(m_user) : nullptr;
+        if (login != nullptr) {
+            statement.params.emplace_back(login->service);
+            const std::string service = "$" + std::to_string(statement.params.size());
+            statement.params.emplace_back(login->remote_host);
+            const std::string remote_host = "$" + std::to_string(statement.params.size());
+            sql = "WITH written AS (" + sql +
+                  " RETURNING user_name, updated_by) INSERT INTO otpgate.audit_log "
+                  "(host_name, service, user_name, remote_host, event, outcome) SELECT "
+                  "updated_by, " +
+                  service + ", user_name, " + remote_host + ", 'login', 'success' FROM written";
+        }
+        statement.sql = sql;
+        return login != nullptr;
+    }
+
     Result<void> fail(Error error) {
         if (m_open) {
             (void)m_storage.run("ROLLBACK", {});
@@ -218,8 +312,16 @@ private:
     // The row as this transaction last read or wrote it.
     std::array<std::optional<std::string>, user_state_column_count> m_read;
     SpentCodes m_read_codes;
+    std::optional<std::string> m_row_version;
     bool m_open = true;
+    bool m_login_success = false;  // the next commit records the login's success
 };
+
+// The user's state row with its version (xmin), for an unlocked check.
+std::string versioned_state_query() {
+    return std::string("SELECT ") + user_state_columns +
+           ", xmin FROM otpgate.user_states WHERE user_name = $1";
+}
 
 }  // namespace
 
@@ -378,16 +480,21 @@ Result<const SecretBytes*> PostgresStorage::sealing_key() {
 }
 
 Result<Enrollment> PostgresStorage::load_enrollment(const UserAccount& account) {
-    auto found =
-        run("SELECT enrollment_id, encode(sealed, 'hex') FROM otpgate.enrollments "
-            "WHERE user_name = $1",
-            {account.name});
-    if (!found && offline()) {
+    // The state row comes in the same round trip: a login checks its code
+    // against it, unlocked, and records only if it is unchanged by then.
+    const std::string state_select = versioned_state_query();
+    auto read = run_all({{"SELECT enrollment_id, encode(sealed, 'hex') FROM otpgate.enrollments "
+                          "WHERE user_name = $1",
+                          {account.name}},
+                         {state_select, {account.name}}});
+    if (!read && offline()) {
         return load_cached_enrollment(account);
     }
-    if (!found) {
-        return found.error();
+    if (!read) {
+        return read.error();
     }
+    remember_state_read(account.name, read->back());
+    const PgResult* const found = &read->front();
     if (found->rows() == 0) {
         // Disabled, maybe on another host: no copy here may outlive it.
         forget_cached_login(account.name);
@@ -523,6 +630,41 @@ Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin(const std::strin
         std::make_unique<PostgresUserTransaction>(*this, user_name, std::move(locked)));
 }
 
+void PostgresStorage::remember_state_read(const std::string& user_name, const PgResult& row) {
+    m_read_with_enrollment.erase(user_name);
+    if (row.rows() != 1 || row.columns() != user_state_column_count + 1) {
+        return;  // no row yet: the locked transaction makes it
+    }
+    StateColumns columns;
+    for (int column = 0; column < user_state_column_count; ++column) {
+        columns[static_cast<std::size_t>(column)] = row.value(0, column);
+    }
+    auto state = state_from_columns(columns, user_name);
+    const auto version = row.value(0, user_state_column_count);
+    if (state && version) {
+        // A damaged row is left to the locked transaction to report.
+        m_read_with_enrollment.insert_or_assign(
+            user_name, ReadState{std::move(*state), std::string(*version)});
+    }
+}
+
+Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin_check(
+    const std::string& user_name, std::optional<uid_t> known_uid) {
+    auto read = m_read_with_enrollment.extract(user_name);  // one check each
+    if (read.empty() || m_failure) {
+        return known_uid ? begin(user_name, known_uid) : begin(user_name);
+    }
+    UserState state = std::move(read.mapped().state);
+    if (known_uid) {
+        state.uid = known_uid;
+    } else {
+        const auto account = lookup_user(user_name);
+        state.uid = account ? std::optional<uid_t>(account->uid) : std::nullopt;
+    }
+    return std::unique_ptr<UserTransaction>(std::make_unique<PostgresUserTransaction>(
+        *this, user_name, std::move(state), std::move(read.mapped().version)));
+}
+
 Result<std::optional<UserState>> PostgresStorage::read_state(const std::string& user_name) {
     auto state = select_state(user_name);
     if (state && *state) {
@@ -560,7 +702,26 @@ Result<std::vector<std::string>> PostgresStorage::users_with_state() {
     return users;
 }
 
+void PostgresStorage::expect_login(const AuditEvent& login) {
+    m_expected_login = AuditEvent{audit_field(login.service), audit_field(login.user_name),
+                                  audit_field(login.remote_host), "login", ""};
+    m_login_success_recorded = false;
+}
+
+const AuditEvent* PostgresStorage::expected_login(const std::string& user_name) const noexcept {
+    return m_expected_login && m_expected_login->user_name == user_name ? &*m_expected_login
+                                                                        : nullptr;
+}
+
 Result<void> PostgresStorage::record_event(const AuditEvent& event) {
+    if (m_expected_login && event.event == "login" &&
+        audit_field(event.user_name) == m_expected_login->user_name) {
+        const bool recorded = m_login_success_recorded && event.outcome == "success";
+        m_expected_login.reset();
+        if (recorded) {
+            return {};  // in the log already, with the code it spent
+        }
+    }
     if (offline()) {
         // The system log is the only record while the store is unreachable.
         m_logger.notice(

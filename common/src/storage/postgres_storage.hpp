@@ -58,12 +58,16 @@ public:
         const std::string& user_name) override;
     [[nodiscard]] Result<std::unique_ptr<UserTransaction>> begin(
         const std::string& user_name, std::optional<uid_t> account_uid) override;
+    // The record read with the enrollment, unlocked, when there was one.
+    [[nodiscard]] Result<std::unique_ptr<UserTransaction>> begin_check(
+        const std::string& user_name, std::optional<uid_t> known_uid) override;
     [[nodiscard]] Result<std::optional<UserState>> read_state(
         const std::string& user_name) override;
     [[nodiscard]] Result<void> remove_state(const std::string& user_name) override;
     [[nodiscard]] Result<std::vector<std::string>> users_with_state() override;
 
     [[nodiscard]] Result<void> record_event(const AuditEvent& event) override;
+    void expect_login(const AuditEvent& login) override;
     [[nodiscard]] Result<std::vector<AuditRecord>> audit_log(const AuditQuery& query) override;
 
     [[nodiscard]] Result<SecretBytes> remembered_host_key(RandomSource& random) override;
@@ -88,6 +92,12 @@ public:
     // After a commit that recorded a success (a code spent): the offline
     // copy of the user is renewed (store_offline = cache only).
     void note_success(const std::string& user_name, const UserState& state);
+
+    // The login of `user_name` under way (expect_login), its fields cut
+    // as the audit log keeps them; null when there is none.
+    [[nodiscard]] const AuditEvent* expected_login(const std::string& user_name) const noexcept;
+    // That row was committed: record_event leaves the login's success out.
+    void note_login_success_recorded() noexcept { m_login_success_recorded = true; }
 
 private:
     Result<PgConnection*> connection();
@@ -118,6 +128,8 @@ private:
     Result<void> write_back_offline_states();
     Result<void> write_back(const std::string& user_name, LockedState& offline);
     Result<void> connect();
+    // Keeps `row` (versioned_state_query's answer) for begin_check.
+    void remember_state_read(const std::string& user_name, const PgResult& row);
     Result<const SecretBytes*> sealing_key();
     Result<std::optional<UserState>> select_state(const std::string& user_name);
 
@@ -140,6 +152,17 @@ private:
     StateStore m_offline_states;
     // The enrollments loaded from the store, for the offline copy.
     std::map<std::string, Enrollment> m_loaded;
+    // The state rows read with them, and their versions (xmin), for one
+    // unlocked check each (begin_check).
+    struct ReadState {
+        UserState state;
+        std::string version;
+    };
+    std::map<std::string, ReadState> m_read_with_enrollment;
+    // The login under way (expect_login), its fields cut as the audit log
+    // keeps them, and whether its success went in with its code's commit.
+    std::optional<AuditEvent> m_expected_login;
+    bool m_login_success_recorded = false;
 };
 
 }  // namespace otpgate::core

@@ -88,7 +88,14 @@ private:
     std::optional<StepAdmission> admit_totp_step(UserTransaction& transaction,
                                                  const Enrollment& enrollment, std::int64_t step,
                                                  std::int64_t now);
-    void record_failure_and_commit(UserTransaction& transaction, std::int64_t now);
+    // False when the commit found the record changed (ErrorKind::conflict):
+    // nothing was recorded, and the attempt is to be checked again.
+    [[nodiscard]] bool record_failure_and_commit(UserTransaction& transaction, std::int64_t now);
+    // One check of `digits` in `transaction`; nullopt when its commit found
+    // the record changed (nothing recorded).
+    std::optional<AttemptResult> check_in(UserTransaction& transaction,
+                                          const Enrollment& enrollment, std::string_view digits,
+                                          std::int64_t now);
     [[nodiscard]] Result<std::unique_ptr<UserTransaction>> begin() const;
     bool refuse_if_locked(const UserState& state, std::int64_t now);
 

@@ -15,6 +15,7 @@ enum class ErrorKind {
     io,             // a read, write or sync failed (disk full, read-only, ...)
     invalid_input,  // bad value given by a person or a config file
     unavailable,    // a resource we depend on is missing or busy
+    conflict,       // a record changed since it was read: read it again and retry
 };
 
 struct Error {

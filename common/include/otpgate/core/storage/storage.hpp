@@ -69,6 +69,11 @@ public:
     // be called more than once (each records what state() holds then).
     [[nodiscard]] virtual Result<void> commit(Durability durability = Durability::durable) = 0;
 
+    // The next commit records the success of the login under way (its
+    // code accepted): a store with an audit log may write the login's line
+    // in that same transaction (see Storage::expect_login).
+    virtual void mark_login_success() noexcept {}
+
     // Before a TOTP code is accepted: may the step that began at
     // `step_start` (Unix seconds, now in state().last_totp_step) be
     // recorded as spent? refused when the store cannot tell that it was not
@@ -147,6 +152,16 @@ public:
         const std::string& user_name) = 0;
     [[nodiscard]] virtual Result<std::unique_ptr<UserTransaction>> begin(
         const std::string& user_name, std::optional<uid_t> account_uid) = 0;
+    // For checking one code at a login: as begin() (with `known_uid` as
+    // begin's account_uid when set, else looked up), except that a store
+    // may hand out, without a lock, the record it read together with the
+    // enrollment, and record only if nobody changed it since: commit() then
+    // fails with ErrorKind::conflict when somebody did, and the caller
+    // checks again in a transaction of begin().
+    [[nodiscard]] virtual Result<std::unique_ptr<UserTransaction>> begin_check(
+        const std::string& user_name, std::optional<uid_t> known_uid) {
+        return known_uid ? begin(user_name, known_uid) : begin(user_name);
+    }
     // The user's state, without creating any; nullopt when there is none
     // (or it belongs to another account).
     [[nodiscard]] virtual Result<std::optional<UserState>> read_state(
@@ -160,6 +175,10 @@ public:
     // does nothing there and audit_log() is not_found ("the audit log is
     // kept only with store = postgresql").
     [[nodiscard]] virtual Result<void> record_event(const AuditEvent& event) = 0;
+    // A login begins (`login.outcome` empty; record_event follows with its
+    // outcome): a store may record its success in the transaction that
+    // records the code, and then leave record_event's line for it out.
+    virtual void expect_login(const AuditEvent& login) { static_cast<void>(login); }
     // Oldest first.
     [[nodiscard]] virtual Result<std::vector<AuditRecord>> audit_log(const AuditQuery& query) = 0;
 
