@@ -91,6 +91,23 @@ def bare_connection_ms(conninfo, count=200):
     return rank(0.50), rank(0.99)
 
 
+def libpq_load_ms(count=20):
+    """p50 and p99 (nearest rank) of loading libpq (with the libraries it
+    needs) into a new process, as the module does in each sshd connection,
+    sudo or su: the login rows load it once, in one process."""
+    probe = ("import ctypes, time\n"
+             "start = time.perf_counter()\n"
+             "ctypes.CDLL('libpq.so.5')\n"
+             "print((time.perf_counter() - start) * 1000)\n")
+    times = []
+    for _ in range(count):
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              timeout=60, env={"PATH": "/usr/bin:/bin"})
+        times.append(float(done.stdout))
+    times.sort()
+    return times[max(1, math.ceil(0.50 * count)) - 1], times[max(1, math.ceil(0.99 * count)) - 1]
+
+
 def print_connection_control(server, bouncer, folder):
     """What a bare libpq client pays at this moment for a new connection and
     one query (Debian's pgbench -C, 200 in a row; then libpq alone, 200
@@ -127,6 +144,8 @@ def print_connection_control(server, bouncer, folder):
             "" if "sslcert=" in conninfo else " sslcert=/nonexistent sslkey=/nonexistent"))
         print("  (control: libpq alone, connect + SELECT 1, %s) p50 / p99 of 200: %s"
               % (name, "%.2f / %.2f ms" % bare if bare else "FAILED to connect"))
+    print("  (control: loading libpq into a new process, as each sshd connection, su or sudo "
+          "does; not in the rows below) p50 / p99 of 20: %.2f / %.2f ms" % libpq_load_ms())
 
 
 def cert_store_url(server):
