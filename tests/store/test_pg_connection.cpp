@@ -81,6 +81,14 @@ protected:
         return std::move(made).value();
     }
 
+    // The schema's owner, who may create tables.
+    Result<PgConnection> open_owner() const {
+        const auto owner = settings("host=127.0.0.1 port=" + std::to_string(server->port()) +
+                                        " dbname=otpgate user=otpgate_owner " + test_ca(),
+                                    server->owner_password());
+        return PgConnection::open(*libpq, owner, after(milliseconds(10000)));
+    }
+
     Result<PgConnection> open_login(milliseconds wait = milliseconds(10000)) const {
         const auto login = settings(login_url(test_ca()), server->login_password());
         return PgConnection::open(*libpq, login, after(wait));
@@ -176,10 +184,7 @@ TEST_F(PgConnectionTest, AUnixSocketConnectsWithoutTlsUnderTheDefaults) {
 }
 
 TEST_F(PgConnectionTest, AffectedRowsAreCounted) {
-    const auto owner = settings("host=127.0.0.1 port=" + std::to_string(server->port()) +
-                                    " dbname=otpgate user=otpgate_owner " + test_ca(),
-                                server->owner_password());
-    auto connection = PgConnection::open(*libpq, owner, after(milliseconds(10000)));
+    auto connection = open_owner();
     ASSERT_TRUE(connection.ok()) << connection.error().message;
     PgConnection& db = connection.value();
     ASSERT_TRUE(
@@ -370,10 +375,7 @@ TEST_F(PgConnectionTest, APipelineAnswersEachStatementInOrder) {
 }
 
 TEST_F(PgConnectionTest, ARefusedStatementStopsThePipelineAndUndoesItsImplicitTransaction) {
-    const auto owner = settings("host=127.0.0.1 port=" + std::to_string(server->port()) +
-                                    " dbname=otpgate user=otpgate_owner " + test_ca(),
-                                server->owner_password());
-    auto connection = PgConnection::open(*libpq, owner, after(milliseconds(10000)));
+    auto connection = open_owner();
     ASSERT_TRUE(connection.ok()) << connection.error().message;
     PgConnection& db = connection.value();
     ASSERT_TRUE(db.exec("CREATE TABLE otpgate.piped (n integer)", {}, after(milliseconds(10000))));

@@ -128,18 +128,7 @@ public:
             return make_error(ErrorKind::io, "the shared store's state of user " + m_user +
                                                  " vanished during its transaction");
         }
-        m_login_success = false;
-        if (audited) {
-            m_storage.note_login_success_recorded();
-        }
-        m_read = values;
-        // A success moves last_success on, or (within the same second)
-        // spends a code.
-        const SpentCodes now_spent = spent_codes(m_state);
-        if (m_state.last_success != 0 && now_spent > m_read_codes) {
-            m_storage.note_success(m_user, m_state);
-        }
-        m_read_codes = now_spent;
+        written(values, audited);
         return {};
     }
 
@@ -224,18 +213,27 @@ private:
             return make_error(ErrorKind::conflict, "the shared store's state of user " + m_user +
                                                        " changed on another host during the login");
         }
+        m_row_version.reset();  // a later commit locks the row again
+        written(values, audited);
+        return {};
+    }
+
+    // After a commit that wrote `values` (and the login's audit row, when
+    // `audited`).
+    void written(const std::array<std::optional<std::string>, user_state_column_count>& values,
+                 bool audited) {
         m_login_success = false;
         if (audited) {
             m_storage.note_login_success_recorded();
         }
-        m_row_version.reset();  // a later commit locks the row again
         m_read = values;
+        // A success moves last_success on, or (within the same second)
+        // spends a code.
         const SpentCodes now_spent = spent_codes(m_state);
         if (m_state.last_success != 0 && now_spent > m_read_codes) {
             m_storage.note_success(m_user, m_state);
         }
         m_read_codes = now_spent;
-        return {};
     }
 
     // The statement that writes `values` to the row (only while its xmin
