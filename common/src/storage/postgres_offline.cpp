@@ -165,13 +165,8 @@ Result<void> PostgresStorage::write_back(const std::string& user_name, LockedSta
     }
     const UserState merged = merge_offline_state(*stored, offline.state());
     const auto values = state_values(merged);
-    const auto param = [&](std::size_t i) -> PgParam {
-        return values[i] ? PgParam(*values[i]) : std::nullopt;
-    };
-    auto committed = run_all({{update_user_state,
-                               {user_name, param(0), param(1), param(2), param(3), param(4),
-                                param(5), param(6), param(7), param(8), param(9), m_host_name}},
-                              {"COMMIT", {}}});
+    auto committed = run_all(
+        {{update_user_state, update_parameters(user_name, values, m_host_name)}, {"COMMIT", {}}});
     if (!committed) {
         // Refused before the commit: the transaction is still open.
         return m_failed_statement == 0 ? abandon(committed.error()) : committed.error();

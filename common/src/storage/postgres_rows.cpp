@@ -178,15 +178,18 @@ Result<UserState> state_from_row(const PgResult& result, int row, const std::str
         return make_error(ErrorKind::corrupt, "the shared store's state of user " + user +
                                                   " is damaged (column count)");
     }
+    return state_from_columns(state_columns(result, row), user);
+}
+
+StateColumns state_columns(const PgResult& result, int row) {
     StateColumns columns;
     for (int column = 0; column < user_state_column_count; ++column) {
         columns[static_cast<std::size_t>(column)] = result.value(row, column);
     }
-    return state_from_columns(columns, user);
+    return columns;
 }
 
-std::array<std::optional<std::string>, user_state_column_count> state_values(
-    const UserState& state) {
+StateValues state_values(const UserState& state) {
     return {
         state.enrollment_id,
         state.last_totp_step ? std::optional<std::string>(std::to_string(*state.last_totp_step))
@@ -200,6 +203,16 @@ std::array<std::optional<std::string>, user_state_column_count> state_values(
         bigint_array_text(state.recent_failures),
         remembered_hosts_hex(state.remembered_hosts),
     };
+}
+
+std::vector<PgParam> update_parameters(std::string_view user, const StateValues& values,
+                                       std::string_view host) {
+    std::vector<PgParam> parameters{user};
+    for (const auto& value : values) {
+        parameters.push_back(value ? PgParam(*value) : std::nullopt);
+    }
+    parameters.push_back(host);
+    return parameters;
 }
 
 }  // namespace otpgate::core

@@ -36,13 +36,22 @@ inline constexpr const char* update_user_state =
 // order; nullopt is NULL.
 using StateColumns = std::array<std::optional<std::string_view>, user_state_column_count>;
 
+// The state's columns of `row`, the first user_state_column_count of
+// `result` (a query may add more after them).
+StateColumns state_columns(const PgResult& result, int row);
+
 // `user` names the row in messages.
 Result<UserState> state_from_columns(const StateColumns& columns, const std::string& user);
 Result<UserState> state_from_row(const PgResult& result, int row, const std::string& user);
 
 // Text values of the columns, for update_user_state; nullopt is NULL.
-std::array<std::optional<std::string>, user_state_column_count> state_values(
-    const UserState& state);
+using StateValues = std::array<std::optional<std::string>, user_state_column_count>;
+StateValues state_values(const UserState& state);
+
+// update_user_state's parameters: the user, `values`, the host writing.
+// They point into `values`, which must outlive them.
+std::vector<PgParam> update_parameters(std::string_view user, const StateValues& values,
+                                       std::string_view host);
 
 // "{1,2,3}" and back; at most `limit` non-negative elements.
 std::string bigint_array_text(const std::vector<std::int64_t>& values);

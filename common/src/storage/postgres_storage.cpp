@@ -54,10 +54,18 @@ std::string text_or_empty(std::optional<std::string_view> value) {
     return value ? std::string(*value) : std::string();
 }
 
-// The user's state row; locked for the transaction with `for_update`.
-std::string state_query(bool for_update) {
+// How a query reads the user's state row.
+enum class StateRead {
+    plain,
+    locked,     // FOR UPDATE, for the transaction
+    versioned,  // with its xmin after the columns, for an unlocked check
+};
+
+std::string state_query(StateRead read) {
     return std::string("SELECT ") + user_state_columns +
-           " FROM otpgate.user_states WHERE user_name = $1" + (for_update ? " FOR UPDATE" : "");
+           (read == StateRead::versioned ? ", xmin" : "") +
+           " FROM otpgate.user_states WHERE user_name = $1" +
+           (read == StateRead::locked ? " FOR UPDATE" : "");
 }
 
 // What a success changes, compared as a whole: the success's time first.
@@ -93,10 +101,8 @@ public:
     void mark_login_success() noexcept override { m_login_success = true; }
 
     Result<void> commit(Durability durability) override {
-        if (m_row_version) {
-            return commit_unlocked(durability);
-        }
-        if (!m_open) {
+        const bool unlocked = m_row_version.has_value();
+        if (!unlocked && !m_open) {
             // A second commit: lock the row again, and write only if nobody
             // changed it since our first commit.
             if (auto reopened = reopen(); !reopened) {
@@ -104,30 +110,42 @@ public:
             }
         }
         const auto values = state_values(m_state);
-        // The update and the commit in one round trip.
-        std::string write;
-        std::vector<PgStatement> statements{{"", {}}};
-        const bool audited = write_statement(values, std::nullopt, write, statements.front());
+        // The write and the commit in one round trip; an unlocked
+        // transaction begins in it too, and writes only the version it read.
+        std::vector<PgStatement> statements;
+        if (unlocked) {
+            statements.push_back({"BEGIN", {}});
+        }
         if (durability == Durability::loss_harmless) {
             // A wrong code that was not counted is the only loss allowed.
             statements.push_back({"SET LOCAL synchronous_commit TO off", {}});
         }
+        std::string write;
+        statements.push_back({"", {}});
+        const bool audited = write_statement(values, m_row_version, write, statements.back());
+        const std::size_t write_index = statements.size() - 1;
         statements.push_back({"COMMIT", {}});
-        const std::size_t commit_index = statements.size() - 1;
         auto committed = m_storage.run_all(std::move(statements));
-        if (!committed && m_storage.failed_statement() < commit_index) {
-            return fail(committed.error());  // refused before the commit
+        if (!committed && m_storage.failed_statement() <= write_index) {
+            m_open = true;  // refused before the commit: roll back what began
+            return fail(committed.error());
         }
         m_open = false;
         if (!committed) {
             return committed.error();
         }
-        // The row is locked: only a damaged store loses it. The commit
-        // then changed nothing.
-        if (committed->front().affected_rows() != 1) {
+        if ((*committed)[write_index].affected_rows() != 1) {
+            // Nothing was written (nor the audit row of the same statement).
+            if (unlocked) {
+                return make_error(ErrorKind::conflict,
+                                  "the shared store's state of user " + m_user +
+                                      " changed on another host during the login");
+            }
+            // The row is locked: only a damaged store loses it.
             return make_error(ErrorKind::io, "the shared store's state of user " + m_user +
                                                  " vanished during its transaction");
         }
+        m_row_version.reset();  // a later commit locks the row again
         written(values, audited);
         return {};
     }
@@ -186,42 +204,9 @@ public:
     }
 
 private:
-    // The first commit of an unlocked transaction, in one round trip: the
-    // row is written only if it is still the version read; otherwise
-    // nothing is, and `conflict` says to check again under the lock.
-    Result<void> commit_unlocked(Durability durability) {
-        const auto values = state_values(m_state);
-        std::vector<PgStatement> statements{{"BEGIN", {}}};
-        if (durability == Durability::loss_harmless) {
-            statements.push_back({"SET LOCAL synchronous_commit TO off", {}});
-        }
-        std::string write;
-        statements.push_back({"", {}});
-        const bool audited = write_statement(values, *m_row_version, write, statements.back());
-        const std::size_t write_index = statements.size() - 1;
-        statements.push_back({"COMMIT", {}});
-        const std::size_t commit_index = statements.size() - 1;
-        auto committed = m_storage.run_all(std::move(statements));
-        if (!committed && m_storage.failed_statement() < commit_index) {
-            (void)m_storage.run("ROLLBACK", {});  // refused before the commit
-        }
-        if (!committed) {
-            return committed.error();
-        }
-        if ((*committed)[write_index].affected_rows() != 1) {
-            // Nothing was written, nor the audit row of the same statement.
-            return make_error(ErrorKind::conflict, "the shared store's state of user " + m_user +
-                                                       " changed on another host during the login");
-        }
-        m_row_version.reset();  // a later commit locks the row again
-        written(values, audited);
-        return {};
-    }
-
     // After a commit that wrote `values` (and the login's audit row, when
     // `audited`).
-    void written(const std::array<std::optional<std::string>, user_state_column_count>& values,
-                 bool audited) {
+    void written(const StateValues& values, bool audited) {
         m_login_success = false;
         if (audited) {
             m_storage.note_login_success_recorded();
@@ -241,15 +226,9 @@ private:
     // records a success of the login under way, the login's audit row is
     // part of it (a data-modifying WITH), so it is written exactly when
     // the row is; the answer then counts that row. True then.
-    bool write_statement(
-        const std::array<std::optional<std::string>, user_state_column_count>& values,
-        std::optional<std::string_view> version, std::string& sql, PgStatement& statement) const {
-        const auto param = [&](std::size_t i) -> PgParam {
-            return values[i] ? PgParam(*values[i]) : std::nullopt;
-        };
-        statement.params = {m_user,   param(0), param(1), param(2),
-                            param(3), param(4), param(5), param(6),
-                            param(7), param(8), param(9), m_storage.host_name()};
+    bool write_statement(const StateValues& values, const std::optional<std::string>& version,
+                         std::string& sql, PgStatement& statement) const {
+        statement.params = update_parameters(m_user, values, m_storage.host_name());
         sql = update_user_state;
         if (version) {
             statement.params.emplace_back(*version);
@@ -282,7 +261,7 @@ private:
 
     Result<void> reopen() {
         m_open = true;  // a ROLLBACK after a failure is harmless even if BEGIN never ran
-        const std::string select = state_query(true);
+        const std::string select = state_query(StateRead::locked);
         auto locked = m_storage.run_all({{"BEGIN", {}}, {select, {m_user}}});
         if (!locked) {
             return fail(locked.error());
@@ -308,18 +287,12 @@ private:
     std::string m_user;
     UserState m_state;
     // The row as this transaction last read or wrote it.
-    std::array<std::optional<std::string>, user_state_column_count> m_read;
+    StateValues m_read;
     SpentCodes m_read_codes;
     std::optional<std::string> m_row_version;
     bool m_open = true;
     bool m_login_success = false;  // the next commit records the login's success
 };
-
-// The user's state row with its version (xmin), for an unlocked check.
-std::string versioned_state_query() {
-    return std::string("SELECT ") + user_state_columns +
-           ", xmin FROM otpgate.user_states WHERE user_name = $1";
-}
 
 }  // namespace
 
@@ -480,7 +453,7 @@ Result<const SecretBytes*> PostgresStorage::sealing_key() {
 Result<Enrollment> PostgresStorage::load_enrollment(const UserAccount& account) {
     // The state row comes in the same round trip: a login checks its code
     // against it, unlocked, and records only if it is unchanged by then.
-    const std::string state_select = versioned_state_query();
+    const std::string state_select = state_query(StateRead::versioned);
     auto read = run_all({{"SELECT enrollment_id, encode(sealed, 'hex') FROM otpgate.enrollments "
                           "WHERE user_name = $1",
                           {account.name}},
@@ -569,7 +542,7 @@ std::optional<std::string> PostgresStorage::enrollment_location(const UserAccoun
 }
 
 Result<std::optional<UserState>> PostgresStorage::select_state(const std::string& user_name) {
-    auto row = run(state_query(false), {user_name});
+    auto row = run(state_query(StateRead::plain), {user_name});
     if (!row) {
         return row.error();
     }
@@ -589,7 +562,7 @@ Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin(const std::strin
 }
 
 Result<UserState> PostgresStorage::begin_and_lock(const std::string& user_name) {
-    const std::string select = state_query(true);
+    const std::string select = state_query(StateRead::locked);
     auto locked = run_all({{"BEGIN", {}}, {select, {user_name}}});
     if (locked && locked->back().rows() == 0) {
         // The first transaction of the user anywhere: make the row, then
@@ -633,11 +606,7 @@ void PostgresStorage::remember_state_read(const std::string& user_name, const Pg
     if (row.rows() != 1 || row.columns() != user_state_column_count + 1) {
         return;  // no row yet: the locked transaction makes it
     }
-    StateColumns columns;
-    for (int column = 0; column < user_state_column_count; ++column) {
-        columns[static_cast<std::size_t>(column)] = row.value(0, column);
-    }
-    auto state = state_from_columns(columns, user_name);
+    auto state = state_from_columns(state_columns(row, 0), user_name);
     const auto version = row.value(0, user_state_column_count);
     if (state && version) {
         // A damaged row is left to the locked transaction to report.
@@ -650,7 +619,7 @@ Result<std::unique_ptr<UserTransaction>> PostgresStorage::begin_check(
     const std::string& user_name, std::optional<uid_t> known_uid) {
     auto read = m_read_with_enrollment.extract(user_name);  // one check each
     if (read.empty() || m_failure) {
-        return known_uid ? begin(user_name, known_uid) : begin(user_name);
+        return Storage::begin_check(user_name, known_uid);  // locked
     }
     UserState state = std::move(read.mapped().state);
     if (known_uid) {
