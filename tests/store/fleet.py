@@ -61,14 +61,19 @@ class FleetHost(SimulatedHost):
         with open(os.path.join(self.service_dir, "other"), "w", encoding="ascii") as f:
             f.write("auth required pam_deny.so\naccount required pam_deny.so\n")
 
-    def login_env(self):
-        return command_env({"LD_PRELOAD": cli_sandbox.preload(PAM_WRAPPER_LIBRARY),
-                            "PAM_WRAPPER": "1", "PAM_WRAPPER_SERVICE_DIR": self.service_dir})
+    def login_env(self, logged=False):
+        """pamtester's environment; `logged`: the module's log lines (pam_syslog
+        through pam_wrapper) come out with what it prints."""
+        env = {"LD_PRELOAD": cli_sandbox.preload(PAM_WRAPPER_LIBRARY),
+               "PAM_WRAPPER": "1", "PAM_WRAPPER_SERVICE_DIR": self.service_dir}
+        if logged:
+            env["PAM_WRAPPER_DEBUGLEVEL"] = "2"
+        return command_env(env)
 
-    def start_login(self, user):
+    def start_login(self, user, logged=False):
         """A pamtester login of `user` waiting for its code on stdin."""
         return subprocess.Popen(["pamtester", "-v", "login", user, "authenticate"],
-                                env=self.login_env(), stdin=subprocess.PIPE,
+                                env=self.login_env(logged), stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
     @staticmethod
@@ -88,9 +93,9 @@ class FleetHost(SimulatedHost):
             seen += chunk
         return seen
 
-    def login(self, user, code, timeout=60):
+    def login(self, user, code, timeout=60, logged=False):
         """(exit status: 0 when let in, everything printed)."""
-        process = self.start_login(user)
+        process = self.start_login(user, logged)
         output, _ = process.communicate((code + "\n").encode(), timeout=timeout)
         return process.returncode, output.decode(errors="replace")
 

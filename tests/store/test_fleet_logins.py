@@ -137,13 +137,16 @@ class Fleet(unittest.TestCase):
 
         # A wrong code typed meanwhile is counted all the same.
         before = failures()
-        waiting = a.start_login(user)
+        waiting = a.start_login(user, logged=True)
         a.wait_for_prompt(waiting)
         status, output = d.login(user, "000000")
         self.assertNotEqual(status, 0, output)
         output, _ = waiting.communicate(b"111111\n", timeout=60)
-        self.assertNotEqual(waiting.returncode, 0, output.decode(errors="replace"))
+        output = output.decode(errors="replace")
+        self.assertNotEqual(waiting.returncode, 0, output)
         self.assertEqual(failures(), before + 2, "both wrong codes are counted")
+        # Checked twice, logged once: the line is of the check that counted.
+        self.assertEqual(output.count("wrong code for user " + user), 1, output)
 
         # One audit row per login: a success's row commits with the code it
         # spends, never for the attempt that found the row changed.

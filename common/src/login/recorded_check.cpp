@@ -65,17 +65,18 @@ bool AttemptRecorder::refuse_if_locked(const UserState& state, std::int64_t now)
     return true;
 }
 
-bool AttemptRecorder::record_failure_and_commit(UserTransaction& transaction, std::int64_t now) {
+bool AttemptRecorder::record_failure_and_commit(UserTransaction& transaction, std::int64_t now,
+                                                const std::function<void()>& log_attempt) {
     const LockoutPolicy& policy = m_config.policy.lockout;
     const bool lock_started = record_failure(transaction.state(), policy, now);
     // A crash may forget a wrong code (a fresh attempt after a restart),
     // never a lock that began.
-    if (auto saved =
-            transaction.commit(lock_started ? Durability::durable : Durability::loss_harmless);
-        !saved) {
-        if (saved.error().kind == ErrorKind::conflict) {
-            return false;
-        }
+    auto saved = transaction.commit(lock_started ? Durability::durable : Durability::loss_harmless);
+    if (!saved && saved.error().kind == ErrorKind::conflict) {
+        return false;  // checked again: its line comes from that check
+    }
+    log_attempt();
+    if (!saved) {
         m_logger.error("cannot record a wrong code of user " + m_user + ": " +
                        saved.error().message);
         return true;
@@ -136,7 +137,7 @@ std::optional<AttemptResult> AttemptRecorder::check_in(UserTransaction& transact
                     return AttemptResult::unavailable;
                 }
                 if (*admission == StepAdmission::refused) {
-                    if (!record_failure_and_commit(transaction, now)) {
+                    if (!record_failure_and_commit(transaction, now, [] {})) {
                         return std::nullopt;
                     }
                     return AttemptResult::replayed;
@@ -166,14 +167,17 @@ std::optional<AttemptResult> AttemptRecorder::check_in(UserTransaction& transact
             return AttemptResult::accepted;
         }
         case CodeVerdict::replayed:
+        case CodeVerdict::wrong: break;
+    }
+    const auto log_attempt = [&] {
+        if (verdict == CodeVerdict::replayed) {
             m_logger.warning("replayed code for user " + m_user + " refused");
-            break;
-        case CodeVerdict::wrong:
+        } else {
             m_logger.notice("wrong code for user " + m_user + " (" + std::to_string(digits.size()) +
                             " digits)");
-            break;
-    }
-    if (!record_failure_and_commit(transaction, now)) {
+        }
+    };
+    if (!record_failure_and_commit(transaction, now, log_attempt)) {
         return std::nullopt;
     }
     return verdict == CodeVerdict::replayed ? AttemptResult::replayed : AttemptResult::rejected;
@@ -215,9 +219,11 @@ AttemptResult AttemptRecorder::confirm_new_totp(const Enrollment& enrollment,
     const TotpVerdict verdict = verify_totp(enrollment.totp_secret, digits, now, enrollment.totp,
                                             m_config.totp_window, std::nullopt);
     if (enrollment.method != Method::totp || verdict.match != TotpMatch::accepted) {
-        m_logger.notice("wrong confirming code for the new enrollment of user " + m_user + " (" +
-                        std::to_string(digits.size()) + " digits)");
-        (void)record_failure_and_commit(transaction, now);  // locked: never a conflict
+        const auto log_attempt = [&] {
+            m_logger.notice("wrong confirming code for the new enrollment of user " + m_user +
+                            " (" + std::to_string(digits.size()) + " digits)");
+        };
+        (void)record_failure_and_commit(transaction, now, log_attempt);  // locked: no conflict
         return AttemptResult::rejected;
     }
     adopt_enrollment(state, enrollment);

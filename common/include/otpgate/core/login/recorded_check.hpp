@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,8 +90,11 @@ private:
                                                  const Enrollment& enrollment, std::int64_t step,
                                                  std::int64_t now);
     // False when the commit found the record changed (ErrorKind::conflict):
-    // nothing was recorded, and the attempt is to be checked again.
-    [[nodiscard]] bool record_failure_and_commit(UserTransaction& transaction, std::int64_t now);
+    // nothing was recorded or logged, and the attempt is to be checked
+    // again. Otherwise `log_attempt` (the line saying what was refused)
+    // comes first, then what the commit led to.
+    [[nodiscard]] bool record_failure_and_commit(UserTransaction& transaction, std::int64_t now,
+                                                 const std::function<void()>& log_attempt);
     // One check of `digits` in `transaction`; nullopt when its commit found
     // the record changed (nothing recorded).
     std::optional<AttemptResult> check_in(UserTransaction& transaction,
