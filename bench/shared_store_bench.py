@@ -108,6 +108,18 @@ def libpq_load_ms(count=20):
     return times[max(1, math.ceil(0.50 * count)) - 1], times[max(1, math.ceil(0.99 * count)) - 1]
 
 
+def spawn_ms(argv, count=100):
+    """p50 and p99 (nearest rank) of running `argv` to its end, timed from
+    here (Python's own share of a spawn included)."""
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        subprocess.run(argv, capture_output=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return times[max(1, math.ceil(0.50 * count)) - 1], times[max(1, math.ceil(0.99 * count)) - 1]
+
+
 def print_connection_control(server, bouncer, folder):
     """What a bare libpq client pays at this moment for a new connection and
     one query (Debian's pgbench -C, 200 in a row; then libpq alone, 200
@@ -146,6 +158,12 @@ def print_connection_control(server, bouncer, folder):
               % (name, "%.2f / %.2f ms" % bare if bare else "FAILED to connect"))
     print("  (control: loading libpq into a new process, as each sshd connection, su or sudo "
           "does; not in the rows below) p50 / p99 of 20: %.2f / %.2f ms" % libpq_load_ms())
+    # A host name in store_url is looked up by the module in a child
+    # (`getent ahosts`) within store_timeout_ms; the rows below name 127.0.0.1.
+    print("  (control: looking a store_url host name up, getent ahosts localhost, as the module "
+          "does for a name; not in the rows below) p50 / p99 of 100: %.2f / %.2f ms "
+          "(spawning /bin/true the same way: %.2f / %.2f ms)"
+          % (spawn_ms(["/usr/bin/getent", "ahosts", "localhost"]) + spawn_ms(["/bin/true"])))
 
 
 def cert_store_url(server):

@@ -140,6 +140,27 @@ TEST_F(ChildProcess, AProgramThatExitsWithoutReadingRaisesNoSigpipe) {
     EXPECT_EQ(outcome.exit_status, 0);
 }
 
+TEST_F(ChildProcess, OutputIsReadUpToItsLimitAndTheRestDropped) {
+    std::string output = "left over";
+    const auto outcome = run_reading_output(
+        {script("say.sh",
+                "printf 'one\\ntwo\\n'\nhead -c 200000 /dev/zero | tr '\\0' x\nexit 4\n")},
+        milliseconds(5000), output, 10);
+    EXPECT_EQ(outcome.kind, Kind::exited) << outcome.failure;
+    EXPECT_EQ(outcome.exit_status, 4) << "the writer was never blocked by a full socket";
+    EXPECT_EQ(output, "one\ntwo\nxx");
+}
+
+TEST_F(ChildProcess, OutputReadingEndsAtTheDeadlineWithWhatCameSoFar) {
+    std::string output;
+    const auto start = std::chrono::steady_clock::now();
+    const auto outcome = run_reading_output({script("slow.sh", "echo early\nexec sleep 30\n")},
+                                            milliseconds(500), output, 4096);
+    EXPECT_EQ(outcome.kind, Kind::timed_out);
+    EXPECT_LT(test::elapsed_since(start), milliseconds(1500));
+    EXPECT_EQ(output, "early\n");
+}
+
 TEST_F(ChildProcess, SignalsAndSpawnFailuresAreReported) {
     const auto killed =
         run_with_input({script("term.sh", "kill -TERM $$\nsleep 5\n")}, "", milliseconds(5000));

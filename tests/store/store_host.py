@@ -15,10 +15,12 @@ import cli_sandbox  # noqa: E402  (the sanitizer build's preload and options)
 OWNER_PASSWORD_VARIABLE = "OTPGATE_STORE_OWNER_PASSWORD"
 
 
-def store_url(server, role="otpgate_login", port=None, sslmode="verify-full"):
-    """store_url for `role`, without a password (it belongs in otpgate.secrets)."""
+def store_url(server, role="otpgate_login", port=None, sslmode="verify-full", host="127.0.0.1"):
+    """store_url for `role`, without a password (it belongs in otpgate.secrets);
+    `host` may be a list ("nowhere.test,localhost"), every one on the server's port."""
     query = urllib.parse.urlencode({"sslmode": sslmode, "sslrootcert": server.ca_file})
-    return "postgresql://%s@127.0.0.1:%d/otpgate?%s" % (role, port or server.port, query)
+    hosts = ",".join("%s:%d" % (name, port or server.port) for name in host.split(","))
+    return "postgresql://%s@%s/otpgate?%s" % (role, hosts, query)
 
 
 def command_env(extra=None):

@@ -391,6 +391,69 @@ TEST(ConnectionSettings, LibpqSaysWhatDoesNotParse) {
     EXPECT_TRUE(contains(unknown.error().message, "colour")) << unknown.error().message;
 }
 
+// Names are looked up by otpgate within the login's deadline
+// (host_name_lookup.hpp): the names libpq itself would have looked up.
+TEST(ConnectionSettings, HostNamesAreTheHostsWithoutAnAddress) {
+    const auto mixed = settings_for("host=db1,127.0.0.1,/run/postgresql,db2,db1,::1");
+    ASSERT_TRUE(mixed.ok()) << mixed.error().message;
+    EXPECT_EQ(mixed.value().host_names(), (std::vector<std::string>{"db1", "db2"}));
+
+    const auto paired = settings_for("host=db1,db2 hostaddr=192.0.2.1,");
+    ASSERT_TRUE(paired.ok()) << paired.error().message;
+    EXPECT_EQ(paired.value().host_names(), std::vector<std::string>{"db2"});
+
+    const auto numeric = settings_for("host=127.0.0.1,/run/postgresql");
+    ASSERT_TRUE(numeric.ok()) << numeric.error().message;
+    EXPECT_TRUE(numeric.value().host_names().empty());
+}
+
+TEST(ConnectionSettings, AddressesReplaceNamesWhileTheNamesStayForTheCertificate) {
+    const SecretString password("store-password");
+    const auto settings = settings_for(
+        "host=db1,127.0.0.1,db2,db3 port=5432,5433,5434,5435 sslmode=verify-full", &password);
+    ASSERT_TRUE(settings.ok()) << settings.error().message;
+    const auto resolved = settings.value().with_addresses(
+        {{"db1", {"192.0.2.1", "2001:db8::1"}}, {"db2", {}}, {"db3", {"192.0.2.3"}}});
+    ASSERT_TRUE(resolved.ok()) << resolved.error().message;
+    EXPECT_TRUE(resolved.value().host_names().empty());
+
+    // As libpq takes them: hosts, ports and addresses paired by position.
+    auto parameters = effective_parameters(resolved.value());
+    EXPECT_EQ(parameters["host"], "db1,db1,127.0.0.1,db3");
+    EXPECT_EQ(parameters["hostaddr"], "192.0.2.1,2001:db8::1,127.0.0.1,192.0.2.3");
+    EXPECT_EQ(parameters["port"], "5432,5432,5433,5435");
+    EXPECT_EQ(parameters["sslmode"], "verify-full");
+    EXPECT_EQ(parameters["password"], "store-password");
+    EXPECT_EQ(resolved.value().description(), settings.value().description());
+
+    // One port is every host's.
+    const auto one_port = settings_for("host=db1,db2 port=6432");
+    ASSERT_TRUE(one_port.ok()) << one_port.error().message;
+    const auto spread =
+        one_port.value().with_addresses({{"db1", {"192.0.2.1"}}, {"db2", {"192.0.2.2", "::1"}}});
+    ASSERT_TRUE(spread.ok()) << spread.error().message;
+    parameters = effective_parameters(spread.value());
+    EXPECT_EQ(parameters["host"], "db1,db2,db2");
+    EXPECT_EQ(parameters["port"], "6432,6432,6432");
+    EXPECT_EQ(parameters["hostaddr"], "192.0.2.1,192.0.2.2,::1");
+}
+
+TEST(ConnectionSettings, NoAddressForAnyHostOrListsThatDoNotPairAreErrors) {
+    const auto settings = settings_for("host=db1,db2");
+    ASSERT_TRUE(settings.ok()) << settings.error().message;
+    const auto none = settings.value().with_addresses({{"db1", {}}});
+    ASSERT_FALSE(none.ok());
+    EXPECT_EQ(none.error().kind, ErrorKind::not_found);
+
+    const auto unpaired = settings_for("host=db1,db2,db3 port=1,2");
+    ASSERT_TRUE(unpaired.ok()) << unpaired.error().message;
+    EXPECT_TRUE(unpaired.value().host_names().empty());
+    const auto refused = unpaired.value().with_addresses({{"db1", {"192.0.2.1"}}});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().kind, ErrorKind::invalid_input);
+    EXPECT_EQ(refused.error().message, "store_url gives 3 hosts and 2 ports");
+}
+
 TEST(ConnectionSettings, TheDescriptionNeverHasThePassword) {
     const SecretString password("s3cret-store-password");
     const auto settings = settings_for("host=db user=otpgate_login", &password);

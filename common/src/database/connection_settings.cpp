@@ -1,5 +1,6 @@
 #include "otpgate/core/database/connection_settings.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -285,12 +286,130 @@ Result<ConnectionSettings> ConnectionSettings::make(const LibpqLibrary& libpq,
     } else {
         settings.m_values.emplace_back(no_password);
     }
-    for (std::size_t i = 0; i < settings.m_keywords.size(); ++i) {
-        settings.m_keyword_pointers.push_back(settings.m_keywords[i].c_str());
-        settings.m_value_pointers.push_back(settings.m_values[i].c_str());
+    settings.point_at_strings();
+    return settings;
+}
+
+void ConnectionSettings::point_at_strings() {
+    m_keyword_pointers.clear();
+    m_value_pointers.clear();
+    for (std::size_t i = 0; i < m_keywords.size(); ++i) {
+        m_keyword_pointers.push_back(m_keywords[i].c_str());
+        m_value_pointers.push_back(m_values[i].c_str());
     }
-    settings.m_keyword_pointers.push_back(nullptr);
-    settings.m_value_pointers.push_back(nullptr);
+    m_keyword_pointers.push_back(nullptr);
+    m_value_pointers.push_back(nullptr);
+}
+
+// The password stays the last value (the destructor wipes it): a new
+// keyword goes before it.
+void ConnectionSettings::set_value(const std::string& keyword, std::string value) {
+    const auto found = std::find(m_keywords.begin(), m_keywords.end(), keyword);
+    if (found != m_keywords.end()) {
+        m_values[static_cast<std::size_t>(found - m_keywords.begin())] = std::move(value);
+        return;
+    }
+    m_keywords.insert(m_keywords.end() - 1, keyword);
+    m_values.insert(m_values.end() - 1, std::move(value));
+}
+
+namespace {
+
+// One host of a connection string with its port and hostaddr (libpq pairs
+// the three lists by position; a single port is every host's).
+struct HostEntry {
+    std::string host;
+    std::string port;
+    std::string hostaddr;  // empty: none
+};
+
+Result<std::vector<HostEntry>> host_entries(const std::string& hosts, const std::string& ports,
+                                            const std::optional<std::string>& hostaddrs) {
+    const auto host_list = split_commas(hosts);
+    const auto port_list = split_commas(ports);
+    const auto address_list = hostaddrs ? split_commas(*hostaddrs) : std::vector<std::string>{};
+    if (port_list.size() != 1 && port_list.size() != host_list.size()) {
+        return make_error(ErrorKind::invalid_input,
+                          "store_url gives " + std::to_string(host_list.size()) + " hosts and " +
+                              std::to_string(port_list.size()) + " ports");
+    }
+    if (!address_list.empty() && address_list.size() != host_list.size()) {
+        return make_error(ErrorKind::invalid_input,
+                          "store_url gives " + std::to_string(host_list.size()) + " hosts and " +
+                              std::to_string(address_list.size()) + " hostaddr values");
+    }
+    std::vector<HostEntry> entries;
+    for (std::size_t i = 0; i < host_list.size(); ++i) {
+        entries.push_back({host_list[i], port_list.size() == 1 ? port_list[0] : port_list[i],
+                           address_list.empty() ? std::string() : address_list[i]});
+    }
+    return entries;
+}
+
+bool needs_lookup(const HostEntry& entry) {
+    return entry.hostaddr.empty() && !is_socket_host(entry.host) && !is_numeric_host(entry.host);
+}
+
+std::string joined(const std::vector<HostEntry>& entries, std::string HostEntry::*field) {
+    std::string list;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (i > 0) {
+            list += ',';
+        }
+        list += entries[i].*field;
+    }
+    return list;
+}
+
+}  // namespace
+
+std::vector<std::string> ConnectionSettings::host_names() const {
+    std::vector<std::string> names;
+    auto entries = host_entries(value_of("host").value_or(""), value_of("port").value_or(""),
+                                value_of("hostaddr"));
+    if (!entries) {
+        return names;  // with_addresses says why
+    }
+    for (const auto& entry : *entries) {
+        if (needs_lookup(entry) &&
+            std::find(names.begin(), names.end(), entry.host) == names.end()) {
+            names.push_back(entry.host);
+        }
+    }
+    return names;
+}
+
+Result<ConnectionSettings> ConnectionSettings::with_addresses(
+    const std::map<std::string, std::vector<std::string>>& addresses) const {
+    auto entries = host_entries(value_of("host").value_or(""), value_of("port").value_or(""),
+                                value_of("hostaddr"));
+    if (!entries) {
+        return entries.error();
+    }
+    std::vector<HostEntry> resolved;
+    for (const auto& entry : *entries) {
+        if (!needs_lookup(entry)) {
+            resolved.push_back(entry);
+            continue;
+        }
+        if (const auto found = addresses.find(entry.host); found != addresses.end()) {
+            for (const auto& address : found->second) {
+                resolved.push_back({entry.host, entry.port, address});
+            }
+        }
+    }
+    if (resolved.empty()) {
+        return make_error(ErrorKind::not_found, "no host of store_url has an address");
+    }
+    ConnectionSettings settings;
+    settings.m_keywords = m_keywords;
+    settings.m_values = m_values;
+    settings.m_weak_tls = m_weak_tls;
+    settings.m_description = m_description;
+    settings.set_value("host", joined(resolved, &HostEntry::host));
+    settings.set_value("port", joined(resolved, &HostEntry::port));
+    settings.set_value("hostaddr", joined(resolved, &HostEntry::hostaddr));
+    settings.point_at_strings();
     return settings;
 }
 

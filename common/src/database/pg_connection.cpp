@@ -3,10 +3,14 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include <poll.h>
+
+#include "otpgate/core/database/host_name_lookup.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -151,9 +155,41 @@ void PgConnection::close() noexcept {
 
 Result<PgConnection> PgConnection::open(const LibpqLibrary& libpq,
                                         const ConnectionSettings& settings, Deadline deadline) {
+    const auto names = settings.host_names();
+    if (names.empty()) {
+        return connect(libpq, settings, deadline);
+    }
+    // libpq would look the names up blocking, past any deadline; here each
+    // lookup has the deadline, and libpq gets addresses. A name that is
+    // not known is left out (libpq would go on to the next host); one that
+    // takes until the deadline leaves no time for the others.
+    std::map<std::string, std::vector<std::string>> addresses;
+    std::string not_known;
+    for (const auto& name : names) {
+        auto found = look_up_host_name(name, deadline);
+        if (!found) {
+            if (found.error().kind != ErrorKind::not_found) {
+                return make_error(ErrorKind::unavailable, "cannot connect to the store (" +
+                                                              settings.description() +
+                                                              "): " + found.error().message);
+            }
+            not_known += (not_known.empty() ? "" : "; ") + found.error().message;
+            continue;
+        }
+        addresses.emplace(name, std::move(*found));
+    }
+    auto resolved = settings.with_addresses(addresses);
+    if (!resolved) {
+        return make_error(ErrorKind::unavailable,
+                          "cannot connect to the store (" + settings.description() +
+                              "): " + (not_known.empty() ? resolved.error().message : not_known));
+    }
+    return connect(libpq, *resolved, deadline);
+}
+
+Result<PgConnection> PgConnection::connect(const LibpqLibrary& libpq,
+                                           const ConnectionSettings& settings, Deadline deadline) {
     const auto allowed = time_left(deadline);
-    // For a host name, libpq resolves it here, blocking and without our
-    // deadline (getaddrinfo); a hostaddr or a numeric host avoids that.
     PgConnection connection(libpq,
                             libpq.connect_start_params(settings.keywords(), settings.values(), 0));
     if (connection.m_connection == nullptr) {

@@ -1,5 +1,6 @@
 #include "otpgate/core/system/child_process.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 
@@ -28,7 +29,7 @@ int milliseconds_until(Clock::time_point deadline) {
 
 // Runs in the forked child: only async-signal-safe calls from here on,
 // because the parent may have other threads (whose locks we inherited).
-[[noreturn]] void exec_child(int input_fd, int null_fd, int report_fd, rlim_t max_fd,
+[[noreturn]] void exec_child(int input_fd, int output_fd, int null_fd, int report_fd, rlim_t max_fd,
                              char* const* argv, char* const* envp) {
     sigset_t nothing;
     sigemptyset(&nothing);
@@ -44,10 +45,11 @@ int milliseconds_until(Clock::time_point deadline) {
     // Lift the descriptors above 2 first, so that dup2 onto 0..2 can never
     // overwrite one we still need (the caller may have closed its own 0..2).
     const int input = fcntl(input_fd, F_DUPFD_CLOEXEC, 3);
+    const int output = fcntl(output_fd, F_DUPFD_CLOEXEC, 3);
     const int null_device = fcntl(null_fd, F_DUPFD_CLOEXEC, 3);
     const int report = fcntl(report_fd, F_DUPFD_CLOEXEC, 3);
-    if (input >= 0 && null_device >= 0 && report >= 0 && dup2(input, 0) == 0 &&
-        dup2(null_device, 1) == 1 && dup2(null_device, 2) == 2) {
+    if (input >= 0 && output >= 0 && null_device >= 0 && report >= 0 && dup2(input, 0) == 0 &&
+        dup2(output, 1) == 1 && dup2(null_device, 2) == 2) {
         // Everything from 3 up closes at exec; `report` stays usable until then.
         long marked = -1;
 #ifdef SYS_close_range
@@ -114,20 +116,32 @@ bool wait_until(pid_t pid, Clock::time_point deadline, int& status, bool& lost) 
     }
 }
 
+enum class Ready { yes, timed_out, failed };
+
+// Waits for `events` on `fd` until the deadline, across signals.
+Ready wait_ready(int fd, short events, Clock::time_point deadline) {
+    while (true) {
+        pollfd watched{fd, events, 0};
+        const int ready = poll(&watched, 1, milliseconds_until(deadline));
+        if (ready > 0) {
+            return Ready::yes;
+        }
+        if (ready == 0) {
+            return Ready::timed_out;
+        }
+        if (errno != EINTR) {
+            return Ready::failed;
+        }
+    }
+}
+
 // Writes all of `input`; false at the deadline. A reader that stops early
 // (EPIPE) is not an error here: its exit status tells.
 bool feed_input(int fd, std::string_view input, Clock::time_point deadline) {
     while (!input.empty()) {
-        pollfd writable{fd, POLLOUT, 0};
-        const int ready = poll(&writable, 1, milliseconds_until(deadline));
-        if (ready == 0) {
-            return false;
-        }
-        if (ready < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return true;
+        const Ready ready = wait_ready(fd, POLLOUT, deadline);
+        if (ready != Ready::yes) {
+            return ready == Ready::failed;
         }
         const ssize_t sent = send(fd, input.data(), input.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
         if (sent < 0) {
@@ -141,10 +155,36 @@ bool feed_input(int fd, std::string_view input, Clock::time_point deadline) {
     return true;
 }
 
-}  // namespace
+// Reads what the child writes until it closes its end or `deadline`
+// passes: false at the deadline. Beyond `limit` bytes the rest is read and
+// dropped, so that a chatty program cannot block on a full socket.
+bool collect_output(int fd, std::string& output, std::size_t limit, Clock::time_point deadline) {
+    char buffer[4096];
+    while (true) {
+        const Ready ready = wait_ready(fd, POLLIN, deadline);
+        if (ready != Ready::yes) {
+            return ready == Ready::failed;
+        }
+        const ssize_t got = recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+        if (got < 0) {
+            if (errno == EINTR || errno == EAGAIN) {
+                continue;
+            }
+            return true;
+        }
+        if (got == 0) {
+            return true;
+        }
+        const auto room = limit - std::min(limit, output.size());
+        output.append(buffer, std::min(room, static_cast<std::size_t>(got)));
+    }
+}
 
-ChildOutcome run_with_input(const std::vector<std::string>& argv, std::string_view input,
-                            std::chrono::milliseconds timeout) {
+// run_with_input, and with `output` (when not null) given the program's
+// standard output: the same socket as its input, read after the input.
+ChildOutcome run_child(const std::vector<std::string>& argv, std::string_view input,
+                       std::chrono::milliseconds timeout, std::string* output,
+                       std::size_t output_limit) {
     const auto start = Clock::now();
     const auto deadline = start + timeout;
     if (argv.empty() || argv.front().empty() || argv.front().front() != '/') {
@@ -184,8 +224,8 @@ ChildOutcome run_with_input(const std::vector<std::string>& argv, std::string_vi
         return spawn_failure("cannot start " + argv.front() + ": " + errno_text(errno));
     }
     if (pid == 0) {
-        exec_child(child_end.get(), null_device.get(), report_write.get(), max_fd, args.data(),
-                   envp);
+        exec_child(child_end.get(), output != nullptr ? child_end.get() : null_device.get(),
+                   null_device.get(), report_write.get(), max_fd, args.data(), envp);
     }
     child_end.reset();
     report_write.reset();
@@ -204,6 +244,9 @@ ChildOutcome run_with_input(const std::vector<std::string>& argv, std::string_vi
 
     bool finished_in_time = feed_input(parent_end.get(), input, deadline);
     shutdown(parent_end.get(), SHUT_WR);
+    if (output != nullptr && finished_in_time) {
+        finished_in_time = collect_output(parent_end.get(), *output, output_limit, deadline);
+    }
     parent_end.reset();
 
     int status = 0;
@@ -228,6 +271,20 @@ ChildOutcome run_with_input(const std::vector<std::string>& argv, std::string_vi
     }
     outcome.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
     return outcome;
+}
+
+}  // namespace
+
+ChildOutcome run_with_input(const std::vector<std::string>& argv, std::string_view input,
+                            std::chrono::milliseconds timeout) {
+    return run_child(argv, input, timeout, nullptr, 0);
+}
+
+ChildOutcome run_reading_output(const std::vector<std::string>& argv,
+                                std::chrono::milliseconds timeout, std::string& output,
+                                std::size_t output_limit) {
+    output.clear();
+    return run_child(argv, {}, timeout, &output, output_limit);
 }
 
 std::string describe_child_outcome(const ChildOutcome& outcome, std::chrono::milliseconds timeout) {

@@ -29,6 +29,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,12 +80,28 @@ public:
     // when none. Never the password.
     [[nodiscard]] std::optional<std::string> value_of(const std::string& keyword) const;
 
+    // The host names libpq would look up itself, with no deadline of ours
+    // (host_name_lookup.hpp): entries of `host` that are neither an address
+    // nor a socket and have no hostaddr. Each once, in order.
+    [[nodiscard]] std::vector<std::string> host_names() const;
+
+    // These settings with each of those names replaced by its `addresses`:
+    // one entry per address, with the name as `host` (the server's
+    // certificate is checked against it), the address as `hostaddr` and the
+    // name's port. A name with no addresses is left out, as libpq skips a
+    // host it cannot look up; not_found when no host is left.
+    [[nodiscard]] Result<ConnectionSettings> with_addresses(
+        const std::map<std::string, std::vector<std::string>>& addresses) const;
+
     ~ConnectionSettings();
     ConnectionSettings(ConnectionSettings&&) noexcept;
     ConnectionSettings& operator=(ConnectionSettings&&) noexcept;
 
 private:
     ConnectionSettings() = default;
+    // Points the NULL-terminated arrays at the strings (after every change).
+    void point_at_strings();
+    void set_value(const std::string& keyword, std::string value);
     std::vector<std::string> m_keywords;
     std::vector<std::string> m_values;  // the password's slot is wiped on destruction
     std::vector<const char*> m_keyword_pointers;

@@ -71,9 +71,10 @@ class PgConnection {
 public:
     // Connects (trying each host of the settings in turn, as libpq does)
     // and finishes the TLS and authentication handshakes before
-    // `deadline`. `unavailable` with libpq's reason ("cannot connect to the
-    // store (host=... ): connection refused"), or "the store did not
-    // answer within N ms" at the deadline.
+    // `deadline`; host names are looked up first, within it too
+    // (host_name_lookup.hpp). `unavailable` with libpq's reason ("cannot
+    // connect to the store (host=... ): connection refused"), or "the
+    // store did not answer within N ms" at the deadline.
     static Result<PgConnection> open(const LibpqLibrary& libpq, const ConnectionSettings& settings,
                                      Deadline deadline);
 
@@ -115,6 +116,9 @@ public:
     [[nodiscard]] ConnectionFacts facts() const;
 
 private:
+    // open() once no host name is left to look up.
+    static Result<PgConnection> connect(const LibpqLibrary& libpq,
+                                        const ConnectionSettings& settings, Deadline deadline);
     PgConnection(const LibpqLibrary& libpq, PGconn* connection) noexcept;
     void close() noexcept;
 

@@ -1,11 +1,13 @@
 // Runs a program with some bytes on its standard input and a hard time
 // limit, the way pam_exec would: no shell, a fixed minimal environment,
-// every inherited descriptor closed, stdout and stderr to /dev/null, its
-// own process group, signal dispositions and mask reset. At the deadline
-// the whole group is killed with SIGKILL and the child is reaped.
+// every inherited descriptor closed, stdout (unless read) and stderr to
+// /dev/null, its own process group, signal dispositions and mask reset. At
+// the deadline the whole group is killed with SIGKILL and the child is
+// reaped.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +36,13 @@ inline constexpr const char* child_environment_path = "PATH=/usr/sbin:/usr/bin:/
 // a program that exits early cannot raise SIGPIPE in the caller).
 ChildOutcome run_with_input(const std::vector<std::string>& argv, std::string_view input,
                             std::chrono::milliseconds timeout);
+
+// The same with no input, and with the program's standard output in
+// `output` (its first `output_limit` bytes; the rest is read and dropped).
+// A program killed at the deadline leaves what it wrote so far.
+ChildOutcome run_reading_output(const std::vector<std::string>& argv,
+                                std::chrono::milliseconds timeout, std::string& output,
+                                std::size_t output_limit);
 
 // "exited with status 1", "was killed by signal 9", "did not finish within
 // 1000 ms and was killed", "cannot run /x: No such file or directory".
