@@ -255,9 +255,14 @@ ExitCode check_store(const CommandContext& context) {
     const core::ConnectionFacts facts = connection->facts();
     char took[32];
     std::snprintf(took, sizeof took, "%.1f ms", connect_ms);
-    result.ok("connection", "host " + as_field(hosts) + " tried; " + as_field(facts.host) +
-                                " port " + as_field(facts.port) + " answered (connected in " +
-                                took + ", TLS and authentication included)");
+    // The address too when the host is a name (looked up by otpgate).
+    const std::string answered =
+        as_field(facts.host) + (facts.address.empty() || facts.address == facts.host
+                                    ? ""
+                                    : " (" + as_field(facts.address) + ")");
+    result.ok("connection", "host " + as_field(hosts) + " tried; " + answered + " port " +
+                                as_field(facts.port) + " answered (connected in " + took +
+                                ", TLS, authentication and any name lookup included)");
     std::string client_certificate;
     if (auto cert = url_value(library, context.config.database.url, "sslcert")) {
         client_certificate = "; client certificate " + as_field(*cert) + " (store_url)";

@@ -30,8 +30,8 @@ TEST(HostNameLookup, LocalhostHasALoopbackAddress) {
 }
 
 TEST(HostNameLookup, WhatIsNoHostNameIsNeverLookedUp) {
-    const std::string names[] = {"", "-s", "db example", "db\nexample", "db;rm", "db/x",
-                                 std::string(254, 'a')};
+    const std::string names[] = {"",      "-s",   "db example",         "db\nexample",
+                                 "db;rm", "db/x", std::string(254, 'a')};
     for (const auto& name : names) {
         const auto found = look_up_host_name(name, Clock::now() + std::chrono::seconds(10));
         ASSERT_FALSE(found.ok()) << name;

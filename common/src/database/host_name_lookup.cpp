@@ -67,8 +67,8 @@ Result<std::vector<std::string>> look_up_host_name(const std::string& name,
                           "store_url names a host that is not a host name: only letters, digits, "
                           "'-', '.' and '_' are looked up");
     }
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
         return make_error(ErrorKind::unavailable,
                           "no time was left to look up the store's host " + name);
@@ -87,9 +87,9 @@ Result<std::vector<std::string>> look_up_host_name(const std::string& name,
         return make_error(ErrorKind::not_found, "the store's host " + name + " is not known");
     }
     if (outcome.kind != ChildOutcome::Kind::exited || outcome.exit_status != 0) {
-        return make_error(ErrorKind::unavailable,
-                          "cannot look up the store's host " + name + ": " + getent_program +
-                              " " + describe_child_outcome(outcome, left));
+        return make_error(ErrorKind::unavailable, "cannot look up the store's host " + name + ": " +
+                                                      getent_program + " " +
+                                                      describe_child_outcome(outcome, left));
     }
     auto addresses = stream_addresses(output);
     if (addresses.empty()) {

@@ -54,6 +54,7 @@ Result<LibpqLibrary> load_libpq_library(const char* soname) {
     symbols.resolve(libpq.ssl_in_use, "PQsslInUse");
     symbols.resolve(libpq.ssl_attribute, "PQsslAttribute");
     symbols.resolve(libpq.host, "PQhost");
+    symbols.resolve(libpq.hostaddr, "PQhostaddr");
     symbols.resolve(libpq.port, "PQport");
     symbols.resolve(libpq.library_version, "PQlibVersion");
     symbols.resolve(libpq.enter_pipeline_mode, "PQenterPipelineMode");

@@ -410,6 +410,7 @@ ConnectionFacts PgConnection::facts() const {
     }
     const auto text = [](const char* value) { return std::string(value == nullptr ? "" : value); };
     facts.host = text(m_libpq->host(m_connection));
+    facts.address = text(m_libpq->hostaddr(m_connection));
     facts.port = text(m_libpq->port(m_connection));
     facts.server_version = m_libpq->server_version(m_connection);
     facts.tls = m_libpq->ssl_in_use(m_connection) != 0;

@@ -21,7 +21,7 @@ namespace otpgate::core {
 // Errors: not_found when the name has no address ("no such host" as the
 // resolver says); unavailable when the lookup did not finish by `deadline`
 // (the child was killed) or could not be started.
-Result<std::vector<std::string>> look_up_host_name(
-    const std::string& name, std::chrono::steady_clock::time_point deadline);
+Result<std::vector<std::string>> look_up_host_name(const std::string& name,
+                                                   std::chrono::steady_clock::time_point deadline);
 
 }  // namespace otpgate::core

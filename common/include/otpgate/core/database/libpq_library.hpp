@@ -50,6 +50,7 @@ struct LibpqLibrary {
     int (*ssl_in_use)(PGconn* connection) = nullptr;
     const char* (*ssl_attribute)(PGconn* connection, const char* attribute_name) = nullptr;
     char* (*host)(const PGconn* connection) = nullptr;
+    char* (*hostaddr)(const PGconn* connection) = nullptr;
     char* (*port)(const PGconn* connection) = nullptr;
     int (*library_version)() = nullptr;
     // Pipeline mode (libpq 14 and later): several statements, one round trip.

@@ -50,6 +50,7 @@ private:
 // What `otpgate store check` reports of an open connection.
 struct ConnectionFacts {
     std::string host;
+    std::string address;  // the address connected to ("" over a Unix socket)
     std::string port;
     int server_version = 0;  // e.g. 150020
     bool tls = false;
