@@ -233,8 +233,10 @@ ExitCode check_store(const CommandContext& context) {
     check_key(result, secrets, context.config.delivery.credentials_file.string());
 
     auto settings = core::ConnectionSettings::make(
-        library, {context.config.database.url, secrets.find("store_password"),
-                  "otpgate store check", command_timeout(context.config)});
+        library, {.url = context.config.database.url,
+                  .password = secrets.find("store_password"),
+                  .application_name = "otpgate store check",
+                  .statement_timeout = command_timeout(context.config)});
     if (!settings) {
         return report({ExitCode::config, settings.error().message});
     }
@@ -264,7 +266,7 @@ ExitCode check_store(const CommandContext& context) {
                                 as_field(facts.port) + " answered (connected in " + took +
                                 ", TLS, authentication and any name lookup included)");
     std::string client_certificate;
-    if (auto cert = url_value(library, context.config.database.url, "sslcert")) {
+    if (auto cert = settings->given_in_url("sslcert")) {
         client_certificate = "; client certificate " + as_field(*cert) + " (store_url)";
     }
     if (!facts.tls) {

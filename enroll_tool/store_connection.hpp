@@ -1,5 +1,6 @@
 // What `otpgate store init` and `store check` share: reaching the
-// database of store_url, as its login role or as the schema's owner.
+// database of store_url (ConnectionSettings reads store_url; its `role`
+// connects as the schema's owner instead of the login role).
 #pragma once
 
 #include <chrono>
@@ -24,18 +25,6 @@ std::chrono::milliseconds command_timeout(const core::Config& config);
 // libpq, or why not, for a command that needs store_url (empty store_url
 // is a config error naming the key).
 std::variant<const core::LibpqLibrary*, Failure> libpq_for(const core::Config& config);
-
-// store_url with its user replaced by `role`, as a key=value connection
-// string (store init connects as the schema's owner).
-std::variant<std::string, Failure> url_as_role(const core::LibpqLibrary& libpq,
-                                               const std::string& url, const std::string& role);
-
-// The value a connection string gives `keyword`; nullopt when none.
-std::optional<std::string> url_value(const core::LibpqLibrary& libpq, const std::string& url,
-                                     std::string_view keyword);
-
-// The user a connection string names; nullopt when it names none.
-std::optional<std::string> url_user(const core::LibpqLibrary& libpq, const std::string& url);
 
 // The credentials file, for store_password and store_key.
 std::variant<core::Credentials, Failure> store_credentials(const core::Config& config);

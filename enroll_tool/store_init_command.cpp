@@ -74,14 +74,15 @@ ExitCode init_store(const CommandContext& context, const StoreInitOptions& optio
         return report(*failure);
     }
     const core::LibpqLibrary& library = *std::get<const core::LibpqLibrary*>(libpq);
-    const std::optional<std::string> login_role = url_user(library, context.config.database.url);
+    auto login_settings =
+        core::ConnectionSettings::make(library, {.url = context.config.database.url});
+    if (!login_settings) {
+        return report({ExitCode::config, login_settings.error().message});
+    }
+    const std::optional<std::string> login_role = login_settings->given_in_url("user");
     if (!login_role) {
         return report(
             {ExitCode::config, "store_url names no user: it must name the login role (user=...)"});
-    }
-    auto owner_url = url_as_role(library, context.config.database.url, *options.owner);
-    if (auto* failure = std::get_if<Failure>(&owner_url)) {
-        return report(*failure);
     }
     auto password = owner_password(context, *options.owner);
     if (auto* failure = std::get_if<Failure>(&password)) {
@@ -89,8 +90,11 @@ ExitCode init_store(const CommandContext& context, const StoreInitOptions& optio
     }
     const core::SecretString& owner_secret = std::get<core::SecretString>(password);
     auto settings = core::ConnectionSettings::make(
-        library, {std::get<std::string>(owner_url), &owner_secret, "otpgate store init",
-                  command_timeout(context.config)});
+        library, {.url = context.config.database.url,
+                  .password = &owner_secret,
+                  .application_name = "otpgate store init",
+                  .statement_timeout = command_timeout(context.config),
+                  .role = *options.owner});
     if (!settings) {
         return report({ExitCode::config, settings.error().message});
     }

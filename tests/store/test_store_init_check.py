@@ -186,6 +186,18 @@ class StoreInitCheck(unittest.TestCase):
         self.assertIn("password authentication failed", wrong.stderr)
         self.assertNotIn("Not-The-Owner-Password-7", wrong.stdout + wrong.stderr)
 
+    def test_init_needs_store_url_to_name_the_login_role(self):
+        # The owner connects to the database store_url names, as store_url's
+        # user would: only its user changes (to --owner).
+        unnamed = store_url(self.server).replace("otpgate_login@", "")
+        host = SimulatedHost(ARGS.otpgate, self.server, url=unnamed)
+        try:
+            refused = host.init()
+        finally:
+            host.cleanup()
+        self.assertEqual(refused.returncode, 5, refused.stdout + refused.stderr)
+        self.assertIn("store_url names no user: it must name the login role", refused.stderr)
+
     def test_new_key_prints_a_key_store_key_accepts(self):
         printed = self.host.run("store", "init", "--new-key")
         self.assertEqual(printed.returncode, 0, printed.stderr)

@@ -454,6 +454,37 @@ TEST(ConnectionSettings, NoAddressForAnyHostOrListsThatDoNotPairAreErrors) {
     EXPECT_EQ(refused.error().message, "store_url gives 3 hosts and 2 ports");
 }
 
+TEST(ConnectionSettings, WhatStoreUrlItselfGivesIsToldApartFromDefaults) {
+    const auto settings = settings_for("host=db user=otpgate_login sslcert=/etc/otpgate/store.crt");
+    ASSERT_TRUE(settings.ok()) << settings.error().message;
+    EXPECT_EQ(settings.value().given_in_url("user"), "otpgate_login");
+    EXPECT_EQ(settings.value().given_in_url("sslcert"), "/etc/otpgate/store.crt");
+    EXPECT_EQ(settings.value().given_in_url("sslmode"), std::nullopt);
+    EXPECT_EQ(settings.value().value_of("sslmode"), "verify-full");
+    const auto unnamed = settings_for("host=db");
+    ASSERT_TRUE(unnamed.ok()) << unnamed.error().message;
+    EXPECT_EQ(unnamed.value().given_in_url("user"), std::nullopt);
+}
+
+TEST(ConnectionSettings, AnotherRoleReachesTheSameDatabase) {
+    // `otpgate store init --owner`: the owner, in the database the login
+    // role reaches (named, or by default the login role's name).
+    for (const auto& [url, database] : std::vector<std::pair<std::string, std::string>>{
+             {"host=127.0.0.1 port=1 user=otpgate_login", "otpgate_login"},
+             {"postgresql://otpgate_login@127.0.0.1:1/fleet", "fleet"},
+             {"host=127.0.0.1 port=1", "otpgate"}}) {
+        StoreConnectionOptions options;
+        options.url = url;
+        options.role = "otpgate_owner";
+        const auto settings = ConnectionSettings::make(libpq(), options);
+        ASSERT_TRUE(settings.ok()) << settings.error().message;
+        const auto parameters = effective_parameters(settings.value());
+        ASSERT_EQ(parameters.count("(failed)"), 0U) << parameters.at("(failed)");
+        EXPECT_EQ(parameters.at("user"), "otpgate_owner") << url;
+        EXPECT_EQ(parameters.at("dbname"), database) << url;
+    }
+}
+
 TEST(ConnectionSettings, TheDescriptionNeverHasThePassword) {
     const SecretString password("s3cret-store-password");
     const auto settings = settings_for("host=db user=otpgate_login", &password);

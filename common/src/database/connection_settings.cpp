@@ -233,6 +233,9 @@ Result<ConnectionSettings> ConnectionSettings::make(const LibpqLibrary& libpq,
     }
     chosen.emplace("user", default_user);
     chosen.emplace("dbname", chosen["user"]);
+    if (!options.role.empty()) {
+        chosen["user"] = options.role;
+    }
     chosen["application_name"] =
         given.count("application_name") != 0 ? given["application_name"] : options.application_name;
     if (chosen["application_name"].empty()) {
@@ -272,6 +275,7 @@ Result<ConnectionSettings> ConnectionSettings::make(const LibpqLibrary& libpq,
     }
 
     ConnectionSettings settings;
+    settings.m_given_in_url = std::move(given);
     settings.m_weak_tls = weak_tls_reason(chosen["host"], chosen["sslmode"]);
     settings.m_description = "host=" + chosen["host"] + " port=" + chosen["port"] +
                              " dbname=" + chosen["dbname"] + " user=" + chosen["user"] +
@@ -363,6 +367,14 @@ std::string joined(const std::vector<HostEntry>& entries, std::string HostEntry:
 
 }  // namespace
 
+std::optional<std::string> ConnectionSettings::given_in_url(const std::string& keyword) const {
+    const auto found = m_given_in_url.find(keyword);
+    if (found == m_given_in_url.end()) {
+        return std::nullopt;
+    }
+    return found->second;
+}
+
 std::vector<std::string> ConnectionSettings::host_names() const {
     std::vector<std::string> names;
     auto entries = host_entries(value_of("host").value_or(""), value_of("port").value_or(""),
@@ -406,6 +418,7 @@ Result<ConnectionSettings> ConnectionSettings::with_addresses(
     settings.m_values = m_values;
     settings.m_weak_tls = m_weak_tls;
     settings.m_description = m_description;
+    settings.m_given_in_url = m_given_in_url;
     settings.set_value("host", joined(resolved, &HostEntry::host));
     settings.set_value("port", joined(resolved, &HostEntry::port));
     settings.set_value("hostaddr", joined(resolved, &HostEntry::hostaddr));
@@ -462,6 +475,7 @@ ConnectionSettings& ConnectionSettings::operator=(ConnectionSettings&& other) no
         m_value_pointers = std::move(other.m_value_pointers);
         m_weak_tls = std::move(other.m_weak_tls);
         m_description = std::move(other.m_description);
+        m_given_in_url = std::move(other.m_given_in_url);
     }
     return *this;
 }

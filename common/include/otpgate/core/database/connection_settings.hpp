@@ -49,6 +49,10 @@ struct StoreConnectionOptions {
     // Server-side limits set on the session (`options`), so that a statement
     // or a row lock never outlasts the login's own deadline.
     std::chrono::milliseconds statement_timeout{0};  // 0: not set
+    // Connect as this role instead of store_url's user (`otpgate store
+    // init --owner`), to the same database: an unnamed dbname stays the
+    // name of store_url's user. Empty: store_url's user.
+    std::string role{};
 };
 
 class ConnectionSettings {
@@ -80,6 +84,10 @@ public:
     // when none. Never the password.
     [[nodiscard]] std::optional<std::string> value_of(const std::string& keyword) const;
 
+    // The value store_url itself gives `keyword`, not a default (does it
+    // name a user, a client certificate?); nullopt when it gives none.
+    [[nodiscard]] std::optional<std::string> given_in_url(const std::string& keyword) const;
+
     // The host names libpq would look up itself, with no deadline of ours
     // (host_name_lookup.hpp): entries of `host` that are neither an address
     // nor a socket and have no hostaddr. Each once, in order.
@@ -108,6 +116,7 @@ private:
     std::vector<const char*> m_value_pointers;
     std::optional<std::string> m_weak_tls;
     std::string m_description;
+    std::map<std::string, std::string> m_given_in_url;  // never a password
 };
 
 }  // namespace otpgate::core
