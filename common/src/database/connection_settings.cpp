@@ -6,8 +6,9 @@
 #include <memory>
 #include <utility>
 
-#include <arpa/inet.h>
 #include <openssl/crypto.h>
+
+#include "otpgate/core/database/host_name_lookup.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -132,12 +133,6 @@ bool is_socket_host(const std::string& host) {
     return host.empty() || host.front() == '/' || host.front() == '@';
 }
 
-bool is_numeric_host(const std::string& host) {
-    unsigned char address[16];
-    return inet_pton(AF_INET, host.c_str(), address) == 1 ||
-           inet_pton(AF_INET6, host.c_str(), address) == 1;
-}
-
 // PGHOSTADDR would send a connection to an address of the caller's choice
 // while the certificate is checked against `host`. Each numeric host is its
 // own hostaddr, and a list (one entry per host, empty for a name or a
@@ -150,7 +145,7 @@ std::optional<std::string> hostaddr_for(const std::string& hosts) {
         if (i > 0) {
             list += ',';
         }
-        if (is_numeric_host(parts[i])) {
+        if (is_numeric_address(parts[i])) {
             list += parts[i];
         }
     }
@@ -351,7 +346,7 @@ Result<std::vector<HostEntry>> host_entries(const std::string& hosts, const std:
 }
 
 bool needs_lookup(const HostEntry& entry) {
-    return entry.hostaddr.empty() && !is_socket_host(entry.host) && !is_numeric_host(entry.host);
+    return entry.hostaddr.empty() && !is_socket_host(entry.host) && !is_numeric_address(entry.host);
 }
 
 std::string joined(const std::vector<HostEntry>& entries, std::string HostEntry::*field) {

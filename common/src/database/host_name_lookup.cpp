@@ -32,12 +32,6 @@ bool plausible_host_name(const std::string& name) {
     });
 }
 
-bool numeric_address(const std::string& text) {
-    unsigned char address[sizeof(in6_addr)];
-    return inet_pton(AF_INET, text.c_str(), address) == 1 ||
-           inet_pton(AF_INET6, text.c_str(), address) == 1;
-}
-
 // `getent ahosts` prints "ADDRESS STREAM|DGRAM|RAW [NAME]" per result; the
 // STREAM lines are the TCP addresses, each once, in order.
 std::vector<std::string> stream_addresses(const std::string& output) {
@@ -48,7 +42,7 @@ std::vector<std::string> stream_addresses(const std::string& output) {
         std::istringstream fields(line);
         std::string address;
         std::string kind;
-        if (!(fields >> address >> kind) || kind != "STREAM" || !numeric_address(address)) {
+        if (!(fields >> address >> kind) || kind != "STREAM" || !is_numeric_address(address)) {
             continue;
         }
         if (std::find(addresses.begin(), addresses.end(), address) == addresses.end()) {
@@ -59,6 +53,12 @@ std::vector<std::string> stream_addresses(const std::string& output) {
 }
 
 }  // namespace
+
+bool is_numeric_address(const std::string& text) {
+    unsigned char address[sizeof(in6_addr)];
+    return inet_pton(AF_INET, text.c_str(), address) == 1 ||
+           inet_pton(AF_INET6, text.c_str(), address) == 1;
+}
 
 Result<std::vector<std::string>> look_up_host_name(const std::string& name,
                                                    std::chrono::steady_clock::time_point deadline) {

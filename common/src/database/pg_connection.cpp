@@ -11,6 +11,7 @@
 #include <poll.h>
 
 #include "otpgate/core/database/host_name_lookup.hpp"
+#include "otpgate/core/system/descriptor_io.hpp"
 
 namespace otpgate::core {
 namespace {
@@ -18,31 +19,6 @@ namespace {
 // libpq calls this for every notice and warning; the default receiver
 // writes to stderr, which in the module is sshd's or the caller's terminal.
 void discard_notice(void* /*argument*/, const PGresult* /*notice*/) noexcept {}
-
-enum class Wait { ready, timed_out, failed };
-
-// Waits until `fd` has one of `events` or `deadline` passes; a signal
-// (EINTR) only shortens one round.
-Wait wait_for(int fd, short events, Deadline deadline) {
-    if (fd < 0) {
-        return Wait::failed;
-    }
-    while (true) {
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            return Wait::timed_out;
-        }
-        pollfd watched{fd, events, 0};
-        const int ready = ::poll(&watched, 1, static_cast<int>(left.count()));
-        if (ready > 0) {
-            return Wait::ready;  // errors and hang-ups too: libpq reads them
-        }
-        if (ready < 0 && errno != EINTR) {
-            return Wait::failed;
-        }
-    }
-}
 
 // libpq's messages end in a newline and may hold one line per host tried.
 std::string one_line(const char* text) {
@@ -213,11 +189,11 @@ Result<PgConnection> PgConnection::connect(const LibpqLibrary& libpq,
             return refused();
         }
         const short events = polling == PGRES_POLLING_READING ? POLLIN : POLLOUT;
-        const Wait waited = wait_for(libpq.socket(raw), events, deadline);
-        if (waited == Wait::timed_out) {
+        const DescriptorWait waited = wait_for_descriptor(libpq.socket(raw), events, deadline);
+        if (waited == DescriptorWait::timed_out) {
             return make_error(ErrorKind::unavailable, did_not_answer(allowed));
         }
-        if (waited == Wait::failed) {
+        if (waited == DescriptorWait::failed) {
             return refused();
         }
         polling = libpq.connect_poll(raw);
@@ -257,7 +233,7 @@ Result<std::vector<PgResult>> PgConnection::exec_pipeline(std::span<const PgStat
         return make_error(ErrorKind::unavailable, did_not_answer(allowed));
     };
     const auto wait = [&](short events) {
-        return wait_for(m_libpq->socket(m_connection), events, deadline);
+        return wait_for_descriptor(m_libpq->socket(m_connection), events, deadline);
     };
 
     if (m_libpq->enter_pipeline_mode(m_connection) == 0) {
@@ -292,32 +268,34 @@ Result<std::vector<PgResult>> PgConnection::exec_pipeline(std::span<const PgStat
         if (flushed < 0) {
             return lost();
         }
-        const Wait waited = wait(POLLIN | POLLOUT);
-        if (waited == Wait::timed_out) {
+        const DescriptorWait waited = wait(POLLIN | POLLOUT);
+        if (waited == DescriptorWait::timed_out) {
             return timed_out();
         }
-        if (waited == Wait::failed || m_libpq->consume_input(m_connection) == 0) {
+        if (waited == DescriptorWait::failed || m_libpq->consume_input(m_connection) == 0) {
             return lost();
         }
     }
 
     // The next result, or nullptr at the end of a statement's results;
     // `waited` says why there is none when the wait failed.
-    Wait waited = Wait::ready;
+    DescriptorWait waited = DescriptorWait::ready;
     const auto next_result = [&]() -> PGresult* {
         while (m_libpq->is_busy(m_connection) != 0) {
             waited = wait(POLLIN);
-            if (waited != Wait::ready) {
+            if (waited != DescriptorWait::ready) {
                 return nullptr;
             }
             if (m_libpq->consume_input(m_connection) == 0) {
-                waited = Wait::failed;
+                waited = DescriptorWait::failed;
                 return nullptr;
             }
         }
         return m_libpq->get_result(m_connection);
     };
-    const auto ended = [&]() -> Error { return waited == Wait::timed_out ? timed_out() : lost(); };
+    const auto ended = [&]() -> Error {
+        return waited == DescriptorWait::timed_out ? timed_out() : lost();
+    };
 
     std::vector<PgResult> results;
     results.reserve(statements.size());
@@ -331,7 +309,7 @@ Result<std::vector<PgResult>> PgConnection::exec_pipeline(std::span<const PgStat
         for (PGresult* extra = next_result(); extra != nullptr; extra = next_result()) {
             m_libpq->clear(extra);
         }
-        if (waited != Wait::ready) {
+        if (waited != DescriptorWait::ready) {
             return ended();
         }
         const ExecStatusType status = m_libpq->result_status(result.m_result);

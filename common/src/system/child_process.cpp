@@ -116,32 +116,13 @@ bool wait_until(pid_t pid, Clock::time_point deadline, int& status, bool& lost) 
     }
 }
 
-enum class Ready { yes, timed_out, failed };
-
-// Waits for `events` on `fd` until the deadline, across signals.
-Ready wait_ready(int fd, short events, Clock::time_point deadline) {
-    while (true) {
-        pollfd watched{fd, events, 0};
-        const int ready = poll(&watched, 1, milliseconds_until(deadline));
-        if (ready > 0) {
-            return Ready::yes;
-        }
-        if (ready == 0) {
-            return Ready::timed_out;
-        }
-        if (errno != EINTR) {
-            return Ready::failed;
-        }
-    }
-}
-
 // Writes all of `input`; false at the deadline. A reader that stops early
 // (EPIPE) is not an error here: its exit status tells.
 bool feed_input(int fd, std::string_view input, Clock::time_point deadline) {
     while (!input.empty()) {
-        const Ready ready = wait_ready(fd, POLLOUT, deadline);
-        if (ready != Ready::yes) {
-            return ready == Ready::failed;
+        const DescriptorWait ready = wait_for_descriptor(fd, POLLOUT, deadline);
+        if (ready != DescriptorWait::ready) {
+            return ready == DescriptorWait::failed;
         }
         const ssize_t sent = send(fd, input.data(), input.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
         if (sent < 0) {
@@ -161,9 +142,9 @@ bool feed_input(int fd, std::string_view input, Clock::time_point deadline) {
 bool collect_output(int fd, std::string& output, std::size_t limit, Clock::time_point deadline) {
     char buffer[4096];
     while (true) {
-        const Ready ready = wait_ready(fd, POLLIN, deadline);
-        if (ready != Ready::yes) {
-            return ready == Ready::failed;
+        const DescriptorWait ready = wait_for_descriptor(fd, POLLIN, deadline);
+        if (ready != DescriptorWait::ready) {
+            return ready == DescriptorWait::failed;
         }
         const ssize_t got = recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
         if (got < 0) {

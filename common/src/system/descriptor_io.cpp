@@ -3,9 +3,32 @@
 #include <cerrno>
 #include <cstring>
 
+#include <poll.h>
 #include <unistd.h>
 
 namespace otpgate::core {
+
+DescriptorWait wait_for_descriptor(int fd, short events,
+                                   std::chrono::steady_clock::time_point deadline) {
+    if (fd < 0) {
+        return DescriptorWait::failed;
+    }
+    while (true) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            return DescriptorWait::timed_out;
+        }
+        pollfd watched{fd, events, 0};
+        const int ready = ::poll(&watched, 1, static_cast<int>(left.count()));
+        if (ready > 0) {
+            return DescriptorWait::ready;
+        }
+        if (ready < 0 && errno != EINTR) {
+            return DescriptorWait::failed;
+        }
+    }
+}
 
 bool write_all(int fd, std::string_view content) {
     while (!content.empty()) {

@@ -16,6 +16,9 @@
 
 namespace otpgate::core {
 
+// An IPv4 or IPv6 address in text ("192.0.2.7", "::1"): no lookup needed.
+bool is_numeric_address(const std::string& text);
+
 // Every address `name` has for a TCP connection, numeric ("192.0.2.7",
 // "2001:db8::7"), in getaddrinfo()'s order (AF_UNSPEC, AI_ADDRCONFIG).
 // Errors: not_found when the name has no address ("no such host" as the
