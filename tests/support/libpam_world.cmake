@@ -32,7 +32,7 @@ endfunction()
 # Sets <variable> to the command prefix a libpam test program runs under:
 # pam_wrapper reading <service folder> and printing pam_syslog lines on
 # stderr, nss_wrapper, libfaketime and then each <library> preloaded, with a
-# /dev/shm of its own (support/private_shm). It is
+# /dev/shm and a /tmp of its own (support/private_scratch). It is
 # a prefix (CROSSCOMPILING_EMULATOR), never the ENVIRONMENT property, which
 # gtest_discover_tests cuts down to its first variable. Per-test paths
 # (NSS_WRAPPER_PASSWD, FAKETIME_TIMESTAMP_FILE) are set by the test itself.
@@ -44,7 +44,7 @@ function(otpgate_libpam_test_env variable service_dir)
     string(APPEND preload ":${library}")
   endforeach()
   set(${variable}
-    ${otpgate_private_shm} ${CMAKE_COMMAND} -E env
+    ${otpgate_private_scratch} ${CMAKE_COMMAND} -E env
     ${otpgate_test_env}
     ${arg_ENV}
     PAM_WRAPPER=1
