@@ -5,6 +5,8 @@
 - every key of conf/otpgate.conf (the `#key = default` lines) has an entry
   in otpgate.conf(5), and every entry there is such a key;
 - pam_otpgate(8) describes the module arguments;
+- otpgate-verify(8) names every request of the helper's usage and every
+  exit status it has (read from verify_helper/'s source);
 - each page renders without a warning under groff -ww and under man-db the
   way lintian runs it, and names the version that `otpgate --version` prints;
 - the bash completion offers every command, option and --qr style;
@@ -12,7 +14,7 @@
   error or a warning.
 
 Usage: man_pages.py --otpgate BINARY --man-dir DIR --conf otpgate.conf
-                    [--completion FILE] [--examples DIR]
+                    [--completion FILE] [--examples DIR] [--helper-source DIR]
 """
 
 import argparse
@@ -23,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 
-PAGES = ("otpgate.1", "otpgate.conf.5", "pam_otpgate.8")
+PAGES = ("otpgate.1", "otpgate.conf.5", "pam_otpgate.8", "otpgate-verify.8")
 
 
 def run(command, **kwargs):
@@ -100,6 +102,20 @@ def exit_statuses(otpgate):
     text = run([otpgate, "--help"]).stdout
     return [line.split()[0] for line in help_sections(text).get("Exit status", [])
             if re.match(r"^\d+\s", line)]
+
+
+# --- the set-uid helper, from its source -----------------------------------
+
+def helper_requests(source_dir):
+    """The first word after `otpgate-verify` on each line of its usage."""
+    with open(os.path.join(source_dir, "verify_request.cpp"), encoding="utf-8") as f:
+        text = f.read()
+    return re.findall(r'^\s*(?:return )?"(?:usage: |\s+)otpgate-verify ([a-z-]+)', text, re.M)
+
+
+def helper_exit_statuses(source_dir):
+    with open(os.path.join(source_dir, "helper_exit.hpp"), encoding="utf-8") as f:
+        return re.findall(r"^\s+[a-z_]+ = (\d+),", f.read(), re.M)
 
 
 # --- the configuration keys ------------------------------------------------
@@ -180,6 +196,7 @@ def main():
     parser.add_argument("--conf", required=True)
     parser.add_argument("--completion")
     parser.add_argument("--examples")
+    parser.add_argument("--helper-source")
     args = parser.parse_args()
     pages = {name: os.path.join(args.man_dir, name) for name in PAGES}
     problems = []
@@ -236,6 +253,24 @@ def main():
         checked += 1
         if argument not in module_page:
             problems.append("pam_otpgate.8 does not describe the module argument '%s'" % argument)
+
+    if args.helper_source:
+        helper_page = rendered_text(pages["otpgate-verify.8"])
+        requests = helper_requests(args.helper_source)
+        statuses = helper_exit_statuses(args.helper_source)
+        if len(requests) < 5 or len(statuses) < 5:
+            raise SystemExit("found only %d requests and %d exit statuses in %s: has the "
+                             "format changed?" % (len(requests), len(statuses), args.helper_source))
+        for request in requests:
+            checked += 1
+            if not has_word(helper_page, "otpgate-verify " + request):
+                problems.append("otpgate-verify.8 does not show the request '%s' of its usage"
+                                % request)
+        exit_section = re.search(r"EXIT STATUS(.*?)FILES", helper_page)
+        for status in statuses:
+            checked += 1
+            if not exit_section or not has_word(exit_section.group(1), status):
+                problems.append("otpgate-verify.8 EXIT STATUS lacks %s (helper_exit.hpp)" % status)
 
     for problem in problems:
         print("FAIL: " + problem)
