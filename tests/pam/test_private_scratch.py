@@ -125,6 +125,18 @@ class PrivateScratch(unittest.TestCase):
             self.assertEqual(f.read(), "written\n")
         self.assertFalse(os.path.exists("/tmp/otpgate-scratch-gone"))
 
+    def test_a_kept_folder_on_a_file_system_of_its_own_keeps_its_files(self):
+        # A clone on a volume mounted under /tmp: what is kept is the mount.
+        kept = self.outer_folder()
+        script = ('mount -t tmpfs otpgate-test-volume "$1" && mkdir "$1/tree" && '
+                  'echo there > "$1/tree/file" && '
+                  '"$2" --keep "$1/tree" cat "$1/tree/file"; status=$?; umount "$1"; exit $status')
+        done = subprocess.run(["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                               script, "sh", kept, PRIVATE_SCRATCH],
+                              capture_output=True, text=True, timeout=30, cwd="/")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout, "there\n")
+
     def test_pam_wrapper_leftovers_stop_logins_outside_but_not_inside(self):
         service = self.outer_folder()
         with open(os.path.join(service, "login"), "w", encoding="ascii") as f:
