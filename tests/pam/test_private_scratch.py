@@ -137,6 +137,20 @@ class PrivateScratch(unittest.TestCase):
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertEqual(done.stdout, "there\n")
 
+    def test_a_kept_folder_named_through_a_link_in_tmp_is_there_by_that_name(self):
+        elsewhere = tempfile.mkdtemp(prefix="otpgate-scratch-", dir="/var/tmp")
+        self.addCleanup(shutil.rmtree, elsewhere, True)
+        os.mkdir(os.path.join(elsewhere, "tree"))
+        with open(os.path.join(elsewhere, "tree", "file"), "w", encoding="ascii") as f:
+            f.write("there\n")
+        link = os.path.join(self.outer_folder(), "link")
+        os.symlink(elsewhere, link)
+        done = subprocess.run([PRIVATE_SCRATCH, "--keep", link + "/tree", "cat",
+                               link + "/tree/file"],
+                              capture_output=True, text=True, timeout=30, cwd="/")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout, "there\n")
+
     def test_pam_wrapper_leftovers_stop_logins_outside_but_not_inside(self):
         service = self.outer_folder()
         with open(os.path.join(service, "login"), "w", encoding="ascii") as f:
