@@ -159,6 +159,16 @@ def check_version(page, version, problems):
                         % (os.path.basename(page), version, th.strip()))
 
 
+def check_exit_statuses(page_text, name, statuses, source, problems):
+    """Each status in the page's EXIT STATUS section; returns how many were
+    looked for."""
+    exit_section = re.search(r"EXIT STATUS(.*?)FILES", page_text)
+    for status in statuses:
+        if not exit_section or not has_word(exit_section.group(1), status):
+            problems.append("%s EXIT STATUS lacks %s (%s)" % (name, status, source))
+    return len(statuses)
+
+
 def check_completion(path, wanted, problems):
     """Returns how many words were looked for."""
     with open(path, encoding="utf-8") as f:
@@ -227,11 +237,8 @@ def main():
         checked += 1
         if not has_word(cli_page, phrase):
             problems.append("otpgate.1 does not mention %s ('%s' is in --help)" % (what, phrase))
-    exit_section = re.search(r"EXIT STATUS(.*?)FILES", cli_page)
-    for status in exit_statuses(args.otpgate):
-        checked += 1
-        if not exit_section or not has_word(exit_section.group(1), status):
-            problems.append("otpgate.1 EXIT STATUS lacks %s (printed by otpgate --help)" % status)
+    checked += check_exit_statuses(cli_page, "otpgate.1", exit_statuses(args.otpgate),
+                                   "printed by otpgate --help", problems)
 
     keys = conf_keys(args.conf)
     if len(keys) < 10:
@@ -266,11 +273,8 @@ def main():
             if not has_word(helper_page, "otpgate-verify " + request):
                 problems.append("otpgate-verify.8 does not show the request '%s' of its usage"
                                 % request)
-        exit_section = re.search(r"EXIT STATUS(.*?)FILES", helper_page)
-        for status in statuses:
-            checked += 1
-            if not exit_section or not has_word(exit_section.group(1), status):
-                problems.append("otpgate-verify.8 EXIT STATUS lacks %s (helper_exit.hpp)" % status)
+        checked += check_exit_statuses(helper_page, "otpgate-verify.8", statuses,
+                                       "helper_exit.hpp", problems)
 
     for problem in problems:
         print("FAIL: " + problem)

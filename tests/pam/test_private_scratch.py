@@ -138,8 +138,7 @@ class PrivateScratch(unittest.TestCase):
         self.assertEqual(done.stdout, "there\n")
 
     def test_a_kept_folder_named_through_a_link_in_tmp_is_there_by_that_name(self):
-        elsewhere = tempfile.mkdtemp(prefix="otpgate-scratch-", dir="/var/tmp")
-        self.addCleanup(shutil.rmtree, elsewhere, True)
+        elsewhere = self.outer_folder("/var/tmp")
         os.mkdir(os.path.join(elsewhere, "tree"))
         with open(os.path.join(elsewhere, "tree", "file"), "w", encoding="ascii") as f:
             f.write("there\n")
@@ -175,9 +174,10 @@ class PrivateScratch(unittest.TestCase):
         self.assertIn("successfully authenticated", inside.stdout)
         self.assertEqual(self.pam_wrapper_folders(), before)
 
-    def outer_folder(self):
-        """A folder of this test in the host's /tmp, removed at the end."""
-        folder = tempfile.mkdtemp(prefix="otpgate-scratch-", dir="/tmp")
+    def outer_folder(self, parent="/tmp"):
+        """A folder of this test in the host's /tmp (or `parent`), removed at
+        the end."""
+        folder = tempfile.mkdtemp(prefix="otpgate-scratch-", dir=parent)
         self.addCleanup(shutil.rmtree, folder, True)
         return folder
 
